@@ -1,0 +1,464 @@
+package dev.tenure.backend.local;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ConditionalDelete;
+import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.Keys;
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.Versioned;
+import dev.tenure.backend.internal.LocalFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.CRC32C;
+
+/**
+ * An atomic backend on a local directory.
+ *
+ * <p>Conditional writes are atomic across threads and across processes on one host: under a
+ * per-key lock file the current version is compared, the new object is written to a temporary
+ * file, fsynced, renamed over the old one and the directory fsynced. A crash therefore leaves the
+ * old object or the new one, never a torn one. Every object carries a header with a per-write
+ * version and checksums, so a corrupt or truncated file is reported, never served.
+ *
+ * <p>Reads take no lock: a rename replaces a whole file, and an open file keeps its content.
+ * No key can reach outside the root: keys are validated by {@link Keys}, encoded into file names,
+ * and a symbolic link met on the way to an object is refused.
+ */
+public final class LocalBackend implements AtomicRemoteBackend {
+
+    private static final String INTERNAL_DIR = ".tenure";
+    private static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
+    private static final int COPY_CHUNK = 1 << 20;
+
+    private final Path root;
+    private final Path tmpDir;
+    private final KeyLocks locks;
+
+    private LocalBackend(Path root) {
+        this.root = root;
+        this.tmpDir = root.resolve(INTERNAL_DIR).resolve("tmp");
+        this.locks = new KeyLocks(root.resolve(INTERNAL_DIR).resolve("locks"));
+        removeStaleTemporaryFiles();
+    }
+
+    /**
+     * Opens an existing root directory.
+     *
+     * @throws BackendException CONFIG when the root does not exist or is not a directory
+     */
+    public static LocalBackend open(Path root) {
+        Objects.requireNonNull(root, "root");
+        if (!Files.exists(root)) {
+            throw BackendException.config(null, "local backend root " + root + " does not exist", null);
+        }
+        if (!Files.isDirectory(root)) {
+            throw BackendException.config(null, "local backend root " + root + " is not a directory", null);
+        }
+        try {
+            return new LocalBackend(root.toRealPath());
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(null, root, "open", e);
+        }
+    }
+
+    /** Opens a root directory, creating it and its parents when missing. */
+    public static LocalBackend create(Path root) {
+        Objects.requireNonNull(root, "root");
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(null, root, "create", e);
+        }
+        return open(root);
+    }
+
+    /** The root directory (its real path). */
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String name() {
+        return "file://" + root;
+    }
+
+    @Override
+    public Optional<ObjectVersion> objectVersion(String key) {
+        Path file = objectPath(key);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(readHeader(key, file, in).version());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(key, file, "read", e);
+        }
+    }
+
+    @Override
+    public Optional<Versioned<byte[]>> read(String key) {
+        Path file = objectPath(key);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ObjectFile header = readHeader(key, file, in);
+            if (header.contentLength() > Integer.MAX_VALUE - 16) {
+                throw BackendException.config(key, "object " + key + " holds " + header.contentLength()
+                        + " bytes, too many for read(); use download()", null);
+            }
+            ByteBuffer content = ByteBuffer.allocate((int) header.contentLength());
+            readFully(in, content, ObjectFile.HEADER_BYTES, key, file);
+            CRC32C crc = new CRC32C();
+            crc.update(content.array());
+            checkCrc(key, file, header, crc);
+            return Optional.of(new Versioned<>(content.array(), header.version()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(key, file, "read", e);
+        }
+    }
+
+    @Override
+    public boolean download(String key, Path localPath) {
+        Path file = objectPath(key);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ObjectFile header = readHeader(key, file, in);
+            // The checksum is verified before the rename, so a corrupt object never replaces a good local file.
+            LocalFiles.replaceAtomically(localPath, key, out -> {
+                CRC32C crc = new CRC32C();
+                ByteBuffer chunk = ByteBuffer.allocate(COPY_CHUNK);
+                long position = ObjectFile.HEADER_BYTES;
+                long end = position + header.contentLength();
+                while (position < end) {
+                    chunk.clear().limit((int) Math.min(COPY_CHUNK, end - position));
+                    readFully(in, chunk, position, key, file);
+                    chunk.flip();
+                    crc.update(chunk.duplicate());
+                    position += chunk.remaining();
+                    LocalFiles.writeFully(out, chunk);
+                }
+                checkCrc(key, file, header, crc);
+            });
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(key, file, "read", e);
+        }
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return Files.isRegularFile(objectPath(key), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(condition, "condition");
+        return write(key, condition, out -> {
+            LocalFiles.writeFully(out, ByteBuffer.wrap(bytes));
+            return bytes.length;
+        });
+    }
+
+    @Override
+    public ObjectVersion uploadConditional(Path localPath, String key, ConditionalPut condition) {
+        Objects.requireNonNull(condition, "condition");
+        return write(key, condition, copyFrom(localPath, key));
+    }
+
+    @Override
+    public void upload(Path localPath, String key) {
+        write(key, null, copyFrom(localPath, key));
+    }
+
+    @Override
+    public void deleteConditional(String key, ConditionalDelete condition) {
+        Objects.requireNonNull(condition, "condition");
+        delete(key, ((ConditionalDelete.IfVersion) condition).version());
+    }
+
+    @Override
+    public void delete(String key) {
+        delete(key, null);
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        Keys.requireValidPrefix(prefix);
+        Path start = KeyPaths.directoryForPrefix(root, prefix);
+        String startKey = prefix.contains("/") ? prefix.substring(0, prefix.lastIndexOf('/') + 1) : "";
+        List<String> keys = new ArrayList<>();
+        try {
+            if (Files.isDirectory(start, LinkOption.NOFOLLOW_LINKS)) {
+                collect(start, startKey, prefix, keys);
+            }
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(prefix, start, "list", e);
+        }
+        keys.sort(null);
+        return keys;
+    }
+
+    @Override
+    public String toString() {
+        return "LocalBackend[" + root + "]";
+    }
+
+    // ---- writing -------------------------------------------------------------------------------
+
+    /** Streams content into the temporary file and returns how many bytes it wrote. */
+    @FunctionalInterface
+    private interface Content {
+        long writeTo(FileChannel out) throws IOException;
+    }
+
+    private ObjectVersion write(String key, ConditionalPut condition, Content content) {
+        Path file = objectPath(key);
+        Path tmp = null;
+        try (KeyLocks.Held held = locks.lock(key)) {
+            held.checkOwner();
+            Optional<ObjectFile> current = currentHeader(key, file, condition != null);
+            check(key, current, condition);
+            Files.createDirectories(tmpDir);
+            tmp = tmpDir.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            ObjectFile written;
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+                out.position(ObjectFile.HEADER_BYTES);
+                long length = content.writeTo(out);
+                written = new ObjectFile(current.map(h -> h.generation() + 1).orElse(1L),
+                        ThreadLocalRandom.current().nextLong(), length, crcOf(out, ObjectFile.HEADER_BYTES, length, key, tmp));
+                LocalFiles.writeFully(out, written.encodeHeader(), 0);
+                out.force(true);
+            }
+            createParents(file);
+            LocalFiles.moveAtomically(tmp, file);
+            tmp = null;
+            LocalFiles.fsyncDirectory(file.getParent());
+            return written.version();
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(key, file, "write", e);
+        } finally {
+            if (tmp != null) {
+                LocalFiles.deleteQuietly(tmp);
+            }
+        }
+    }
+
+    private void delete(String key, ObjectVersion expected) {
+        Path file = objectPath(key);
+        try (KeyLocks.Held held = locks.lock(key)) {
+            held.checkOwner();
+            if (expected != null) {
+                check(key, currentHeader(key, file, true), ConditionalPut.ifVersion(expected));
+            }
+            if (Files.deleteIfExists(file)) {
+                LocalFiles.fsyncDirectory(file.getParent());
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            if (expected != null) {
+                throw BackendException.preconditionFailed(key, "object " + key + " does not exist (expected version " + expected + ")");
+            }
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(key, file, "delete", e);
+        }
+    }
+
+    /**
+     * The stored header, or empty when there is no object. A corrupt object fails a conditional
+     * operation (its version is unknown) but may be overwritten unconditionally.
+     */
+    private Optional<ObjectFile> currentHeader(String key, Path file, boolean conditional) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(readHeader(key, file, in));
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return Optional.empty();
+        } catch (BackendException corrupt) {
+            if (conditional) {
+                throw corrupt;
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static void check(String key, Optional<ObjectFile> current, ConditionalPut condition) {
+        if (condition instanceof ConditionalPut.IfAbsent && current.isPresent()) {
+            throw BackendException.preconditionFailed(key, "object " + key + " already exists (version "
+                    + current.get().version() + ")");
+        }
+        if (condition instanceof ConditionalPut.IfVersion ifVersion) {
+            if (current.isEmpty()) {
+                throw BackendException.preconditionFailed(key, "object " + key + " does not exist (expected version "
+                        + ifVersion.version() + ")");
+            }
+            if (!current.get().version().equals(ifVersion.version())) {
+                throw BackendException.preconditionFailed(key, "object " + key + " has version "
+                        + current.get().version() + ", expected " + ifVersion.version());
+            }
+        }
+    }
+
+    private Content copyFrom(Path localPath, String key) {
+        return out -> {
+            try (FileChannel in = FileChannel.open(localPath, StandardOpenOption.READ)) {
+                long size = in.size();
+                long copied = 0;
+                while (copied < size) {
+                    long n = in.transferTo(copied, size - copied, out);
+                    if (n <= 0) {
+                        break;
+                    }
+                    copied += n;
+                }
+                return copied;
+            } catch (NoSuchFileException e) {
+                throw BackendException.config(key, "cannot upload " + localPath + ": no such file", e);
+            }
+        };
+    }
+
+    private void createParents(Path file) throws IOException {
+        Path parent = file.getParent();
+        if (Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> missing = new ArrayList<>();
+        for (Path dir = parent; !dir.equals(root) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS); dir = dir.getParent()) {
+            missing.add(0, dir);
+        }
+        for (Path dir : missing) {
+            try {
+                Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    throw BackendException.config(null, dir + " exists inside the root but is not a directory", raced);
+                }
+            }
+            LocalFiles.fsyncDirectory(dir.getParent());
+        }
+    }
+
+    // ---- reading -------------------------------------------------------------------------------
+
+    private static ObjectFile readHeader(String key, Path file, FileChannel in) throws IOException {
+        long size = in.size();
+        ByteBuffer header = ByteBuffer.allocate(ObjectFile.HEADER_BYTES);
+        while (header.hasRemaining() && in.read(header, header.position()) > 0) {
+            // loop over short reads
+        }
+        header.flip();
+        return ObjectFile.decodeHeader(key, file, header, size);
+    }
+
+    private static void readFully(FileChannel in, ByteBuffer into, long position, String key, Path file) throws IOException {
+        long at = position;
+        while (into.hasRemaining()) {
+            int n = in.read(into, at);
+            if (n < 0) {
+                throw ObjectFile.corrupt(key, file, "truncated while reading");
+            }
+            at += n;
+        }
+    }
+
+    private static void checkCrc(String key, Path file, ObjectFile header, CRC32C crc) {
+        if ((int) crc.getValue() != header.contentCrc()) {
+            throw ObjectFile.corrupt(key, file, "content checksum mismatch");
+        }
+    }
+
+    private void collect(Path dir, String keyPrefix, String wanted, List<String> keys) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (dir.equals(root) && name.equals(INTERNAL_DIR)) {
+                    continue;
+                }
+                BasicFileAttributes attrs = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (attrs.isDirectory()) {
+                    String segment = KeyPaths.decodeSegment(name);
+                    if (segment != null) {
+                        String childPrefix = keyPrefix + segment + "/";
+                        if (childPrefix.startsWith(wanted) || wanted.startsWith(childPrefix)) {
+                            collect(entry, childPrefix, wanted, keys);
+                        }
+                    }
+                } else if (attrs.isRegularFile() && name.endsWith(KeyPaths.SUFFIX)) {
+                    String segment = KeyPaths.decodeSegment(name.substring(0, name.length() - KeyPaths.SUFFIX.length()));
+                    if (segment != null && (keyPrefix + segment).startsWith(wanted)) {
+                        keys.add(keyPrefix + segment);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- paths ---------------------------------------------------------------------------------
+
+    /** The data file of a key, refusing any path that passes through a symbolic link. */
+    private Path objectPath(String key) {
+        Keys.requireValid(key);
+        Path file = KeyPaths.relativePath(root, key);
+        for (Path p = file; !p.equals(root); p = p.getParent()) {
+            if (Files.isSymbolicLink(p)) {
+                throw BackendException.config(key, "key " + key + " passes through the symbolic link " + p
+                        + " inside the root; refusing to follow it out of " + root, null);
+            }
+        }
+        return file;
+    }
+
+    private void removeStaleTemporaryFiles() {
+        if (!Files.isDirectory(tmpDir)) {
+            return;
+        }
+        Instant cutoff = Instant.now().minus(STALE_TEMP_AGE);
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(tmpDir, "*.tmp")) {
+            for (Path temp : temps) {
+                FileTime modified = Files.getLastModifiedTime(temp, LinkOption.NOFOLLOW_LINKS);
+                if (modified.toInstant().isBefore(cutoff)) {
+                    LocalFiles.deleteQuietly(temp);
+                }
+            }
+        } catch (IOException ignored) {
+            // Leftovers of crashed writers are harmless; they are retried at the next open.
+        }
+    }
+
+    /**
+     * The CRC32C of {@code length} bytes from {@code position}, read back from the file. Reading
+     * back keeps the copy path zero-copy ({@code transferTo}) and checks the bytes as they landed.
+     */
+    private static int crcOf(FileChannel file, long position, long length, String key, Path path) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(COPY_CHUNK, Math.max(length, 1)));
+        long at = position;
+        long end = position + length;
+        while (at < end) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), end - at));
+            readFully(file, chunk, at, key, path);
+            chunk.flip();
+            at += chunk.remaining();
+            crc.update(chunk);
+        }
+        return (int) crc.getValue();
+    }
+}

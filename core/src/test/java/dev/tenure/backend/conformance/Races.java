@@ -1,0 +1,222 @@
+package dev.tenure.backend.conformance;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.Versioned;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Contention races on real threads, shared by the conformance suite and by the multi-process
+ * tests. An ambiguous failure is never counted as a win or a loss on a guess: the racer reads the
+ * object back and looks for its own unique content.
+ */
+public final class Races {
+
+    private Races() {
+    }
+
+    /**
+     * Outcome of a create race.
+     *
+     * @param rounds rounds run
+     * @param threads threads per round
+     * @param winners total winning claims over all rounds (equal to {@code rounds} when correct)
+     * @param losers total PreconditionFailed answers
+     * @param ambiguous ambiguous failures resolved by reading back
+     * @param roundsWithoutExactlyOneWinner the rounds that went wrong
+     */
+    public record CreateRaceResult(int rounds, int threads, long winners, long losers, long ambiguous,
+            List<Integer> roundsWithoutExactlyOneWinner) {
+        @Override
+        public String toString() {
+            return rounds + " rounds x " + threads + " threads: " + winners + " winners, " + losers
+                    + " PreconditionFailed, " + ambiguous + " ambiguous (resolved by re-read), "
+                    + roundsWithoutExactlyOneWinner.size() + " rounds without exactly one winner";
+        }
+    }
+
+    /**
+     * Outcome of an increment race.
+     *
+     * @param threads threads incrementing
+     * @param successfulIncrements increments whose write was acknowledged (or proved by re-read)
+     * @param finalValue the counter read at the end
+     * @param conflicts PreconditionFailed answers (retried after a re-read)
+     * @param ambiguous ambiguous failures resolved by reading back
+     */
+    public record IncrementResult(int threads, long successfulIncrements, long finalValue, long conflicts, long ambiguous) {
+        @Override
+        public String toString() {
+            return threads + " threads: " + successfulIncrements + " successful increments, final value " + finalValue
+                    + ", " + conflicts + " conflicts, " + ambiguous + " ambiguous (resolved by re-read), "
+                    + (successfulIncrements - finalValue) + " lost";
+        }
+    }
+
+    /**
+     * {@code threads} threads race {@code IfAbsent} on key {@code prefix + round} for each round,
+     * starting each round together at a barrier.
+     */
+    public static CreateRaceResult createRace(AtomicRemoteBackend backend, String prefix, int threads, int rounds)
+            throws Exception {
+        AtomicIntegerArray claims = new AtomicIntegerArray(rounds);
+        AtomicLong losers = new AtomicLong();
+        AtomicLong ambiguous = new AtomicLong();
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> racers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String me = "racer-" + t + "-" + UUID.randomUUID();
+                racers.add(pool.submit(() -> {
+                    for (int round = 0; round < rounds; round++) {
+                        start.await(120, TimeUnit.SECONDS);
+                        String key = prefix + round;
+                        switch (claim(backend, key, me)) {
+                            case WON -> claims.incrementAndGet(round);
+                            case LOST -> losers.incrementAndGet();
+                            case WON_AFTER_AMBIGUITY -> {
+                                ambiguous.incrementAndGet();
+                                claims.incrementAndGet(round);
+                            }
+                            case LOST_AFTER_AMBIGUITY -> {
+                                ambiguous.incrementAndGet();
+                                losers.incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> racer : racers) {
+                racer.get(30, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Integer> bad = new ArrayList<>();
+        long winners = 0;
+        for (int round = 0; round < rounds; round++) {
+            winners += claims.get(round);
+            if (claims.get(round) != 1) {
+                bad.add(round);
+            }
+        }
+        return new CreateRaceResult(rounds, threads, winners, losers.get(), ambiguous.get(), bad);
+    }
+
+    /** How one attempt to create a key ended. */
+    public enum Claim { WON, LOST, WON_AFTER_AMBIGUITY, LOST_AFTER_AMBIGUITY }
+
+    /** One attempt to create {@code key} holding {@code me}; ambiguity is resolved by reading back. */
+    public static Claim claim(AtomicRemoteBackend backend, String key, String me) {
+        try {
+            backend.put(key, me.getBytes(StandardCharsets.UTF_8), ConditionalPut.ifAbsent());
+            return Claim.WON;
+        } catch (BackendException e) {
+            if (e.kind() == BackendException.Kind.PRECONDITION_FAILED) {
+                return Claim.LOST;
+            }
+            if (!e.ambiguous()) {
+                throw e;
+            }
+            Optional<Versioned<byte[]>> stored = backend.read(key);
+            boolean mine = stored.isPresent() && new String(stored.get().value(), StandardCharsets.UTF_8).equals(me);
+            return mine ? Claim.WON_AFTER_AMBIGUITY : Claim.LOST_AFTER_AMBIGUITY;
+        }
+    }
+
+    /**
+     * {@code threads} threads each make {@code perThread} successful read-modify-write increments
+     * of the counter under {@code key}, which holds {@code "<value>:<nonce>"}.
+     */
+    public static IncrementResult incrementRace(AtomicRemoteBackend backend, String key, int threads, int perThread)
+            throws Exception {
+        AtomicLong successes = new AtomicLong();
+        AtomicLong conflicts = new AtomicLong();
+        AtomicLong ambiguous = new AtomicLong();
+        try {
+            backend.put(key, encode(0, "initial"), ConditionalPut.ifAbsent());
+        } catch (BackendException e) {
+            if (e.kind() != BackendException.Kind.PRECONDITION_FAILED) {
+                throw e;
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CyclicBarrier start = new CyclicBarrier(threads);
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                workers.add(pool.submit(() -> {
+                    start.await(120, TimeUnit.SECONDS);
+                    for (int done = 0; done < perThread; ) {
+                        switch (increment(backend, key)) {
+                            case WON -> {
+                                done++;
+                                successes.incrementAndGet();
+                            }
+                            case WON_AFTER_AMBIGUITY -> {
+                                done++;
+                                successes.incrementAndGet();
+                                ambiguous.incrementAndGet();
+                            }
+                            case LOST -> conflicts.incrementAndGet();
+                            case LOST_AFTER_AMBIGUITY -> ambiguous.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> worker : workers) {
+                worker.get(30, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long finalValue = value(backend.read(key).orElseThrow().value());
+        return new IncrementResult(threads, successes.get(), finalValue, conflicts.get(), ambiguous.get());
+    }
+
+    /** One read-modify-write increment attempt. */
+    public static Claim increment(AtomicRemoteBackend backend, String key) {
+        Versioned<byte[]> current = backend.read(key).orElseThrow(() -> new AssertionError("counter " + key + " vanished"));
+        String nonce = UUID.randomUUID().toString();
+        ObjectVersion seen = current.version();
+        try {
+            backend.put(key, encode(value(current.value()) + 1, nonce), ConditionalPut.ifVersion(seen));
+            return Claim.WON;
+        } catch (BackendException e) {
+            if (e.kind() == BackendException.Kind.PRECONDITION_FAILED) {
+                return Claim.LOST;
+            }
+            if (!e.ambiguous()) {
+                throw e;
+            }
+            String stored = new String(backend.read(key).orElseThrow().value(), StandardCharsets.UTF_8);
+            return stored.endsWith(":" + nonce) ? Claim.WON_AFTER_AMBIGUITY : Claim.LOST_AFTER_AMBIGUITY;
+        }
+    }
+
+    private static byte[] encode(long value, String nonce) {
+        return (value + ":" + nonce).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The counter value in {@code "<value>:<nonce>"}. */
+    public static long value(byte[] stored) {
+        String s = new String(stored, StandardCharsets.UTF_8);
+        return Long.parseLong(s.substring(0, s.indexOf(':')));
+    }
+}

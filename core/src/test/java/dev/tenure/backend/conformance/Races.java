@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,9 +39,10 @@ public final class Races {
      * @param losers total PreconditionFailed answers
      * @param ambiguous ambiguous failures resolved by reading back
      * @param roundsWithoutExactlyOneWinner the rounds that went wrong
+     * @param roundsWon the rounds some racer of this race won
      */
     public record CreateRaceResult(int rounds, int threads, long winners, long losers, long ambiguous,
-            List<Integer> roundsWithoutExactlyOneWinner) {
+            List<Integer> roundsWithoutExactlyOneWinner, List<Integer> roundsWon) {
         @Override
         public String toString() {
             return rounds + " rounds x " + threads + " threads: " + winners + " winners, " + losers
@@ -72,10 +75,21 @@ public final class Races {
      */
     public static CreateRaceResult createRace(AtomicRemoteBackend backend, String prefix, int threads, int rounds)
             throws Exception {
+        return createRace(backend, prefix, threads, rounds, round -> { });
+    }
+
+    /**
+     * As {@link #createRace(AtomicRemoteBackend, String, int, int)}, with {@code roundGate} run
+     * once before each round while every racer of this process waits: a hook for lining up the
+     * rounds of several processes.
+     */
+    public static CreateRaceResult createRace(AtomicRemoteBackend backend, String prefix, int threads, int rounds,
+            IntConsumer roundGate) throws Exception {
         AtomicIntegerArray claims = new AtomicIntegerArray(rounds);
         AtomicLong losers = new AtomicLong();
         AtomicLong ambiguous = new AtomicLong();
-        CyclicBarrier start = new CyclicBarrier(threads);
+        AtomicInteger nextRound = new AtomicInteger();
+        CyclicBarrier start = new CyclicBarrier(threads, () -> roundGate.accept(nextRound.getAndIncrement()));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<?>> racers = new ArrayList<>();
@@ -115,7 +129,17 @@ public final class Races {
                 bad.add(round);
             }
         }
-        return new CreateRaceResult(rounds, threads, winners, losers.get(), ambiguous.get(), bad);
+        return new CreateRaceResult(rounds, threads, winners, losers.get(), ambiguous.get(), bad, roundsWon(claims));
+    }
+
+    private static List<Integer> roundsWon(AtomicIntegerArray claims) {
+        List<Integer> won = new ArrayList<>();
+        for (int round = 0; round < claims.length(); round++) {
+            if (claims.get(round) > 0) {
+                won.add(round);
+            }
+        }
+        return won;
     }
 
     /** How one attempt to create a key ended. */

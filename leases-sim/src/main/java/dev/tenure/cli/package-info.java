@@ -1,0 +1,2 @@
+/** The {@code tenure} command line. */
+package dev.tenure.cli;

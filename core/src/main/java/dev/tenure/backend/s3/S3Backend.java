@@ -1,0 +1,475 @@
+package dev.tenure.backend.s3;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ConditionalDelete;
+import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.Keys;
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.Versioned;
+import dev.tenure.backend.internal.LocalFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+
+/**
+ * An atomic backend on an S3-compatible bucket.
+ *
+ * <p>Conditional writes use {@code If-None-Match: *} and {@code If-Match}, spelled as the
+ * {@linkplain S3Profile profile} says; the version of a write is the ETag in the PUT response.
+ * {@link #read} is one GET that returns body and ETag together. Every object written carries a
+ * SHA-256 of its content in user metadata ({@code x-amz-meta-tenure-sha256}) and every upload a
+ * {@code Content-MD5}, so corruption in either direction is detected. The client never retries
+ * on its own: a blind retry of a conditional write can turn an applied write into a reported
+ * failure, so retrying is left to the caller's policy, which re-reads first when a failure is
+ * {@linkplain BackendException#ambiguous() ambiguous}.
+ */
+public final class S3Backend implements AtomicRemoteBackend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(S3Backend.class);
+    static final String SHA256_METADATA = "tenure-sha256";
+    private static final int COPY_CHUNK = 1 << 20;
+
+    private final S3Settings settings;
+    private final S3Client s3;
+
+    S3Backend(S3Settings settings, S3Client s3) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.s3 = Objects.requireNonNull(s3, "s3");
+    }
+
+    /** Opens a backend with a client built from the settings. */
+    public static S3Backend open(S3Settings settings) {
+        settings.validate();
+        if (!settings.profile().conditionalPut()) {
+            throw BackendException.config(null, "the " + settings.profile().name().toLowerCase() + " profile's store does not"
+                    + " enforce If-None-Match / If-Match on PUT, so it cannot back an atomic backend", null);
+        }
+        return new S3Backend(settings, client(settings, Apache5HttpClient.builder()
+                .maxConnections(settings.maxConnections())
+                .connectionTimeout(settings.connectTimeout())
+                .socketTimeout(settings.requestTimeout())
+                .build()));
+    }
+
+    /** Opens a backend from an {@code s3://} URI; see {@link S3Settings#fromUri}. */
+    public static S3Backend open(String uri) {
+        return open(S3Settings.fromUri(uri));
+    }
+
+    /** Builds the SDK client the settings describe on top of {@code http}. */
+    static S3Client client(S3Settings settings, SdkHttpClient http) {
+        S3ClientBuilder builder = S3Client.builder()
+                .httpClient(http)
+                .region(Region.of(settings.region()))
+                .credentialsProvider(provider(settings.credentials()))
+                .forcePathStyle(settings.pathStyle())
+                .overrideConfiguration(o -> o
+                        .retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .apiCallAttemptTimeout(settings.requestTimeout())
+                        .apiCallTimeout(settings.requestTimeout()));
+        if (settings.profile().plainPayloads()) {
+            builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                    .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());
+        }
+        settings.endpoint().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    private static AwsCredentialsProvider provider(S3Credentials credentials) {
+        if (credentials instanceof S3Credentials.Static s) {
+            return StaticCredentialsProvider.create(s.session()
+                    .<software.amazon.awssdk.auth.credentials.AwsCredentials>map(
+                            token -> AwsSessionCredentials.create(s.accessKeyId(), s.secretAccessKey(), token))
+                    .orElseGet(() -> AwsBasicCredentials.create(s.accessKeyId(), s.secretAccessKey())));
+        }
+        return DefaultCredentialsProvider.builder().build();
+    }
+
+    /** The settings this backend was opened with (credentials redacted in their {@code toString()}). */
+    public S3Settings settings() {
+        return settings;
+    }
+
+    @Override
+    public String name() {
+        return "s3://" + settings.bucket() + "/" + settings.prefix() + " (" + settings.profile().name().toLowerCase()
+                + settings.endpoint().map(e -> " at " + e).orElse("") + ")";
+    }
+
+    @Override
+    public String toString() {
+        return "S3Backend[" + name() + ", " + settings.credentials() + "]";
+    }
+
+    private String objectKey(String key) {
+        return settings.prefix() + Keys.requireValid(key);
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Versioned<byte[]>> read(String key) {
+        String full = objectKey(key);
+        try {
+            ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(get(full));
+            byte[] content = got.asByteArray();
+            verifySha256(key, got.response().metadata(), sha256(content));
+            return Optional.of(new Versioned<>(content, version(key, got.response().eTag())));
+        } catch (SdkException e) {
+            return absentOrThrow(key, S3Errors.Op.READ, e);
+        }
+    }
+
+    @Override
+    public Optional<ObjectVersion> objectVersion(String key) {
+        String full = objectKey(key);
+        try {
+            HeadObjectResponse head = s3.headObject(b -> b.bucket(settings.bucket()).key(full));
+            return Optional.of(version(key, head.eTag()));
+        } catch (SdkException e) {
+            return absentOrThrow(key, S3Errors.Op.READ, e);
+        }
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return objectVersion(key).isPresent();
+    }
+
+    @Override
+    public boolean download(String key, Path localPath) {
+        String full = objectKey(key);
+        ResponseInputStream<GetObjectResponse> body;
+        try {
+            body = s3.getObject(get(full));
+        } catch (SdkException e) {
+            return absentOrThrow(key, S3Errors.Op.READ, e).isPresent();
+        }
+        try (body) {
+            GetObjectResponse response = body.response();
+            // The digest is checked before the rename, so a damaged download never replaces the local file.
+            LocalFiles.replaceAtomically(localPath, key, out -> {
+                MessageDigest sha = sha256Digest();
+                long copied = copy(body, out, sha);
+                if (response.contentLength() != null && copied != response.contentLength()) {
+                    throw BackendException.transport(key, false, "S3 download of '" + key + "' ended after " + copied
+                            + " of " + response.contentLength() + " bytes", null);
+                }
+                verifySha256(key, response.metadata(), sha.digest());
+            });
+            return true;
+        } catch (IOException e) {
+            throw BackendException.transport(key, false, "S3 download of '" + key + "' failed: " + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw S3Errors.map(key, settings.bucket(), S3Errors.Op.READ, e);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        Keys.requireValidPrefix(prefix);
+        List<String> keys = new ArrayList<>();
+        try {
+            ListObjectsV2Request request = ListObjectsV2Request.builder()
+                    .bucket(settings.bucket()).prefix(settings.prefix() + prefix).build();
+            for (S3Object object : s3.listObjectsV2Paginator(request).contents()) {
+                String key = object.key().substring(settings.prefix().length());
+                if (Keys.isValid(key)) {
+                    keys.add(key);
+                } else {
+                    LOG.debug("list {}: skipping object '{}' whose name is not a valid Tenure key", name(), object.key());
+                }
+            }
+        } catch (SdkException e) {
+            throw S3Errors.map(prefix, settings.bucket(), S3Errors.Op.LIST, e);
+        }
+        keys.sort(null);
+        return keys;
+    }
+
+    // ---- writes --------------------------------------------------------------------------------
+
+    @Override
+    public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(condition, "condition");
+        String full = objectKey(key);
+        byte[] copy = bytes.clone();
+        return putObject(key, full, condition, md5(copy), sha256(copy), copy.length, RequestBody.fromBytes(copy));
+    }
+
+    @Override
+    public ObjectVersion uploadConditional(Path localPath, String key, ConditionalPut condition) {
+        Objects.requireNonNull(condition, "condition");
+        String full = objectKey(key);
+        Digests d = digests(localPath, key);
+        if (d.size() > S3Settings.MAX_SINGLE_PUT) {
+            throw BackendException.config(key, "a conditional upload must fit one PUT (at most 5 GiB); " + localPath
+                    + " holds " + d.size() + " bytes", null);
+        }
+        return putObject(key, full, condition, d.md5(), d.sha256(), d.size(), fileBody(localPath, d));
+    }
+
+    @Override
+    public void upload(Path localPath, String key) {
+        String full = objectKey(key);
+        Digests d = digests(localPath, key);
+        if (d.size() >= settings.multipartThreshold()) {
+            uploadInParts(localPath, key, full, d);
+        } else {
+            putObject(key, full, null, d.md5(), d.sha256(), d.size(), fileBody(localPath, d));
+        }
+    }
+
+    private static RequestBody fileBody(Path localPath, Digests d) {
+        return d.size() == 0 ? RequestBody.empty() : RequestBody.fromFile(localPath);
+    }
+
+    private ObjectVersion putObject(String key, String full, ConditionalPut condition, byte[] md5, byte[] sha256,
+            long length, RequestBody body) {
+        PutObjectRequest.Builder request = PutObjectRequest.builder()
+                .bucket(settings.bucket())
+                .key(full)
+                .contentLength(length)
+                .contentMD5(Base64.getEncoder().encodeToString(md5))
+                .metadata(Map.of(SHA256_METADATA, HexFormat.of().formatHex(sha256)));
+        if (condition instanceof ConditionalPut.IfAbsent) {
+            request.ifNoneMatch("*");
+        } else if (condition instanceof ConditionalPut.IfVersion v) {
+            request.ifMatch(settings.profile().ifMatchValue(v.version().token()));
+        }
+        S3Errors.Op op = condition == null ? S3Errors.Op.WRITE : S3Errors.Op.CONDITIONAL_WRITE;
+        try {
+            PutObjectResponse response = s3.putObject(request.build(), body);
+            return version(key, response.eTag());
+        } catch (SdkException e) {
+            throw S3Errors.map(key, settings.bucket(), op, e);
+        }
+    }
+
+    private void uploadInParts(Path localPath, String key, String full, Digests d) {
+        String uploadId;
+        try {
+            CreateMultipartUploadResponse created = s3.createMultipartUpload(b -> b.bucket(settings.bucket()).key(full)
+                    .metadata(Map.of(SHA256_METADATA, HexFormat.of().formatHex(d.sha256()))));
+            uploadId = created.uploadId();
+        } catch (SdkException e) {
+            throw S3Errors.map(key, settings.bucket(), S3Errors.Op.WRITE, e);
+        }
+        try (FileChannel in = FileChannel.open(localPath, StandardOpenOption.READ)) {
+            List<CompletedPart> parts = new ArrayList<>();
+            long offset = 0;
+            for (int number = 1; offset < d.size(); number++) {
+                int length = (int) Math.min(settings.partSize(), d.size() - offset);
+                ByteBuffer part = ByteBuffer.allocate(length);
+                while (part.hasRemaining() && in.read(part, offset + part.position()) > 0) {
+                    // loop over short reads
+                }
+                byte[] bytes = part.array();
+                UploadPartRequest request = UploadPartRequest.builder().bucket(settings.bucket()).key(full)
+                        .uploadId(uploadId).partNumber(number).contentLength((long) length)
+                        .contentMD5(Base64.getEncoder().encodeToString(md5(bytes))).build();
+                String etag = s3.uploadPart(request, RequestBody.fromBytes(bytes)).eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                offset += length;
+            }
+            s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(settings.bucket()).key(full)
+                    .uploadId(uploadId).multipartUpload(m -> m.parts(parts)).build());
+        } catch (SdkException e) {
+            abort(full, uploadId);
+            throw S3Errors.map(key, settings.bucket(), S3Errors.Op.WRITE, e);
+        } catch (IOException e) {
+            abort(full, uploadId);
+            throw BackendException.config(key, "cannot read " + localPath + " to upload: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            abort(full, uploadId);
+            throw e;
+        }
+    }
+
+    private void abort(String full, String uploadId) {
+        try {
+            s3.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(settings.bucket()).key(full).uploadId(uploadId).build());
+        } catch (SdkException e) {
+            LOG.warn("could not abort multipart upload of '{}' in {}; a lifecycle rule should clean it up: {}", full, name(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        String full = objectKey(key);
+        try {
+            s3.deleteObject(DeleteObjectRequest.builder().bucket(settings.bucket()).key(full).build());
+        } catch (SdkException e) {
+            BackendException mapped = S3Errors.map(key, settings.bucket(), S3Errors.Op.DELETE, e);
+            if (mapped.kind() != BackendException.Kind.NOT_FOUND) {
+                throw mapped;
+            }
+        }
+    }
+
+    @Override
+    public void deleteConditional(String key, ConditionalDelete condition) {
+        Objects.requireNonNull(condition, "condition");
+        String full = objectKey(key);
+        if (!settings.profile().conditionalDelete()) {
+            throw BackendException.config(key, "the " + settings.profile().name().toLowerCase() + " profile's store does not"
+                    + " enforce If-Match on DELETE (it would delete regardless), so Tenure refuses conditional deletes there", null);
+        }
+        ObjectVersion expected = ((ConditionalDelete.IfVersion) condition).version();
+        try {
+            s3.deleteObject(DeleteObjectRequest.builder().bucket(settings.bucket()).key(full)
+                    .ifMatch(settings.profile().ifMatchValue(expected.token())).build());
+        } catch (SdkException e) {
+            throw S3Errors.map(key, settings.bucket(), S3Errors.Op.CONDITIONAL_DELETE, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    /** The raw client, for the capability probe's ETag-spelling check. */
+    S3Client client() {
+        return s3;
+    }
+
+    String fullKey(String key) {
+        return objectKey(key);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private GetObjectRequest get(String full) {
+        return GetObjectRequest.builder().bucket(settings.bucket()).key(full).build();
+    }
+
+    private <T> Optional<T> absentOrThrow(String key, S3Errors.Op op, SdkException e) {
+        BackendException mapped = S3Errors.map(key, settings.bucket(), op, e);
+        if (mapped.kind() == BackendException.Kind.NOT_FOUND) {
+            return Optional.empty();
+        }
+        throw mapped;
+    }
+
+    private static ObjectVersion version(String key, String etag) {
+        if (etag == null || etag.isBlank()) {
+            throw BackendException.internal(key, "the store answered without an ETag for '" + key
+                    + "'; Tenure cannot do compare-and-swap without one", null);
+        }
+        return new ObjectVersion(etag);
+    }
+
+    private static void verifySha256(String key, Map<String, String> metadata, byte[] actual) {
+        String expected = metadata == null ? null : metadata.get(SHA256_METADATA);
+        if (expected != null && !expected.equalsIgnoreCase(HexFormat.of().formatHex(actual))) {
+            throw BackendException.internal(key, "object '" + key + "' is corrupt: its SHA-256 does not match the one"
+                    + " recorded when it was written", null);
+        }
+    }
+
+    private record Digests(long size, byte[] md5, byte[] sha256) {
+    }
+
+    private static Digests digests(Path localPath, String key) {
+        MessageDigest md5 = digest("MD5");
+        MessageDigest sha = sha256Digest();
+        long size = 0;
+        try (InputStream in = Files.newInputStream(localPath)) {
+            byte[] chunk = new byte[COPY_CHUNK];
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                md5.update(chunk, 0, n);
+                sha.update(chunk, 0, n);
+                size += n;
+            }
+        } catch (NoSuchFileException e) {
+            throw BackendException.config(key, "cannot upload " + localPath + ": no such file", e);
+        } catch (IOException e) {
+            throw BackendException.config(key, "cannot read " + localPath + " to upload: " + e.getMessage(), e);
+        }
+        return new Digests(size, md5.digest(), sha.digest());
+    }
+
+    private static long copy(InputStream in, FileChannel out, MessageDigest sha) throws IOException {
+        byte[] chunk = new byte[COPY_CHUNK];
+        long copied = 0;
+        int n;
+        while ((n = in.read(chunk)) > 0) {
+            sha.update(chunk, 0, n);
+            LocalFiles.writeFully(out, ByteBuffer.wrap(chunk, 0, n));
+            copied += n;
+        }
+        return copied;
+    }
+
+    private static byte[] md5(byte[] bytes) {
+        return digest("MD5").digest(bytes);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        return sha256Digest().digest(bytes);
+    }
+
+    private static MessageDigest sha256Digest() {
+        return digest("SHA-256");
+    }
+
+    private static MessageDigest digest(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(algorithm + " is required of every Java platform", e);
+        }
+    }
+}

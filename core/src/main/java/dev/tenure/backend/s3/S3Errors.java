@@ -1,0 +1,133 @@
+package dev.tenure.backend.s3;
+
+import dev.tenure.backend.BackendException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/** Maps S3 answers and client failures to backend errors, per the table in {@code docs/backends.md}. */
+final class S3Errors {
+
+    /** What the failed request was; decides ambiguity and how 404 and 412 read. */
+    enum Op {
+        READ(false, false),
+        WRITE(true, false),
+        CONDITIONAL_WRITE(true, true),
+        DELETE(true, false),
+        CONDITIONAL_DELETE(true, true),
+        LIST(false, false);
+
+        final boolean mutation;
+        final boolean conditional;
+
+        Op(boolean mutation, boolean conditional) {
+            this.mutation = mutation;
+            this.conditional = conditional;
+        }
+    }
+
+    private S3Errors() {
+    }
+
+    static BackendException map(String key, String bucket, Op op, SdkException e) {
+        String where = "S3 " + op.name().toLowerCase().replace('_', ' ') + (key != null ? " of '" + key + "'" : "")
+                + " in bucket '" + bucket + "'";
+        if (e instanceof AwsServiceException service) {
+            return mapStatus(key, bucket, op, where, service.statusCode(), errorCode(service), errorMessage(service), e);
+        }
+        if (neverSent(e)) {
+            return BackendException.transport(key, false, where + ": cannot connect: " + rootMessage(e), e);
+        }
+        // A timeout or a reset after the request left: a mutation may have been applied.
+        return BackendException.transport(key, op.mutation, where + ": " + rootMessage(e)
+                + (op.mutation ? " (the write may have been applied)" : ""), e);
+    }
+
+    static BackendException mapStatus(String key, String bucket, Op op, String where, int status, String code,
+            String message, Throwable cause) {
+        String answer = where + ": " + status + (code.isEmpty() ? "" : " " + code) + (message.isEmpty() ? "" : " (" + message + ")");
+        switch (status) {
+            case 412:
+                return BackendException.preconditionFailed(key, answer);
+            case 304:
+                if (op.conditional) {
+                    return BackendException.preconditionFailed(key, answer);
+                }
+                return BackendException.internal(key, answer, cause);
+            case 409:
+                if (code.equals("ConditionalRequestConflict")) {
+                    return BackendException.preconditionFailed(key, answer);
+                }
+                if (code.equals("BucketAlreadyExists") || code.equals("BucketNotEmpty")) {
+                    return BackendException.config(key, answer, cause);
+                }
+                return BackendException.transport(key, op.mutation, answer, cause);
+            case 404:
+                if (code.equals("NoSuchBucket")) {
+                    return BackendException.config(key, answer + ": bucket '" + bucket + "' does not exist", cause);
+                }
+                if (op.conditional) {
+                    return BackendException.preconditionFailed(key, answer + ": the object does not exist");
+                }
+                return BackendException.notFound(key, answer);
+            case 401:
+            case 403:
+                return BackendException.auth(key, answer + ": check the credentials and the bucket policy", cause);
+            case 400:
+                if (code.equals("RequestTimeout") || code.equals("BadDigest")) {
+                    // BadDigest: the body was corrupted on the way and the store refused it; nothing was written.
+                    return BackendException.transport(key, code.equals("RequestTimeout") && op.mutation, answer, cause);
+                }
+                if (code.equals("XAmzContentSHA256Mismatch")) {
+                    return BackendException.config(key, answer + ": this store rejects the SDK's payload checksums;"
+                            + " use the ceph or generic profile", cause);
+                }
+                if (code.equals("AuthorizationHeaderMalformed")) {
+                    return BackendException.config(key, answer + ": wrong region for this bucket?", cause);
+                }
+                return BackendException.config(key, answer, cause);
+            case 301:
+            case 307:
+                return BackendException.config(key, answer + ": wrong region or endpoint for this bucket", cause);
+            case 501:
+                return BackendException.config(key, answer + ": the store does not implement this request"
+                        + (op.conditional ? " (conditional headers unsupported?)" : ""), cause);
+            case 429:
+                return BackendException.transport(key, false, answer + ": throttled", cause);
+            default:
+                if (status >= 500) {
+                    return BackendException.transport(key, op.mutation, answer
+                            + (op.mutation ? " (the write may have been applied)" : ""), cause);
+                }
+                return BackendException.internal(key, answer, cause);
+        }
+    }
+
+    private static String errorCode(AwsServiceException e) {
+        return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? "" : e.awsErrorDetails().errorCode();
+    }
+
+    private static String errorMessage(AwsServiceException e) {
+        return e.awsErrorDetails() == null || e.awsErrorDetails().errorMessage() == null ? "" : e.awsErrorDetails().errorMessage();
+    }
+
+    private static boolean neverSent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnknownHostException || t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+}

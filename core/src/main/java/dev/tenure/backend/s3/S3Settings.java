@@ -1,0 +1,290 @@
+package dev.tenure.backend.s3;
+
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.Keys;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything the S3 backend needs to reach a bucket. Build with {@link #builder(String)} or parse
+ * with {@link #fromUri(String)}; {@link #validate()} runs on construction so a bad setting fails
+ * before any request.
+ *
+ * @param bucket the bucket name
+ * @param prefix a key prefix inside the bucket, empty or ending with {@code /}
+ * @param endpoint the endpoint for a non-AWS store, or empty for AWS's regional endpoint
+ * @param region the signing region
+ * @param profile what the store does differently
+ * @param pathStyle whether to address the bucket in the path rather than the host name
+ * @param credentials where credentials come from
+ * @param connectTimeout time to open a connection
+ * @param requestTimeout time for one request, start to end
+ * @param maxConnections connection pool size
+ * @param multipartThreshold files of at least this size are uploaded in parts (unconditional uploads only)
+ * @param partSize size of each part
+ */
+public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, String region, S3Profile profile,
+        boolean pathStyle, S3Credentials credentials, Duration connectTimeout, Duration requestTimeout,
+        int maxConnections, long multipartThreshold, long partSize) {
+
+    /** The largest object S3 accepts in one PUT; conditional uploads must fit. */
+    public static final long MAX_SINGLE_PUT = 5L << 30;
+    private static final long MIN_PART = 5L << 20;
+    private static final Set<String> URI_PARAMETERS = Set.of("endpoint", "region", "profile", "pathStyle",
+            "connectTimeoutMs", "requestTimeoutMs", "maxConnections");
+
+    /** Validates every field; see {@link #validate()}. */
+    public S3Settings {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(profile, "profile");
+        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        validate(bucket, prefix, endpoint, region, connectTimeout, requestTimeout, maxConnections, multipartThreshold, partSize);
+    }
+
+    private static void validate(String bucket, String prefix, Optional<URI> endpoint, String region,
+            Duration connectTimeout, Duration requestTimeout, int maxConnections, long multipartThreshold, long partSize) {
+        if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            throw invalid("bucket name '" + bucket + "' is not a valid S3 bucket name (3-63 of a-z, 0-9, '.', '-')");
+        }
+        if (prefix == null || !(prefix.isEmpty() || prefix.endsWith("/") && Keys.isValid(prefix.substring(0, prefix.length() - 1)))) {
+            throw invalid("key prefix '" + prefix + "' must be empty or a valid key followed by '/'");
+        }
+        endpoint.ifPresent(e -> {
+            if (e.getScheme() == null || !(e.getScheme().equals("http") || e.getScheme().equals("https")) || e.getHost() == null) {
+                throw invalid("endpoint '" + e + "' must be an http:// or https:// URL with a host");
+            }
+            if (e.getUserInfo() != null) {
+                throw invalid("endpoint must not carry credentials; use the AWS credential chain or S3Credentials");
+            }
+        });
+        if (region == null || region.isBlank()) {
+            throw invalid("region must be set (any name, such as us-east-1, for stores that ignore it)");
+        }
+        if (connectTimeout.isNegative() || connectTimeout.isZero() || requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw invalid("timeouts must be positive (connect " + connectTimeout + ", request " + requestTimeout + ")");
+        }
+        if (maxConnections < 1) {
+            throw invalid("maxConnections must be at least 1, not " + maxConnections);
+        }
+        if (partSize < MIN_PART || multipartThreshold < partSize) {
+            throw invalid("partSize must be at least 5 MiB and multipartThreshold at least partSize (part "
+                    + partSize + ", threshold " + multipartThreshold + ")");
+        }
+    }
+
+    /** Runs the checks the constructor runs; for settings made elsewhere. */
+    public S3Settings validate() {
+        validate(bucket, prefix, endpoint, region, connectTimeout, requestTimeout, maxConnections, multipartThreshold, partSize);
+        return this;
+    }
+
+    private static BackendException invalid(String message) {
+        return BackendException.config(null, "invalid S3 settings: " + message, null);
+    }
+
+    /** A builder for the bucket, with AWS defaults. */
+    public static Builder builder(String bucket) {
+        return new Builder(bucket);
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder(bucket);
+        b.prefix = prefix;
+        b.endpoint = endpoint.orElse(null);
+        b.region = region;
+        b.profile = profile;
+        b.pathStyle = pathStyle;
+        b.credentials = credentials;
+        b.connectTimeout = connectTimeout;
+        b.requestTimeout = requestTimeout;
+        b.maxConnections = maxConnections;
+        b.multipartThreshold = multipartThreshold;
+        b.partSize = partSize;
+        return b;
+    }
+
+    /**
+     * Parses {@code s3://bucket/prefix?endpoint=http://127.0.0.1:7480&region=us-east-1&profile=ceph}.
+     * Other parameters: {@code pathStyle}, {@code connectTimeoutMs}, {@code requestTimeoutMs},
+     * {@code maxConnections}. Credentials come from the AWS default chain; a URI that carries
+     * credentials is refused, so they never land in shell history or logs.
+     *
+     * @throws BackendException CONFIG naming what is wrong with the URI
+     */
+    public static S3Settings fromUri(String uri) {
+        URI parsed;
+        try {
+            parsed = new URI(uri);
+        } catch (URISyntaxException e) {
+            throw invalid("not a URI: " + e.getMessage());
+        }
+        if (!"s3".equals(parsed.getScheme()) || parsed.getHost() == null) {
+            throw invalid("expected s3://bucket[/prefix][?endpoint=...&region=...&profile=...], got '" + redactQuery(uri) + "'");
+        }
+        if (parsed.getUserInfo() != null) {
+            throw invalid("credentials in the URI are refused: use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile");
+        }
+        Builder b = builder(parsed.getHost());
+        String path = parsed.getPath() == null ? "" : parsed.getPath();
+        if (path.startsWith("/")) {
+            path = path.substring(1);
+        }
+        b.prefix(path.isEmpty() || path.endsWith("/") ? path : path + "/");
+        Map<String, String> query = query(parsed.getRawQuery());
+        for (String name : query.keySet()) {
+            if (!URI_PARAMETERS.contains(name)) {
+                String hint = name.toLowerCase().contains("secret") || name.toLowerCase().contains("key")
+                        ? " (credentials are never taken from a URI)" : "";
+                throw invalid("unknown URI parameter '" + name + "'" + hint + "; known: " + URI_PARAMETERS);
+            }
+        }
+        if (query.containsKey("profile")) {
+            b.profile(S3Profile.parse(query.get("profile")));
+        }
+        if (query.containsKey("endpoint")) {
+            b.endpoint(URI.create(query.get("endpoint")));
+        }
+        if (query.containsKey("region")) {
+            b.region(query.get("region"));
+        }
+        if (query.containsKey("pathStyle")) {
+            b.pathStyle(Boolean.parseBoolean(query.get("pathStyle")));
+        }
+        try {
+            if (query.containsKey("connectTimeoutMs")) {
+                b.connectTimeout(Duration.ofMillis(Long.parseLong(query.get("connectTimeoutMs"))));
+            }
+            if (query.containsKey("requestTimeoutMs")) {
+                b.requestTimeout(Duration.ofMillis(Long.parseLong(query.get("requestTimeoutMs"))));
+            }
+            if (query.containsKey("maxConnections")) {
+                b.maxConnections(Integer.parseInt(query.get("maxConnections")));
+            }
+        } catch (NumberFormatException e) {
+            throw invalid("a numeric URI parameter is not a number: " + e.getMessage());
+        }
+        return b.build();
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            out.put(name, value);
+        }
+        return out;
+    }
+
+    private static String redactQuery(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q) + "?...";
+    }
+
+    /** Builds {@link S3Settings}; defaults suit AWS. */
+    public static final class Builder {
+        private final String bucket;
+        private String prefix = "";
+        private URI endpoint;
+        private String region = "us-east-1";
+        private S3Profile profile = S3Profile.AWS;
+        private Boolean pathStyle;
+        private S3Credentials credentials = S3Credentials.defaultChain();
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private int maxConnections = 64;
+        private long multipartThreshold = 64L << 20;
+        private long partSize = 16L << 20;
+
+        private Builder(String bucket) {
+            this.bucket = bucket;
+        }
+
+        /** A key prefix inside the bucket; a missing trailing {@code /} is added. */
+        public Builder prefix(String prefix) {
+            this.prefix = prefix == null || prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
+            return this;
+        }
+
+        /** The endpoint of a non-AWS store. */
+        public Builder endpoint(URI endpoint) {
+            this.endpoint = endpoint;
+            return this;
+        }
+
+        /** The signing region. */
+        public Builder region(String region) {
+            this.region = region;
+            return this;
+        }
+
+        /** The store profile; also sets the path-style default unless {@link #pathStyle} is called. */
+        public Builder profile(S3Profile profile) {
+            this.profile = profile;
+            return this;
+        }
+
+        /** Path-style addressing; defaults to the profile's usual choice. */
+        public Builder pathStyle(boolean pathStyle) {
+            this.pathStyle = pathStyle;
+            return this;
+        }
+
+        /** Where credentials come from. */
+        public Builder credentials(S3Credentials credentials) {
+            this.credentials = credentials;
+            return this;
+        }
+
+        /** Time to open a connection. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** Time for one request, start to end. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /** Connection pool size. */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /** Files of at least this size go up in parts of {@code partSize} (unconditional uploads only). */
+        public Builder multipart(long threshold, long partSize) {
+            this.multipartThreshold = threshold;
+            this.partSize = partSize;
+            return this;
+        }
+
+        /**
+         * The settings.
+         *
+         * @throws BackendException CONFIG when a setting is invalid
+         */
+        public S3Settings build() {
+            return new S3Settings(bucket, prefix, Optional.ofNullable(endpoint), region, profile,
+                    pathStyle != null ? pathStyle : profile.pathStyleByDefault(), credentials, connectTimeout,
+                    requestTimeout, maxConnections, multipartThreshold, partSize);
+        }
+    }
+}

@@ -1,6 +1,7 @@
 package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendUris;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Versioned;
@@ -43,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "10", description = "Rounds to race. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
-    @Option(names = "--backend", description = "Backend URI: file:///dir or mem:. Default: a fresh temporary directory.")
+    @Option(names = "--backend", description = "Backend URI: file:///dir, mem: or s3://bucket/prefix?endpoint=...&profile=.... Default: a fresh temporary directory.")
     String backendUri;
 
     private record Outcome(String replica, boolean won, int requests, int refused) {
@@ -57,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path tempRoot = backendUri == null ? Files.createTempDirectory("tenure-demo-") : null;
         String uri = tempRoot != null ? "file://" + tempRoot : backendUri;
-        AtomicRemoteBackend shared = BackendUri.openAtomic(uri);
+        AtomicRemoteBackend shared = BackendUris.openAtomic(uri);
         List<AtomicRemoteBackend> clients = new ArrayList<>();
         for (int r = 0; r < replicas; r++) {
             // Local replicas get clients of their own, as separate processes would; mem: must share its one store.

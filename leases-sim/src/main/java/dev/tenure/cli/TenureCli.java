@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code tenure} command: one subcommand per job. */
 @Command(name = "tenure", mixinStandardHelpOptions = true, versionProvider = TenureCli.Version.class,
         description = "Coordination on object storage: leases, leader election, fencing, ledgers.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class TenureCli {
 
     private TenureCli() {
@@ -14,6 +14,9 @@ public final class TenureCli {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         System.exit(run(args));
     }
 

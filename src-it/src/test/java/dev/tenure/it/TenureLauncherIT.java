@@ -3,13 +3,8 @@ package dev.tenure.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,17 +14,10 @@ class TenureLauncherIT {
     @TempDir
     Path dir;
 
-    private static String run(Path workDir, String... args) throws IOException, InterruptedException {
-        Path jar = Path.of(System.getProperty("tenure.sim.jar"));
-        assertTrue(Files.isRegularFile(jar), "the packaged CLI jar is missing: " + jar);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
-        assertEquals(0, p.exitValue(), out);
-        return out;
+    private static String run(Path workDir, String... args) throws Exception {
+        TenureProcess.Result r = TenureProcess.run(workDir, args);
+        assertEquals(0, r.exitCode(), r.output());
+        return r.output();
     }
 
     @Test

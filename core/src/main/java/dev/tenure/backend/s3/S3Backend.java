@@ -379,13 +379,41 @@ public final class S3Backend implements AtomicRemoteBackend {
         s3.close();
     }
 
-    /** The raw client, for the capability probe's ETag-spelling check. */
-    S3Client client() {
-        return s3;
+    /**
+     * Which spellings of an ETag the store accepts in {@code If-Match}.
+     *
+     * @param quotedAccepted the ETag with its quotes, exactly as returned
+     * @param unquotedAccepted the ETag without quotes
+     */
+    public record EtagSpelling(boolean quotedAccepted, boolean unquotedAccepted) {
     }
 
-    String fullKey(String key) {
-        return objectKey(key);
+    /**
+     * Writes {@code key} and tries {@code If-Match} with the current ETag quoted and unquoted,
+     * bypassing the profile: the evidence for choosing a profile. Leaves the key behind.
+     */
+    public EtagSpelling probeEtagSpelling(String key) {
+        String full = objectKey(key);
+        ObjectVersion v = put(key, new byte[] {1}, ConditionalPut.ifAbsent());
+        String bare = S3Profile.CEPH.ifMatchValue(v.token());
+        boolean quoted = tryIfMatch(key, full, "\"" + bare + "\"", new byte[] {2});
+        String current = objectVersion(key).orElseThrow().token();
+        boolean unquoted = tryIfMatch(key, full, S3Profile.CEPH.ifMatchValue(current), new byte[] {3});
+        return new EtagSpelling(quoted, unquoted);
+    }
+
+    private boolean tryIfMatch(String key, String full, String ifMatch, byte[] content) {
+        try {
+            s3.putObject(PutObjectRequest.builder().bucket(settings.bucket()).key(full).ifMatch(ifMatch)
+                    .contentMD5(Base64.getEncoder().encodeToString(md5(content))).build(), RequestBody.fromBytes(content));
+            return true;
+        } catch (SdkException e) {
+            BackendException mapped = S3Errors.map(key, settings.bucket(), S3Errors.Op.CONDITIONAL_WRITE, e);
+            if (mapped.kind() == BackendException.Kind.PRECONDITION_FAILED || mapped.kind() == BackendException.Kind.CONFIG) {
+                return false;
+            }
+            throw mapped;
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------

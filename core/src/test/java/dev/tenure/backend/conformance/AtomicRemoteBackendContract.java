@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.backend.probe.ContentionRaces;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalDelete;
@@ -31,6 +32,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -214,7 +216,7 @@ public abstract class AtomicRemoteBackendContract<B extends AtomicRemoteBackend>
     @Test
     void createIfAbsentHasExactlyOneWinnerEveryRound() throws Exception {
         RaceSettings s = raceSettings();
-        Races.CreateRaceResult result = Races.createRace(backend, ns + "race/", s.createThreads(), s.createRounds());
+        ContentionRaces.CreateRaceResult result = ContentionRaces.createRace(backend, ns + "race/", s.createThreads(), s.createRounds());
         System.out.printf("[conformance] %s create race: %s%n", backend.name(), result);
         assertEquals(List.of(), result.roundsWithoutExactlyOneWinner(), "rounds without exactly one winner");
         assertEquals(s.createRounds(), result.rounds());
@@ -223,7 +225,7 @@ public abstract class AtomicRemoteBackendContract<B extends AtomicRemoteBackend>
     @Test
     void ifVersionIncrementsNeverLoseAnUpdate() throws Exception {
         RaceSettings s = raceSettings();
-        Races.IncrementResult result = Races.incrementRace(backend, key("counter"), s.incrementThreads(), s.incrementsPerThread());
+        ContentionRaces.IncrementResult result = ContentionRaces.incrementRace(backend, key("counter"), s.incrementThreads(), s.incrementsPerThread());
         System.out.printf("[conformance] %s increment race: %s%n", backend.name(), result);
         assertEquals(result.successfulIncrements(), result.finalValue(), "final counter vs successful increments");
         assertEquals((long) s.incrementThreads() * s.incrementsPerThread(), result.successfulIncrements());
@@ -279,6 +281,7 @@ public abstract class AtomicRemoteBackendContract<B extends AtomicRemoteBackend>
      * with the version of the model's write, and no version is ever issued twice.
      */
     @Property(tries = 60)
+    @AddLifecycleHook(UnavailableBackendHook.class)
     void atomicHistoriesMatchASimpleModel(@ForAll("atomicOps") List<AtomicOp> history) throws Exception {
         B b = newBackend();
         String prefix = "model-" + UUID.randomUUID() + "/";

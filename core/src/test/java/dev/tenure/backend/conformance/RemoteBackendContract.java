@@ -19,6 +19,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -33,7 +34,9 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -64,12 +67,25 @@ public abstract class RemoteBackendContract<B extends RemoteBackend> {
     /** Creates a backend to test; it may share state with earlier ones (tests use fresh prefixes). */
     protected abstract B newBackend() throws Exception;
 
+    /**
+     * Why this backend cannot be tested here (no server, no Docker engine), or empty when it can.
+     * When present, every test of the suite is skipped with the reason printed.
+     */
+    protected Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
+
     /** Called after each test with the backend it used; the default does nothing. */
     protected void discardBackend(B used) throws Exception {
     }
 
     @BeforeEach
     void openBackend() throws Exception {
+        Optional<String> unavailable = unavailableReason();
+        if (unavailable.isPresent()) {
+            System.out.println("[skip] " + getClass().getSimpleName() + ": " + unavailable.get());
+            Assumptions.abort(unavailable.get());
+        }
         backend = newBackend();
         ns = "conformance-" + UUID.randomUUID() + "/";
         scratch = Files.createTempDirectory("tenure-conformance-");
@@ -322,6 +338,7 @@ public abstract class RemoteBackendContract<B extends RemoteBackend> {
     }
 
     @Property(tries = 40)
+    @AddLifecycleHook(UnavailableBackendHook.class)
     void plainHistoriesMatchASimpleModel(@ForAll("plainOps") List<PlainOp> history) throws Exception {
         B b = newBackend();
         String prefix = "model-" + UUID.randomUUID() + "/";

@@ -3,6 +3,7 @@ package dev.tenure.backend.conformance;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.backend.probe.ContentionRaces;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalDelete;
@@ -95,14 +96,14 @@ class SuiteCatchesBrokenBackendsTest {
 
     @Test
     void theCreateRaceCatchesANonAtomicBackend() throws Exception {
-        Races.CreateRaceResult result = Races.createRace(new CheckThenWriteBackend(), "race/", 32, 200);
+        ContentionRaces.CreateRaceResult result = ContentionRaces.createRace(new CheckThenWriteBackend(), "race/", 32, 200);
         System.out.printf("[conformance] check-then-write backend, create race: %s%n", result);
         assertFalse(result.roundsWithoutExactlyOneWinner().isEmpty(), "the race should have caught double winners");
     }
 
     @Test
     void theIncrementRaceCatchesANonAtomicBackend() throws Exception {
-        Races.IncrementResult result = Races.incrementRace(new CheckThenWriteBackend(), "counter", 8, 100);
+        ContentionRaces.IncrementResult result = ContentionRaces.incrementRace(new CheckThenWriteBackend(), "counter", 8, 100);
         System.out.printf("[conformance] check-then-write backend, increment race: %s%n", result);
         assertTrue(result.finalValue() < result.successfulIncrements(), "the race should have caught lost increments");
     }

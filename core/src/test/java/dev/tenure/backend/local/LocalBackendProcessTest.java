@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Versioned;
-import dev.tenure.backend.conformance.Races;
+import dev.tenure.backend.probe.ContentionRaces;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -84,7 +84,7 @@ class LocalBackendProcessTest {
             successes += Long.parseLong(parts[1]);
             conflicts += Long.parseLong(parts[2]);
         }
-        long finalValue = Races.value(LocalBackend.open(root).read("counter").orElseThrow().value());
+        long finalValue = ContentionRaces.value(LocalBackend.open(root).read("counter").orElseThrow().value());
         System.out.printf("[conformance] LocalBackend increment race across %d processes x %d threads: %d successful increments, final value %d, %d conflicts%n",
                 PROCESSES, threads, successes, finalValue, conflicts);
         assertEquals((long) PROCESSES * threads * perThread, successes);
@@ -138,8 +138,8 @@ class LocalBackendProcessTest {
             Thread thread = new Thread(() -> {
                 try {
                     for (int done = 0; done < 50; ) {
-                        Races.Claim c = Races.increment(b, "counter");
-                        if (c == Races.Claim.WON) {
+                        ContentionRaces.Claim c = ContentionRaces.increment(b, "counter");
+                        if (c == ContentionRaces.Claim.WON) {
                             done++;
                         }
                     }
@@ -154,7 +154,7 @@ class LocalBackendProcessTest {
             thread.join(TimeUnit.MINUTES.toMillis(5));
         }
         assertEquals(List.of(), failures);
-        assertEquals(400, Races.value(one.read("counter").orElseThrow().value()));
+        assertEquals(400, ContentionRaces.value(one.read("counter").orElseThrow().value()));
     }
 
     private static Process start(String... args) throws IOException {

@@ -1,6 +1,6 @@
 package dev.tenure.backend.local;
 
-import dev.tenure.backend.conformance.Races;
+import dev.tenure.backend.probe.ContentionRaces;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
 import java.nio.file.Files;
@@ -32,7 +32,7 @@ public final class LocalRaceWorker {
                     Integer.parseInt(args[4]), Integer.parseInt(args[5]));
             case "increment" -> {
                 awaitStart(root);
-                Races.IncrementResult result = Races.incrementRace(backend, "counter", Integer.parseInt(args[3]),
+                ContentionRaces.IncrementResult result = ContentionRaces.incrementRace(backend, "counter", Integer.parseInt(args[3]),
                         Integer.parseInt(args[4]));
                 System.out.println("INCREMENTS " + result.successfulIncrements() + " " + result.conflicts());
             }
@@ -47,7 +47,7 @@ public final class LocalRaceWorker {
         awaitStart(root);
         // Before each round, every process marks its arrival and waits for all the others, so the
         // threads of all processes hit each round's key together.
-        Races.CreateRaceResult result = Races.createRace(backend, "race/", threads, rounds, round -> {
+        ContentionRaces.CreateRaceResult result = ContentionRaces.createRace(backend, "race/", threads, rounds, round -> {
             backend.put("gate/" + round + "/" + process, new byte[0], ConditionalPut.ifAbsent());
             while (backend.list("gate/" + round + "/").size() < processes) {
                 LockSupport.parkNanos(20_000);

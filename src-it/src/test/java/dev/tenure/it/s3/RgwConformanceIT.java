@@ -2,7 +2,7 @@ package dev.tenure.it.s3;
 
 import dev.tenure.backend.conformance.AtomicRemoteBackendContract;
 import dev.tenure.backend.s3.S3Backend;
-import dev.tenure.backend.s3.S3Settings;
+import java.util.Optional;
 
 /**
  * The whole conformance suite, contention races included, against a real Ceph RADOS Gateway: the
@@ -10,14 +10,14 @@ import dev.tenure.backend.s3.S3Settings;
  */
 class RgwConformanceIT extends AtomicRemoteBackendContract<S3Backend> {
 
-    private S3Settings settings;
+    @Override
+    protected Optional<String> unavailableReason() {
+        return S3TestServers.rgwUnavailableReason();
+    }
 
     @Override
     protected S3Backend newBackend() {
-        if (settings == null) {
-            settings = S3TestServers.rgw();
-        }
-        return S3Backend.open(settings);
+        return S3Backend.open(S3TestServers.rgw());
     }
 
     /** RGW's ETag is the MD5 of the content. */

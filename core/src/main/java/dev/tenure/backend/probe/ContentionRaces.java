@@ -1,4 +1,4 @@
-package dev.tenure.backend.conformance;
+package dev.tenure.backend.probe;
 
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
@@ -11,23 +11,30 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Contention races on real threads, shared by the conformance suite and by the multi-process
- * tests. An ambiguous failure is never counted as a win or a loss on a guess: the racer reads the
- * object back and looks for its own unique content.
+ * Contention races on real threads: the evidence that a store's compare-and-swap is atomic. Used
+ * by the conformance suite, the multi-process tests and {@code tenure verify}. An ambiguous
+ * failure is never counted as a win or a loss on a guess: the racer reads the object back and
+ * looks for its own unique content.
  */
-public final class Races {
+public final class ContentionRaces {
 
-    private Races() {
+    /** An increment racer gives up after this many refusals in a row: the store is not making progress. */
+    static final int MAX_REFUSED_IN_A_ROW = 5_000;
+
+    private ContentionRaces() {
     }
 
     /**
@@ -74,8 +81,9 @@ public final class Races {
      * starting each round together at a barrier.
      */
     public static CreateRaceResult createRace(AtomicRemoteBackend backend, String prefix, int threads, int rounds)
-            throws Exception {
-        return createRace(backend, prefix, threads, rounds, round -> { });
+            throws InterruptedException {
+        return createRace(backend, prefix, threads, rounds, round -> {
+        });
     }
 
     /**
@@ -84,7 +92,7 @@ public final class Races {
      * rounds of several processes.
      */
     public static CreateRaceResult createRace(AtomicRemoteBackend backend, String prefix, int threads, int rounds,
-            IntConsumer roundGate) throws Exception {
+            IntConsumer roundGate) throws InterruptedException {
         AtomicIntegerArray claims = new AtomicIntegerArray(rounds);
         AtomicLong losers = new AtomicLong();
         AtomicLong ambiguous = new AtomicLong();
@@ -115,9 +123,7 @@ public final class Races {
                     return null;
                 }));
             }
-            for (Future<?> racer : racers) {
-                racer.get(30, TimeUnit.MINUTES);
-            }
+            awaitAll(racers);
         } finally {
             pool.shutdownNow();
         }
@@ -130,6 +136,25 @@ public final class Races {
             }
         }
         return new CreateRaceResult(rounds, threads, winners, losers.get(), ambiguous.get(), bad, roundsWon(claims));
+    }
+
+    /** Waits for every racer; the first failure is rethrown as it was (a BackendException stays one). */
+    private static void awaitAll(List<Future<?>> racers) throws InterruptedException {
+        for (Future<?> racer : racers) {
+            try {
+                racer.get(30, TimeUnit.MINUTES);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw new IllegalStateException("a racer failed: " + e.getCause(), e.getCause());
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("a racer did not finish within 30 minutes", e);
+            }
+        }
     }
 
     private static List<Integer> roundsWon(AtomicIntegerArray claims) {
@@ -157,8 +182,8 @@ public final class Races {
             if (!e.ambiguous()) {
                 throw e;
             }
-            Optional<Versioned<byte[]>> stored = backend.read(key);
-            boolean mine = stored.isPresent() && new String(stored.get().value(), StandardCharsets.UTF_8).equals(me);
+            Optional<byte[]> stored = readBack(backend, key);
+            boolean mine = stored.isPresent() && new String(stored.get(), StandardCharsets.UTF_8).equals(me);
             return mine ? Claim.WON_AFTER_AMBIGUITY : Claim.LOST_AFTER_AMBIGUITY;
         }
     }
@@ -168,7 +193,7 @@ public final class Races {
      * of the counter under {@code key}, which holds {@code "<value>:<nonce>"}.
      */
     public static IncrementResult incrementRace(AtomicRemoteBackend backend, String key, int threads, int perThread)
-            throws Exception {
+            throws InterruptedException {
         AtomicLong successes = new AtomicLong();
         AtomicLong conflicts = new AtomicLong();
         AtomicLong ambiguous = new AtomicLong();
@@ -186,7 +211,13 @@ public final class Races {
             for (int t = 0; t < threads; t++) {
                 workers.add(pool.submit(() -> {
                     start.await(120, TimeUnit.SECONDS);
+                    int refusedInARow = 0;
                     for (int done = 0; done < perThread; ) {
+                        if (refusedInARow >= MAX_REFUSED_IN_A_ROW) {
+                            throw BackendException.internal(key, "no increment of " + key + " succeeded in "
+                                    + MAX_REFUSED_IN_A_ROW + " attempts in a row: the store refuses even current versions", null);
+                        }
+                        int before = done;
                         switch (increment(backend, key)) {
                             case WON -> {
                                 done++;
@@ -200,13 +231,12 @@ public final class Races {
                             case LOST -> conflicts.incrementAndGet();
                             case LOST_AFTER_AMBIGUITY -> ambiguous.incrementAndGet();
                         }
+                        refusedInARow = done == before ? refusedInARow + 1 : 0;
                     }
                     return null;
                 }));
             }
-            for (Future<?> worker : workers) {
-                worker.get(30, TimeUnit.MINUTES);
-            }
+            awaitAll(workers);
         } finally {
             pool.shutdownNow();
         }
@@ -214,9 +244,22 @@ public final class Races {
         return new IncrementResult(threads, successes.get(), finalValue, conflicts.get(), ambiguous.get());
     }
 
-    /** One read-modify-write increment attempt. */
+    /**
+     * One read-modify-write increment attempt. A read that fails transiently (not a mutation, so
+     * never ambiguous) counts as a lost attempt; the write's own ambiguity is resolved by reading
+     * back until the read succeeds.
+     */
     public static Claim increment(AtomicRemoteBackend backend, String key) {
-        Versioned<byte[]> current = backend.read(key).orElseThrow(() -> new AssertionError("counter " + key + " vanished"));
+        Versioned<byte[]> current;
+        try {
+            current = backend.read(key).orElseThrow(
+                    () -> BackendException.internal(key, "the counter " + key + " vanished during the race", null));
+        } catch (BackendException e) {
+            if (e.retryable()) {
+                return Claim.LOST;
+            }
+            throw e;
+        }
         String nonce = UUID.randomUUID().toString();
         ObjectVersion seen = current.version();
         try {
@@ -226,11 +269,28 @@ public final class Races {
             if (e.kind() == BackendException.Kind.PRECONDITION_FAILED) {
                 return Claim.LOST;
             }
+            if (e.retryable() && !e.ambiguous()) {
+                return Claim.LOST;
+            }
             if (!e.ambiguous()) {
                 throw e;
             }
-            String stored = new String(backend.read(key).orElseThrow().value(), StandardCharsets.UTF_8);
+            String stored = new String(readBack(backend, key).orElseThrow(), StandardCharsets.UTF_8);
             return stored.endsWith(":" + nonce) ? Claim.WON_AFTER_AMBIGUITY : Claim.LOST_AFTER_AMBIGUITY;
+        }
+    }
+
+    /** Reads a key after an ambiguous write, retrying transient read failures a bounded number of times. */
+    private static Optional<byte[]> readBack(AtomicRemoteBackend backend, String key) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return backend.read(key).map(Versioned::value);
+            } catch (BackendException e) {
+                if (!e.retryable() || attempt >= 20) {
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10L * attempt));
+            }
         }
     }
 

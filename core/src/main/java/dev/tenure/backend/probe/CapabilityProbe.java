@@ -78,6 +78,8 @@ public final class CapabilityProbe {
         }
     }
 
+    private static final String CURRENT_IF_MATCH = "current if-match accepted";
+
     private CapabilityProbe() {
     }
 
@@ -105,7 +107,8 @@ public final class CapabilityProbe {
             verdicts.add(createIfAbsent(backend, prefix));
             Verdict ifMatch = staleIfMatch(backend, prefix);
             verdicts.add(ifMatch);
-            boolean versionsWork = ifMatch.outcome() == Outcome.HOLDS;
+            // Only a store that refuses even the current version makes the version-based checks impossible.
+            boolean versionsWork = !ifMatch.guarantee().equals(CURRENT_IF_MATCH);
             if (backend instanceof S3Backend s3) {
                 verdicts.add(etagSpelling(s3, prefix));
             }
@@ -142,7 +145,7 @@ public final class CapabilityProbe {
             backend.put(key, bytes("two"), ConditionalPut.ifVersion(v1));
         } catch (BackendException e) {
             if (e.kind() == BackendException.Kind.PRECONDITION_FAILED) {
-                return new Verdict("current if-match accepted", Outcome.FAILS, true, "a write with the current version was"
+                return new Verdict(CURRENT_IF_MATCH, Outcome.FAILS, true, "a write with the current version was"
                         + " refused: the store wants another ETag spelling or ignores versions (for S3, try another profile)");
             }
             throw e;

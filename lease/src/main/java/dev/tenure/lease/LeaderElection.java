@@ -1,0 +1,108 @@
+package dev.tenure.lease;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A loop around acquire and renew for one lease name: contends until elected, renews while
+ * leader, contends again after losing. {@link #isLeader()} checks the lease deadline, so it is
+ * cheap enough to call before every guarded action. Closing stops contending and releases the
+ * lease if held.
+ */
+public final class LeaderElection implements AutoCloseable {
+
+    private final LeaseDriver driver;
+    private final String name;
+    private final LeaderListener listener;
+    private volatile Lease lease;
+    private volatile String leader;
+    private volatile boolean closed;
+
+    LeaderElection(LeaseDriver driver, String name, LeaderListener listener) {
+        this.driver = driver;
+        this.name = name;
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** The lease name. */
+    public String name() {
+        return name;
+    }
+
+    /** True while this node holds the lease and its deadline has not passed. */
+    public boolean isLeader() {
+        Lease current = lease;
+        return !closed && current != null && current.isValid();
+    }
+
+    /** The lease while this node is leader. */
+    public Optional<Lease> lease() {
+        Lease current = lease;
+        return current != null && current.isValid() ? Optional.of(current) : Optional.empty();
+    }
+
+    /** The token of the current term while this node is leader. */
+    public Optional<FencingToken> token() {
+        return lease().map(Lease::fencingToken);
+    }
+
+    /** The holder named by the last record seen (possibly this node), if any was seen. */
+    public Optional<String> leader() {
+        return Optional.ofNullable(leader);
+    }
+
+    /** Stops contending and releases the lease if held; waits for the release, bounded by the request timeout. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            driver.stopElection(name, this);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // Called on the callback thread, in order.
+
+    void elected(Lease newLease) {
+        lease = newLease;
+        leader = driver.config().holder();
+        if (!closed) {
+            listener.onElected(newLease.fencingToken());
+            listener.onLeaderChanged(leader);
+        }
+    }
+
+    void revoked(RevocationReason reason) {
+        lease = null;
+        if (!closed) {
+            listener.onRevoked(reason);
+        }
+    }
+
+    void leaderChanged(String holder, boolean released) {
+        String newLeader = released ? null : holder;
+        if (!Objects.equals(newLeader, leader)) {
+            leader = newLeader;
+            if (!closed && newLeader != null) {
+                listener.onLeaderChanged(newLeader);
+            }
+        }
+    }
+
+    void failed(RuntimeException error) {
+        // Not retryable (credentials, a corrupt record): the election cannot go on by itself.
+        lease = null;
+        if (!closed) {
+            listener.onRevoked(RevocationReason.STORE_REJECTED);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LeaderElection[" + name + ", leader " + leader + (isLeader() ? " (this node)" : "") + "]";
+    }
+}

@@ -1,0 +1,312 @@
+package dev.tenure.lease;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.Versioned;
+import dev.tenure.lease.LeaseMachine.Command;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs lease machines against a backend. Every machine event is handled on the scheduler's one
+ * thread; blocking backend calls run on the I/O executor and their answers come back to that
+ * thread; listener callbacks run on the callback executor, in order.
+ */
+final class LeaseDriver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseDriver.class);
+
+    /** One lease name's machine and the API calls waiting on it. Touched only on the scheduler thread. */
+    static final class Slot {
+        final LeaseMachine machine;
+        CompletableFuture<Optional<Lease>> acquiring;
+        final List<CompletableFuture<Void>> renewing = new ArrayList<>();
+        final List<CompletableFuture<Void>> releasing = new ArrayList<>();
+        Lease lease;
+        LeaderElection election;
+
+        Slot(LeaseMachine machine) {
+            this.machine = machine;
+        }
+    }
+
+    private final AtomicRemoteBackend backend;
+    private final LeaseConfig config;
+    private final LeaseScheduler scheduler;
+    private final Executor io;
+    private final Executor callbacks;
+    private final RandomGenerator random;
+    private final Map<String, Slot> slots = new HashMap<>();
+
+    LeaseDriver(AtomicRemoteBackend backend, LeaseConfig config, LeaseScheduler scheduler, Executor io, Executor callbacks,
+            RandomGenerator random) {
+        this.backend = backend;
+        this.config = config;
+        this.scheduler = scheduler;
+        this.io = io;
+        this.callbacks = callbacks;
+        this.random = random;
+    }
+
+    long nanoTime() {
+        return config.clock().nanoTime();
+    }
+
+    LeaseConfig config() {
+        return config;
+    }
+
+    // ---- API entry points (any thread) ---------------------------------------------------------
+
+    CompletableFuture<Optional<Lease>> acquire(String name, LeaseMachine.Mode mode, long deadline) {
+        CompletableFuture<Optional<Lease>> result = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            Slot slot = slot(name);
+            if (slot.election != null) {
+                result.completeExceptionally(new IllegalStateException("lease " + name + " is held by an election of this manager"));
+                return;
+            }
+            if (slot.acquiring != null) {
+                result.completeExceptionally(new IllegalStateException("lease " + name + " is already being acquired"));
+                return;
+            }
+            slot.acquiring = result;
+            run(slot, slot.machine.acquire(nanoTime(), mode, deadline));
+        });
+        return result;
+    }
+
+    void elect(String name, LeaderElection election) {
+        scheduler.execute(() -> {
+            Slot slot = slot(name);
+            if (slot.election != null || slot.acquiring != null || slot.lease != null) {
+                election.failed(new IllegalStateException("lease " + name + " is already in use by this manager"));
+                return;
+            }
+            slot.election = election;
+            run(slot, slot.machine.acquire(nanoTime(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
+        });
+    }
+
+    void stopElection(String name, LeaderElection election) throws InterruptedException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            Slot slot = slots.get(name);
+            if (slot == null || slot.election != election) {
+                done.complete(null);
+                return;
+            }
+            slot.election = null;
+            run(slot, slot.machine.stopContending());
+            if (slot.lease != null) {
+                slot.releasing.add(done);
+                slot.lease.markLost("the election was closed");
+                run(slot, slot.machine.release(nanoTime()));
+            } else {
+                run(slot, slot.machine.release(nanoTime()));
+                done.complete(null);
+            }
+        });
+        await(done, "closing the election of " + name);
+    }
+
+    void renew(Slot slot, Lease lease) throws InterruptedException, TimeoutException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            slot.renewing.add(done);
+            run(slot, slot.machine.renewNow(nanoTime()));
+        });
+        awaitOrTimeout(done, 2 * config.requestTimeout().toNanos() + config.ttlNanos());
+    }
+
+    void release(Slot slot) throws InterruptedException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            if (slot.lease == null && slot.acquiring == null) {
+                done.complete(null);
+                return;
+            }
+            slot.releasing.add(done);
+            run(slot, slot.machine.release(nanoTime()));
+            if (slot.lease == null) {
+                done.complete(null);
+            }
+        });
+        try {
+            awaitOrTimeout(done, 2 * config.requestTimeout().toNanos());
+        } catch (TimeoutException e) {
+            LOG.warn("release of {} not confirmed within twice the request timeout; the record will expire instead", slot.machine.key());
+        }
+    }
+
+    /** Releases every held lease and stops every election, waiting a bounded time. */
+    void releaseAll() throws InterruptedException {
+        CompletableFuture<List<Slot>> held = new CompletableFuture<>();
+        scheduler.execute(() -> held.complete(new ArrayList<>(slots.values())));
+        List<Slot> all = await(held, "listing leases");
+        for (Slot slot : all) {
+            LeaderElection election = slot.election;
+            if (election != null) {
+                stopElection(election.name(), election);
+            } else {
+                release(slot);
+            }
+        }
+    }
+
+    // ---- the protocol thread -------------------------------------------------------------------
+
+    private Slot slot(String name) {
+        return slots.computeIfAbsent(name, n -> new Slot(new LeaseMachine(config, n, random)));
+    }
+
+    private void run(Slot slot, List<Command> commands) {
+        for (Command c : commands) {
+            if (c instanceof LeaseMachine.Read read) {
+                io.execute(() -> doRead(slot, read));
+            } else if (c instanceof LeaseMachine.Write write) {
+                io.execute(() -> doWrite(slot, write));
+            } else if (c instanceof LeaseMachine.SetTimer timer) {
+                scheduler.schedule(() -> run(slot, slot.machine.onTimer(timer.timer(), timer.token(), nanoTime())),
+                        timer.atNanos() - nanoTime());
+            } else if (c instanceof LeaseMachine.Notify notify) {
+                deliver(slot, notify.event());
+            }
+        }
+    }
+
+    private void doRead(Slot slot, LeaseMachine.Read read) {
+        Optional<Versioned<byte[]>> found = Optional.empty();
+        BackendException failure = null;
+        try {
+            found = backend.read(slot.machine.key());
+        } catch (BackendException e) {
+            failure = e;
+        } catch (RuntimeException e) {
+            failure = BackendException.internal(slot.machine.key(), "the backend failed unexpectedly: " + e, e);
+        }
+        Optional<Versioned<byte[]>> answer = found;
+        BackendException error = failure;
+        scheduler.execute(() -> run(slot, slot.machine.onRead(read.requestId(), nanoTime(), answer, error)));
+    }
+
+    private void doWrite(Slot slot, LeaseMachine.Write write) {
+        ObjectVersion written = null;
+        BackendException failure = null;
+        try {
+            written = backend.put(slot.machine.key(), write.bytes(), write.condition());
+        } catch (BackendException e) {
+            failure = e;
+        } catch (RuntimeException e) {
+            failure = BackendException.transport(slot.machine.key(), true, "the backend failed unexpectedly: " + e, e);
+        }
+        ObjectVersion answer = written;
+        BackendException error = failure;
+        scheduler.execute(() -> run(slot, slot.machine.onWrite(write.requestId(), nanoTime(), answer, error)));
+    }
+
+    private void deliver(Slot slot, LeaseMachine.Event event) {
+        if (event instanceof LeaseMachine.Acquired acquired) {
+            Lease lease = new Lease(this, slot, acquired.token(), acquired.validUntilNanos());
+            slot.lease = lease;
+            complete(slot, Optional.of(lease));
+            LeaderElection election = slot.election;
+            if (election != null) {
+                callbacks.execute(() -> election.elected(lease));
+            }
+        } else if (event instanceof LeaseMachine.NotAcquired notAcquired) {
+            CompletableFuture<Optional<Lease>> waiting = slot.acquiring;
+            slot.acquiring = null;
+            if (waiting != null) {
+                if (notAcquired.error().isPresent()) {
+                    waiting.completeExceptionally(notAcquired.error().get());
+                } else {
+                    waiting.complete(Optional.empty());
+                }
+            }
+            LeaderElection election = slot.election;
+            if (election != null && notAcquired.error().isPresent()) {
+                RuntimeException error = notAcquired.error().get();
+                callbacks.execute(() -> election.failed(error));
+            }
+        } else if (event instanceof LeaseMachine.Renewed renewed) {
+            if (slot.lease != null) {
+                slot.lease.extend(renewed.validUntilNanos());
+            }
+            slot.renewing.forEach(f -> f.complete(null));
+            slot.renewing.clear();
+        } else if (event instanceof LeaseMachine.Revoked revoked) {
+            Lease lease = slot.lease;
+            slot.lease = null;
+            if (lease != null) {
+                lease.markLost(revoked.reason() + ": " + revoked.detail());
+            }
+            slot.renewing.forEach(f -> f.complete(null));
+            slot.renewing.clear();
+            LeaderElection election = slot.election;
+            if (election != null) {
+                callbacks.execute(() -> election.revoked(revoked.reason()));
+            }
+        } else if (event instanceof LeaseMachine.Released) {
+            Lease lease = slot.lease;
+            slot.lease = null;
+            if (lease != null) {
+                lease.markLost("it was released");
+            }
+            slot.releasing.forEach(f -> f.complete(null));
+            slot.releasing.clear();
+            slot.renewing.forEach(f -> f.complete(null));
+            slot.renewing.clear();
+        } else if (event instanceof LeaseMachine.HolderSeen seen) {
+            LeaderElection election = slot.election;
+            if (election != null) {
+                callbacks.execute(() -> election.leaderChanged(seen.holder(), seen.released()));
+            }
+        }
+    }
+
+    private static void complete(Slot slot, Optional<Lease> result) {
+        CompletableFuture<Optional<Lease>> waiting = slot.acquiring;
+        slot.acquiring = null;
+        if (waiting != null) {
+            waiting.complete(result);
+        }
+    }
+
+    // ---- waiting -------------------------------------------------------------------------------
+
+    static <T> T await(CompletableFuture<T> future, String what) throws InterruptedException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw rethrow(e, what);
+        }
+    }
+
+    private static void awaitOrTimeout(CompletableFuture<?> future, long nanos) throws InterruptedException, TimeoutException {
+        try {
+            future.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw rethrow(e, "waiting for the lease protocol");
+        }
+    }
+
+    static RuntimeException rethrow(ExecutionException e, String what) {
+        if (e.getCause() instanceof RuntimeException runtime) {
+            return runtime;
+        }
+        return new IllegalStateException(what + " failed: " + e.getCause(), e.getCause());
+    }
+}

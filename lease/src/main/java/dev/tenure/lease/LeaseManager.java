@@ -1,0 +1,252 @@
+package dev.tenure.lease;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.RemoteBackend;
+import dev.tenure.retry.RetryPolicy;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
+
+/**
+ * Writer leases for one holder on one atomic backend: {@link #tryAcquire}, {@link #acquire},
+ * {@link #elect}. Build with {@link #builder(AtomicRemoteBackend, String)}; a timing that cannot
+ * be safe is refused with the numbers. Closing releases every lease and stops every election.
+ *
+ * <pre>{@code
+ * try (LeaseManager leases = LeaseManager.builder(backend, "replica-1").ttl(Duration.ofSeconds(10)).build();
+ *      Lease lease = leases.acquire("writer", Duration.ofSeconds(30))) {
+ *     lease.checkValid();
+ *     writeWith(lease.fencingToken());
+ * }
+ * }</pre>
+ */
+public final class LeaseManager implements AutoCloseable {
+
+    private final LeaseDriver driver;
+    private final LeaseScheduler scheduler;
+    private final boolean ownsScheduler;
+    private final ExecutorService ownedIo;
+    private final ExecutorService ownedCallbacks;
+
+    private LeaseManager(Builder b) {
+        LeaseConfig config = new LeaseConfig(b.keyPrefix, b.holder, b.ttl, b.renewInterval, b.safetyMargin, b.skewMargin,
+                b.requestTimeout, b.retry, b.clock);
+        this.ownsScheduler = b.scheduler == null;
+        this.scheduler = ownsScheduler ? LeaseScheduler.singleThread("tenure-lease-" + b.holder) : b.scheduler;
+        this.ownedIo = b.io == null ? ioPool(b.holder) : null;
+        this.ownedCallbacks = b.callbacks == null ? Executors.newSingleThreadExecutor(r -> daemon(r, "tenure-lease-callbacks-" + b.holder)) : null;
+        Executor io = b.io != null ? b.io : ownedIo;
+        Executor callbacks = b.callbacks != null ? b.callbacks : ownedCallbacks;
+        RandomGenerator random = b.random != null ? b.random : new SecureRandom();
+        this.driver = new LeaseDriver(b.backend, config, scheduler, io, callbacks, random);
+    }
+
+    /** A builder for leases held by {@code holder} on {@code backend}. */
+    public static Builder builder(AtomicRemoteBackend backend, String holder) {
+        return new Builder(Objects.requireNonNull(backend, "backend"), holder);
+    }
+
+    /**
+     * For configuration that names a backend at run time: refuses to start unless the backend is
+     * atomic, since a lease on a store that can silently overwrite is no lease at all.
+     *
+     * @throws LeaseConfigurationException when {@code backend} is not an {@link AtomicRemoteBackend}
+     */
+    public static Builder builderRequiringLease(RemoteBackend backend, String holder) {
+        if (!(backend instanceof AtomicRemoteBackend atomic)) {
+            throw new LeaseConfigurationException("a lease is required but backend " + backend.name()
+                    + " cannot enforce compare-and-swap (it is not an AtomicRemoteBackend); refusing to start");
+        }
+        return builder(atomic, holder);
+    }
+
+    /** The holder id leases are taken under. */
+    public String holder() {
+        return driver.config().holder();
+    }
+
+    /**
+     * One attempt: takes the lease if it is free, released, or has been seen unchanged for its
+     * TTL plus the skew margin (across earlier calls too); otherwise returns empty at once.
+     *
+     * @throws LeaseRecordException when the stored record is corrupt (it is never overwritten)
+     * @throws BackendException when the store refuses (credentials, configuration)
+     */
+    public Optional<Lease> tryAcquire(String name) throws InterruptedException {
+        return LeaseDriver.await(driver.acquire(checkName(name), LeaseMachine.Mode.ONCE, 0), "acquiring " + name);
+    }
+
+    /**
+     * Waits until the lease is taken or {@code timeout} passes (on the manager's clock).
+     *
+     * @throws TimeoutException when the lease could not be taken in time
+     */
+    public Lease acquire(String name, Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = driver.nanoTime() + timeout.toNanos();
+        CompletableFuture<Optional<Lease>> result = driver.acquire(checkName(name), LeaseMachine.Mode.UNTIL_DEADLINE, deadline);
+        return LeaseDriver.await(result, "acquiring " + name)
+                .orElseThrow(() -> new TimeoutException("lease " + name + " not acquired within " + timeout));
+    }
+
+    /** Starts contending for {@code name}; the listener hears of every change. Close the election to stop. */
+    public LeaderElection elect(String name, LeaderListener listener) {
+        LeaderElection election = new LeaderElection(driver, checkName(name), listener);
+        driver.elect(name, election);
+        return election;
+    }
+
+    /** Releases every lease, stops every election, and stops the threads this manager started. */
+    @Override
+    public void close() {
+        try {
+            driver.releaseAll();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (ownsScheduler) {
+                scheduler.close();
+            }
+            if (ownedIo != null) {
+                ownedIo.shutdownNow();
+            }
+            if (ownedCallbacks != null) {
+                ownedCallbacks.shutdown();
+            }
+        }
+    }
+
+    private static String checkName(String name) {
+        if (name == null || name.isEmpty() || name.contains("/") || !dev.tenure.backend.Keys.isValid(name)) {
+            throw new IllegalArgumentException("invalid lease name '" + name + "': one non-empty key segment without '/'");
+        }
+        return name;
+    }
+
+    private static ExecutorService ioPool(String holder) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> daemon(r, "tenure-lease-io-" + holder));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Builds a {@link LeaseManager}; defaults: ttl 10 s, renew every 3 s, safety margin 1 s, skew margin 500 ms, request timeout 2 s. */
+    public static final class Builder {
+        private final AtomicRemoteBackend backend;
+        private final String holder;
+        private String keyPrefix = "leases/";
+        private Duration ttl = Duration.ofSeconds(10);
+        private Duration renewInterval = Duration.ofSeconds(3);
+        private Duration safetyMargin = Duration.ofSeconds(1);
+        private Duration skewMargin = Duration.ofMillis(500);
+        private Duration requestTimeout = Duration.ofSeconds(2);
+        private RetryPolicy retry = RetryPolicy.s3();
+        private LeaseClock clock = LeaseClock.system();
+        private LeaseScheduler scheduler;
+        private Executor io;
+        private Executor callbacks;
+        private RandomGenerator random;
+
+        private Builder(AtomicRemoteBackend backend, String holder) {
+            this.backend = backend;
+            this.holder = holder;
+        }
+
+        /** Where records live; default {@code leases/}. */
+        public Builder keyPrefix(String prefix) {
+            this.keyPrefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
+            return this;
+        }
+
+        /** How long a record stays valid without renewal. */
+        public Builder ttl(Duration ttl) {
+            this.ttl = ttl;
+            return this;
+        }
+
+        /** Time between renewals. */
+        public Builder renewInterval(Duration interval) {
+            this.renewInterval = interval;
+            return this;
+        }
+
+        /** The holder stops acting this long before {@code sentAt + ttl}. */
+        public Builder safetyMargin(Duration margin) {
+            this.safetyMargin = margin;
+            return this;
+        }
+
+        /** Contenders wait this much beyond the TTL, covering clock-rate drift between nodes. */
+        public Builder skewMargin(Duration margin) {
+            this.skewMargin = margin;
+            return this;
+        }
+
+        /** An answer later than this counts as lost; a write then counts as ambiguous. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /** Backoff for transport failures; default {@link RetryPolicy#s3()}. */
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retry = policy;
+            return this;
+        }
+
+        /** The clocks; default the system's. */
+        public Builder clock(LeaseClock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** The protocol thread; default one daemon thread owned (and closed) by the manager. */
+        public Builder scheduler(LeaseScheduler scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /** Where blocking backend calls run; default a pool of 16 daemon threads. */
+        public Builder ioExecutor(Executor io) {
+            this.io = io;
+            return this;
+        }
+
+        /** Where listener callbacks run, in order; default one daemon thread. */
+        public Builder callbackExecutor(Executor callbacks) {
+            this.callbacks = callbacks;
+            return this;
+        }
+
+        /** Source of nonces and jitter; default {@link SecureRandom}. A seeded one makes runs repeatable. */
+        public Builder random(RandomGenerator random) {
+            this.random = random;
+            return this;
+        }
+
+        /**
+         * The manager.
+         *
+         * @throws LeaseConfigurationException when the timing cannot be safe, with the numbers
+         */
+        public LeaseManager build() {
+            return new LeaseManager(this);
+        }
+    }
+}

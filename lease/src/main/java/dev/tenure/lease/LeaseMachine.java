@@ -109,6 +109,8 @@ final class LeaseMachine {
     // The request in flight.
     private long requestId;
     private long sentAt;
+    /** When the write whose outcome is pending was sent: validity counts from here, never from a later read-back. */
+    private long writeSentAt;
     private LeaseRecord pendingRecord;
     private int attempts;
     private BackendException lastFailure;
@@ -237,14 +239,14 @@ final class LeaseMachine {
         switch (phase) {
             case ACQUIRE_RESOLVE -> {
                 if (record != null && record.nonce().equals(pendingRecord.nonce())) {
-                    held(now, found.get().version(), pendingRecord, sentAt, out, true);
+                    held(now, found.get().version(), pendingRecord, writeSentAt, out, true);
                 } else {
                     contend(now, found, record, out);
                 }
             }
             case RENEW_RESOLVE -> {
                 if (record != null && record.nonce().equals(pendingRecord.nonce())) {
-                    renewed(now, found.get().version(), pendingRecord, sentAt, out);
+                    renewed(now, found.get().version(), pendingRecord, writeSentAt, out);
                 } else if (found.isPresent() && found.get().version().equals(heldVersion)) {
                     // The renewal was not applied; the record is still ours. Try again while time remains.
                     retryRenew(now, lastFailure, out);
@@ -267,7 +269,7 @@ final class LeaseMachine {
         switch (phase) {
             case ACQUIRE_WRITE -> {
                 if (failure == null) {
-                    held(now, written, pendingRecord, sentAt, out, true);
+                    held(now, written, pendingRecord, writeSentAt, out, true);
                 } else if (failure.kind() == BackendException.Kind.PRECONDITION_FAILED) {
                     observed = null;
                     read(now, out);
@@ -280,7 +282,7 @@ final class LeaseMachine {
             }
             case RENEW_WRITE -> {
                 if (failure == null) {
-                    renewed(now, written, pendingRecord, sentAt, out);
+                    renewed(now, written, pendingRecord, writeSentAt, out);
                 } else if (failure.kind() == BackendException.Kind.PRECONDITION_FAILED) {
                     revoke(now, RevocationReason.LOST_TO_ANOTHER_HOLDER, "a renewal found another write in place", out);
                 } else if (failure.ambiguous()) {
@@ -318,7 +320,10 @@ final class LeaseMachine {
         }
         switch (timer) {
             case RENEW -> {
-                if (phase == Phase.HELD) {
+                if (phase == Phase.HELD && now >= validUntil) {
+                    // Woken after the deadline (a pause): leadership already ended; never renew a lapsed lease.
+                    revoke(now, RevocationReason.DEADLINE_PASSED, "the process resumed after the lease deadline", out);
+                } else if (phase == Phase.HELD) {
                     renew(now, out);
                 }
             }
@@ -428,6 +433,9 @@ final class LeaseMachine {
 
     private void send(long now, List<Command> out, Command request) {
         sentAt = now;
+        if (request instanceof Write) {
+            writeSentAt = now;
+        }
         attempts++;
         out.add(request);
         setTimer(out, Timer.REQUEST_TIMEOUT, now + config.requestTimeoutNanos());

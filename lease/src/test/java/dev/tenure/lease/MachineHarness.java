@@ -49,7 +49,20 @@ final class MachineHarness {
         final String holder;
         final LeaseMachine machine;
         final List<LeaseMachine.Event> events = new ArrayList<>();
+        final List<Long> eventTimes = new ArrayList<>();
         boolean crashed;
+        /** Until this true instant the node is paused: its timers wait. */
+        long pausedUntil;
+        /** This node's clock rate relative to true time (1.0 = exact). */
+        double rate = 1.0;
+
+        long local() {
+            return (long) (now * rate);
+        }
+
+        long toTrue(long localNanos) {
+            return (long) Math.ceil(localNanos / rate);
+        }
 
         Node(String holder, long seed) {
             this(holder, seed, TTL, RENEW, SAFETY, TIMEOUT);
@@ -61,7 +74,7 @@ final class MachineHarness {
                     new LeaseClock() {
                         @Override
                         public long nanoTime() {
-                            return now;
+                            return local();
                         }
 
                         @Override
@@ -78,9 +91,10 @@ final class MachineHarness {
             }
             for (Command c : commands) {
                 if (c instanceof LeaseMachine.SetTimer t) {
-                    timers.add(new Timer(t.atNanos(), seq++, this, t));
+                    timers.add(new Timer(toTrue(t.atNanos()), seq++, this, t));
                 } else if (c instanceof LeaseMachine.Notify n) {
                     events.add(n.event());
+                    eventTimes.add(now);
                 } else {
                     inFlight.add(new Pending(this, c));
                 }
@@ -97,7 +111,7 @@ final class MachineHarness {
         }
 
         boolean valid() {
-            return machine.isValid(now);
+            return machine.isValid(local());
         }
     }
 
@@ -119,7 +133,7 @@ final class MachineHarness {
 
     /** Starts an attempt on {@code node} and delivers everything it sends. */
     void tryAcquire(Node n) {
-        n.handle(n.machine.acquire(now, LeaseMachine.Mode.ONCE, 0));
+        n.handle(n.machine.acquire(n.local(), LeaseMachine.Mode.ONCE, 0));
         settle();
     }
 
@@ -140,10 +154,10 @@ final class MachineHarness {
             try {
                 found = store.read(p.node().machine.key());
             } catch (BackendException e) {
-                p.node().handle(p.node().machine.onRead(r.requestId(), now, Optional.empty(), e));
+                p.node().handle(p.node().machine.onRead(r.requestId(), p.node().local(), Optional.empty(), e));
                 return;
             }
-            p.node().handle(p.node().machine.onRead(r.requestId(), now, found, null));
+            p.node().handle(p.node().machine.onRead(r.requestId(), p.node().local(), found, null));
         } else {
             LeaseMachine.Write w = (LeaseMachine.Write) p.request();
             writes++;
@@ -151,10 +165,10 @@ final class MachineHarness {
             try {
                 v = store.put(p.node().machine.key(), w.bytes(), w.condition());
             } catch (BackendException e) {
-                p.node().handle(p.node().machine.onWrite(w.requestId(), now, null, e));
+                p.node().handle(p.node().machine.onWrite(w.requestId(), p.node().local(), null, e));
                 return;
             }
-            p.node().handle(p.node().machine.onWrite(w.requestId(), now, v, null));
+            p.node().handle(p.node().machine.onWrite(w.requestId(), p.node().local(), v, null));
         }
     }
 
@@ -163,8 +177,12 @@ final class MachineHarness {
         Pending p = inFlight.poll();
         LeaseMachine.Write w = (LeaseMachine.Write) p.request();
         writes++;
-        store.put(p.node().machine.key(), w.bytes(), w.condition());
-        p.node().handle(p.node().machine.onWrite(w.requestId(), now, null,
+        try {
+            store.put(p.node().machine.key(), w.bytes(), w.condition());
+        } catch (BackendException refused) {
+            // Not applied after all; the answer is lost either way.
+        }
+        p.node().handle(p.node().machine.onWrite(w.requestId(), p.node().local(), null,
                 BackendException.transport(p.node().machine.key(), true, "reset after sending", null)));
     }
 
@@ -173,16 +191,24 @@ final class MachineHarness {
         Pending p = inFlight.poll();
         if (p.request() instanceof LeaseMachine.Read r) {
             reads++;
-            p.node().handle(p.node().machine.onRead(r.requestId(), now, Optional.empty(), failure));
+            p.node().handle(p.node().machine.onRead(r.requestId(), p.node().local(), Optional.empty(), failure));
         } else {
             writes++;
-            p.node().handle(p.node().machine.onWrite(((LeaseMachine.Write) p.request()).requestId(), now, null, failure));
+            p.node().handle(p.node().machine.onWrite(((LeaseMachine.Write) p.request()).requestId(), p.node().local(), null, failure));
         }
     }
 
     /** Drops the oldest request: it never reaches the store and no answer comes (its timeout will fire). */
     void drop() {
         inFlight.poll();
+    }
+
+    /** Delivers the newest request first: answers may come back out of order. */
+    void deliverNewest() {
+        if (inFlight.size() > 1) {
+            inFlight.addFirst(inFlight.pollLast());
+        }
+        deliver();
     }
 
     /** Delivers requests until none is in flight. */
@@ -198,9 +224,13 @@ final class MachineHarness {
         long until = now + d.toNanos();
         while (!timers.isEmpty() && timers.peek().at() <= until) {
             Timer t = timers.poll();
+            if (t.node().pausedUntil > t.at()) {
+                timers.add(new Timer(t.node().pausedUntil, seq++, t.node(), t.timer()));
+                continue;
+            }
             now = Math.max(now, t.at());
             if (!t.node().crashed) {
-                t.node().handle(t.node().machine.onTimer(t.timer().timer(), t.timer().token(), now));
+                t.node().handle(t.node().machine.onTimer(t.timer().timer(), t.timer().token(), t.node().local()));
             }
             settle();
         }
@@ -217,8 +247,12 @@ final class MachineHarness {
         long until = now + d.toNanos();
         while (!timers.isEmpty() && timers.peek().at() <= until) {
             Timer t = timers.poll();
+            if (t.node().pausedUntil > t.at()) {
+                timers.add(new Timer(t.node().pausedUntil, seq++, t.node(), t.timer()));
+                continue;
+            }
             now = Math.max(now, t.at());
-            t.node().handle(t.node().machine.onTimer(t.timer().timer(), t.timer().token(), now));
+            t.node().handle(t.node().machine.onTimer(t.timer().timer(), t.timer().token(), t.node().local()));
         }
         now = until;
     }

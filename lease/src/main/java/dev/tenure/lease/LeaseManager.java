@@ -38,6 +38,7 @@ public final class LeaseManager implements AutoCloseable {
     private final boolean ownsScheduler;
     private final ExecutorService ownedIo;
     private final ExecutorService ownedCallbacks;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private LeaseManager(Builder b) {
         LeaseConfig config = new LeaseConfig(b.keyPrefix, b.holder, b.ttl, b.renewInterval, b.safetyMargin, b.skewMargin,
@@ -109,6 +110,9 @@ public final class LeaseManager implements AutoCloseable {
     /** Releases every lease, stops every election, and stops the threads this manager started. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             driver.releaseAll();
         } catch (InterruptedException e) {
@@ -126,7 +130,26 @@ public final class LeaseManager implements AutoCloseable {
         }
     }
 
-    private static String checkName(String name) {
+    /** For crash tests: stops every thread at once without releasing anything, as a killed process would. */
+    void abandon() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (ownsScheduler) {
+            scheduler.close();
+        }
+        if (ownedIo != null) {
+            ownedIo.shutdownNow();
+        }
+        if (ownedCallbacks != null) {
+            ownedCallbacks.shutdownNow();
+        }
+    }
+
+    private String checkName(String name) {
+        if (closed.get()) {
+            throw new IllegalStateException("lease manager of " + holder() + " is closed");
+        }
         if (name == null || name.isEmpty() || name.contains("/") || !dev.tenure.backend.Keys.isValid(name)) {
             throw new IllegalArgumentException("invalid lease name '" + name + "': one non-empty key segment without '/'");
         }

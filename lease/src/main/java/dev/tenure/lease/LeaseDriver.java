@@ -199,7 +199,7 @@ final class LeaseDriver {
         }
         Optional<Versioned<byte[]>> answer = found;
         BackendException error = failure;
-        scheduler.execute(() -> run(slot, slot.machine.onRead(read.requestId(), nanoTime(), answer, error)));
+        post(() -> run(slot, slot.machine.onRead(read.requestId(), nanoTime(), answer, error)));
     }
 
     private void doWrite(Slot slot, LeaseMachine.Write write) {
@@ -214,7 +214,16 @@ final class LeaseDriver {
         }
         ObjectVersion answer = written;
         BackendException error = failure;
-        scheduler.execute(() -> run(slot, slot.machine.onWrite(write.requestId(), nanoTime(), answer, error)));
+        post(() -> run(slot, slot.machine.onWrite(write.requestId(), nanoTime(), answer, error)));
+    }
+
+    /** Hands an answer back to the protocol thread; after the manager stopped there is nobody to tell. */
+    private void post(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            LOG.debug("answer dropped: the lease manager has stopped");
+        }
     }
 
     private void deliver(Slot slot, LeaseMachine.Event event) {

@@ -151,7 +151,9 @@ final class LeaseMachine {
     List<Command> acquire(long now, Mode newMode, long deadline) {
         List<Command> out = new ArrayList<>();
         if (heldRecord != null) {
-            out.add(new Notify(new Acquired(token().orElseThrow(), validUntil)));
+            // Held and valid: the same lease again. Lapsed or being released: not until that finishes.
+            out.add(new Notify(isValid(now) ? new Acquired(token().orElseThrow(), validUntil)
+                    : new NotAcquired(Optional.of(config.holder()), Optional.empty())));
             return out;
         }
         mode = newMode;

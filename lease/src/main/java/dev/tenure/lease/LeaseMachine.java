@@ -397,7 +397,9 @@ final class LeaseMachine {
             return;
         }
         phase = Phase.WAITING;
-        setTimer(out, Timer.RECHECK, expiresAt);
+        // Look again every renew interval: the last version a dead holder wrote is then first seen
+        // soon after it was written, so failover takes at most ttl + skew + one renew interval.
+        setTimer(out, Timer.RECHECK, Math.min(expiresAt, now + config.renewIntervalNanos()));
     }
 
     private void writeAcquire(long now, LeaseRecord record, ConditionalPut condition, List<Command> out) {

@@ -2,160 +2,185 @@ package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendUris;
-import dev.tenure.backend.BackendException;
-import dev.tenure.backend.ConditionalPut;
-import dev.tenure.backend.Versioned;
 import dev.tenure.backend.local.LocalBackend;
+import dev.tenure.lease.FencingToken;
+import dev.tenure.lease.LeaderElection;
+import dev.tenure.lease.LeaderListener;
+import dev.tenure.lease.LeaseManager;
+import dev.tenure.lease.LeaseScheduler;
+import dev.tenure.lease.RevocationReason;
+import dev.tenure.retry.RetryPolicy;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Replicas racing compare-and-swap for one lease-like record, round after round, on a real
- * backend. Each round every replica reads the record and, if the round is still open, tries to
- * write the next epoch conditionally on the version it read; the store lets exactly one through.
+ * A real leader election: replicas (threads, each with its own lease manager and backend client)
+ * elect a leader; halfway through, the leader is killed without releasing; the others take over
+ * after its TTL. Prints each change of leader with its epoch and the failover time, then checks
+ * that epochs only rose and that no two replicas were ever leader at once.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Replicas race compare-and-swap for one lease-like record; prints each round's winner and cost.")
+        description = "Leader election among replicas; kills the leader halfway and shows the failover.")
 final class DemoCommand implements Callable<Integer> {
 
-    static final String KEY = "leases/demo";
+    static final String LEASE = "demo-leader";
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--replicas", defaultValue = "5", description = "Replicas racing (threads, each with its own backend client). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--replicas", defaultValue = "5", description = "Replicas. Default: ${DEFAULT-VALUE}.")
     int replicas;
 
-    @Option(names = "--rounds", defaultValue = "10", description = "Rounds to race. Default: ${DEFAULT-VALUE}.")
-    int rounds;
+    @Option(names = "--duration", defaultValue = "PT8S", description = "How long to run (ISO-8601, e.g. PT8S). Default: ${DEFAULT-VALUE}.")
+    Duration duration;
 
-    @Option(names = "--backend", description = "Backend URI: file:///dir, mem: or s3://bucket/prefix?endpoint=...&profile=.... Default: a fresh temporary directory.")
+    @Option(names = "--ttl", defaultValue = "PT1S", description = "Lease TTL. Default: ${DEFAULT-VALUE}.")
+    Duration ttl;
+
+    @Option(names = "--backend", description = "Backend URI: file:///dir, mem: or s3://bucket/prefix?endpoint=...&profile=... Default: a fresh temporary directory.")
     String backendUri;
 
-    private record Outcome(String replica, boolean won, int requests, int refused) {
+    private final long start = System.nanoTime();
+    private final List<String> problems = new ArrayList<>();
+
+    /** A replica owns the threads its manager runs on, so it can be killed the way a process dies. */
+    private record Replica(String name, LeaseManager manager, LeaderElection election, LeaseScheduler scheduler,
+            ExecutorService threads) {
     }
 
     @Override
     public Integer call() throws Exception {
-        if (replicas < 1 || rounds < 1) {
-            throw new IllegalArgumentException("--replicas and --rounds must be at least 1");
+        if (replicas < 2) {
+            throw new IllegalArgumentException("--replicas must be at least 2 for an election to mean anything");
         }
         PrintWriter out = spec.commandLine().getOut();
         Path tempRoot = backendUri == null ? Files.createTempDirectory("tenure-demo-") : null;
-        String uri = tempRoot != null ? "file://" + tempRoot : backendUri;
-        AtomicRemoteBackend shared = BackendUris.openAtomic(uri);
-        List<AtomicRemoteBackend> clients = new ArrayList<>();
-        for (int r = 0; r < replicas; r++) {
-            // Local replicas get clients of their own, as separate processes would; mem: must share its one store.
-            clients.add(shared instanceof LocalBackend local ? LocalBackend.open(local.root()) : shared);
-        }
-        out.printf("tenure demo: %d replicas race for '%s' on %s, %d rounds%n", replicas, KEY, shared.name(), rounds);
-        int startEpoch = currentEpoch(shared);
-        ExecutorService pool = Executors.newFixedThreadPool(replicas);
-        int failures = 0;
-        long totalRequests = 0;
-        try {
-            int lastEpoch = startEpoch;
-            for (int round = 1; round <= rounds; round++) {
-                int target = startEpoch + round;
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<Outcome>> attempts = new ArrayList<>();
-                for (int r = 0; r < replicas; r++) {
-                    String me = "replica-" + (r + 1);
-                    AtomicRemoteBackend client = clients.get(r);
-                    attempts.add(pool.submit(() -> {
-                        go.await();
-                        return attempt(client, me, target);
-                    }));
+        AtomicRemoteBackend shared = BackendUris.openAtomic(tempRoot != null ? "file://" + tempRoot : backendUri);
+        Duration renew = ttl.dividedBy(4);
+        Duration requestTimeout = ttl.dividedBy(4);
+        Duration safety = ttl.dividedBy(5);
+        out.printf("tenure demo: %d replicas elect a leader for '%s' on %s (ttl %d ms, renew every %d ms)%n", replicas, LEASE,
+                shared.name(), ttl.toMillis(), renew.toMillis());
+        out.flush();
+        List<Replica> all = new ArrayList<>();
+        long[] lastEpoch = {0};
+        long[] killedAt = {0};
+        for (int i = 1; i <= replicas; i++) {
+            String name = "replica-" + i;
+            AtomicRemoteBackend client = shared instanceof LocalBackend local ? LocalBackend.open(local.root()) : shared;
+            LeaseScheduler scheduler = LeaseScheduler.singleThread("demo-" + name);
+            ExecutorService threads = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "demo-" + name + "-io");
+                t.setDaemon(true);
+                return t;
+            });
+            LeaseManager manager = LeaseManager.builder(client, name)
+                    .ttl(ttl).renewInterval(renew).safetyMargin(safety).skewMargin(ttl.dividedBy(10))
+                    .requestTimeout(requestTimeout).retryPolicy(RetryPolicy.local())
+                    .scheduler(scheduler).ioExecutor(threads).callbackExecutor(Executors.newSingleThreadExecutor(r -> {
+                        Thread t = new Thread(r, "demo-" + name + "-callbacks");
+                        t.setDaemon(true);
+                        return t;
+                    })).build();
+            LeaderElection election = manager.elect(LEASE, new LeaderListener() {
+                @Override
+                public void onElected(FencingToken token) {
+                    synchronized (DemoCommand.this) {
+                        String failover = killedAt[0] > 0 ? String.format(" (failover %.2f s after the kill)",
+                                (System.nanoTime() - killedAt[0]) / 1e9) : "";
+                        out.printf("%s  %-10s elected, epoch %d%s%n", clock(), name, token.epoch(), failover);
+                        out.flush();
+                        if (token.epoch() <= lastEpoch[0]) {
+                            problems.add("epoch " + token.epoch() + " after epoch " + lastEpoch[0]);
+                        }
+                        lastEpoch[0] = token.epoch();
+                        killedAt[0] = 0;
+                    }
                 }
-                long started = System.nanoTime();
-                go.countDown();
-                List<Outcome> outcomes = new ArrayList<>();
-                for (Future<Outcome> f : attempts) {
-                    outcomes.add(f.get(1, TimeUnit.MINUTES));
+
+                @Override
+                public void onRevoked(RevocationReason reason) {
+                    synchronized (DemoCommand.this) {
+                        out.printf("%s  %-10s lost leadership: %s%n", clock(), name, reason);
+                        out.flush();
+                    }
                 }
-                double millis = (System.nanoTime() - started) / 1e6;
-                List<Outcome> winners = outcomes.stream().filter(Outcome::won).toList();
-                int requests = outcomes.stream().mapToInt(Outcome::requests).sum();
-                int refused = outcomes.stream().mapToInt(Outcome::refused).sum();
-                totalRequests += requests;
-                int stored = currentEpoch(shared);
-                String winner = winners.size() == 1 ? winners.get(0).replica() : winners.size() + " winners";
-                out.printf("round %2d: %-11s won epoch %d in %.1f ms | %d requests: %d reads, %d conditional puts, %d refused by the store%n",
-                        round, winner, stored, millis, requests, replicas, requests - replicas, refused);
-                if (winners.size() != 1 || stored != target || stored <= lastEpoch) {
-                    failures++;
-                    out.printf("  VIOLATION: expected exactly one winner writing epoch %d, saw %d winners and epoch %d%n",
-                            target, winners.size(), stored);
+            });
+            all.add(new Replica(name, manager, election, scheduler, threads));
+        }
+        long end = start + duration.toNanos();
+        long killAt = start + duration.toNanos() / 2;
+        boolean killed = false;
+        int maxLeaders = 0;
+        long samples = 0;
+        while (System.nanoTime() < end) {
+            int leaders = 0;
+            for (Replica r : all) {
+                if (r.election().isLeader()) {
+                    leaders++;
                 }
-                lastEpoch = stored;
             }
-        } finally {
-            pool.shutdownNow();
-            for (AtomicRemoteBackend c : clients) {
-                c.close();
+            maxLeaders = Math.max(maxLeaders, leaders);
+            samples++;
+            if (!killed && System.nanoTime() >= killAt) {
+                for (Replica r : all) {
+                    if (r.election().isLeader()) {
+                        synchronized (this) {
+                            out.printf("%s  %-10s KILLED while leader (no release: the others must wait out its TTL)%n", clock(), r.name());
+                            out.flush();
+                            killedAt[0] = System.nanoTime();
+                        }
+                        kill(r);
+                        killed = true;
+                        break;
+                    }
+                }
+            }
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+        }
+        for (Replica r : all) {
+            if (!r.threads().isShutdown()) {
+                r.election().close();
+                r.manager().close();
+                kill(r);
             }
         }
-        out.printf("%d rounds, %d requests; %s%n", rounds, totalRequests, failures == 0
-                ? "every round had exactly one winner and epochs only rose"
-                : failures + " rounds violated single-winner or rising epochs");
-        if (tempRoot != null) {
-            out.printf("the record is in %s%n", tempRoot);
+        if (maxLeaders > 1) {
+            problems.add(maxLeaders + " replicas were leader at the same instant");
         }
-        return failures == 0 ? 0 : 1;
-    }
-
-    /** One replica's attempt to take epoch {@code target}: one read, then at most one conditional put. */
-    private static Outcome attempt(AtomicRemoteBackend backend, String me, int target) {
-        Optional<Versioned<byte[]>> current = backend.read(KEY);
-        int epoch = current.map(v -> epochOf(v.value())).orElse(0);
-        if (epoch >= target) {
-            return new Outcome(me, false, 1, 0);
+        if (!killed) {
+            problems.add("no leader was elected in the first half of the run");
         }
-        ConditionalPut condition = current.isEmpty()
-                ? ConditionalPut.ifAbsent()
-                : ConditionalPut.ifVersion(current.get().version());
-        try {
-            backend.put(KEY, encode(target, me), condition);
-            return new Outcome(me, true, 2, 0);
-        } catch (BackendException e) {
-            if (e.kind() == BackendException.Kind.PRECONDITION_FAILED) {
-                return new Outcome(me, false, 2, 1);
+        synchronized (this) {
+            out.printf("%d samples of every replica's isLeader(): at most %d leader at once; %s%n", samples, maxLeaders,
+                    problems.isEmpty() ? "epochs only rose and leadership never overlapped" : "PROBLEMS: " + problems);
+            if (tempRoot != null) {
+                out.printf("the lease record is in %s%n", tempRoot);
             }
-            throw e;
         }
+        return problems.isEmpty() ? 0 : 1;
     }
 
-    private static int currentEpoch(AtomicRemoteBackend backend) {
-        return backend.read(KEY).map(v -> epochOf(v.value())).orElse(0);
+    /** A crash: the replica's threads stop and nothing is released. */
+    private static void kill(Replica r) {
+        r.scheduler().close();
+        r.threads().shutdownNow();
     }
 
-    static byte[] encode(int epoch, String holder) {
-        return ("epoch=" + epoch + " holder=" + holder).getBytes(StandardCharsets.UTF_8);
-    }
-
-    static int epochOf(byte[] record) {
-        String s = new String(record, StandardCharsets.UTF_8);
-        try {
-            return Integer.parseInt(s.substring("epoch=".length(), s.indexOf(' ')));
-        } catch (RuntimeException e) {
-            throw BackendException.internal(KEY, "the demo record under " + KEY + " is not one this demo wrote: "
-                    + (s.length() > 60 ? s.substring(0, 60) + "..." : s), e);
-        }
+    private String clock() {
+        return String.format("t=%6.2fs", (System.nanoTime() - start) / 1e9);
     }
 }

@@ -15,48 +15,18 @@ class DemoCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
+    @Test
+    void theDemoElectsKillsTheLeaderFailsOverAndFindsNoOverlap() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = TenureCli.commandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int status = cli.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
-    @Test
-    void demoOnTheLocalBackendHasOneWinnerPerRoundAndRisingEpochs() {
-        Run r = run("demo", "--replicas", "6", "--rounds", "8", "--backend", "file://" + dir);
-        assertEquals(0, r.status(), r.out() + r.err());
-        assertEquals(8, r.out().lines().filter(l -> l.startsWith("round")).count(), r.out());
-        assertTrue(r.out().contains("round  8: replica-"), r.out());
-        assertTrue(r.out().contains("won epoch 8"), r.out());
-        assertTrue(r.out().contains("every round had exactly one winner and epochs only rose"), r.out());
-    }
-
-    @Test
-    void aSecondRunContinuesTheEpochsInsteadOfRestarting() {
-        assertEquals(0, run("demo", "--rounds", "3", "--backend", "file://" + dir).status());
-        Run second = run("demo", "--rounds", "2", "--backend", "file://" + dir);
-        assertEquals(0, second.status(), second.out());
-        assertTrue(second.out().contains("won epoch 5"), second.out());
-    }
-
-    @Test
-    void anUnknownBackendUriIsRefusedWithTheFormsThatWork() {
-        Run r = run("demo", "--backend", "ftp://nowhere");
-        assertEquals(2, r.status());
-        assertTrue(r.err().contains("unsupported backend URI 'ftp://nowhere'") && r.err().contains("file:///"), r.err());
-    }
-
-    @Test
-    void demoOnTheInMemoryBackendWorksToo() {
-        Run r = run("demo", "--replicas", "3", "--rounds", "4", "--backend", "mem:");
-        assertEquals(0, r.status(), r.out() + r.err());
-        assertTrue(r.out().contains("won epoch 4"), r.out());
+        int status = cli.execute("demo", "--replicas", "4", "--duration", "PT5S", "--ttl", "PT0.6S", "--backend", "file://" + dir);
+        String printed = out.toString();
+        assertEquals(0, status, printed + err);
+        assertTrue(printed.contains("KILLED while leader"), printed);
+        assertTrue(printed.matches("(?s).*elected, epoch \\d+ \\(failover \\d+\\.\\d+ s after the kill\\).*"), printed);
+        assertTrue(printed.contains("at most 1 leader at once; epochs only rose and leadership never overlapped"), printed);
     }
 }

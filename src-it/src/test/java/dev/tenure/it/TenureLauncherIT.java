@@ -21,11 +21,20 @@ class TenureLauncherIT {
     }
 
     @Test
-    void thePackagedDemoRacesReplicasOnTheLocalBackend() throws Exception {
-        String out = run(dir, "demo", "--replicas", "4", "--rounds", "5", "--backend", "file://" + dir.resolve("store"));
+    void thePackagedRaceHasOneWinnerPerRoundOnTheLocalBackend() throws Exception {
+        String out = run(dir, "race", "--replicas", "4", "--rounds", "5", "--backend", "file://" + dir.resolve("store"));
         assertEquals(5, out.lines().filter(l -> l.startsWith("round")).count(), out);
         assertTrue(out.contains("every round had exactly one winner and epochs only rose"), out);
         assertTrue(Files.isRegularFile(dir.resolve("store/leases/demo.obj")), "the record is on disk");
+    }
+
+    @Test
+    void thePackagedDemoIsALeaderElectionWithAFailover() throws Exception {
+        String out = run(dir, "demo", "--replicas", "3", "--duration", "PT4S", "--ttl", "PT0.5S", "--backend",
+                "file://" + dir.resolve("election"));
+        assertTrue(out.contains("KILLED while leader"), out);
+        assertTrue(out.contains("epochs only rose and leadership never overlapped"), out);
+        assertTrue(Files.isRegularFile(dir.resolve("election/leases/demo-leader.obj")), "the lease record is on disk");
     }
 
     @Test

@@ -1,0 +1,161 @@
+package dev.tenure.cli;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendUris;
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.Versioned;
+import dev.tenure.backend.local.LocalBackend;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Replicas racing compare-and-swap for one lease-like record, round after round, on a real
+ * backend. Each round every replica reads the record and, if the round is still open, tries to
+ * write the next epoch conditionally on the version it read; the store lets exactly one through.
+ */
+@Command(name = "race", mixinStandardHelpOptions = true,
+        description = "Replicas race compare-and-swap for one lease-like record; prints each round's winner and cost.")
+final class RaceCommand implements Callable<Integer> {
+
+    static final String KEY = "leases/demo";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--replicas", defaultValue = "5", description = "Replicas racing (threads, each with its own backend client). Default: ${DEFAULT-VALUE}.")
+    int replicas;
+
+    @Option(names = "--rounds", defaultValue = "10", description = "Rounds to race. Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
+    @Option(names = "--backend", description = "Backend URI: file:///dir, mem: or s3://bucket/prefix?endpoint=...&profile=.... Default: a fresh temporary directory.")
+    String backendUri;
+
+    private record Outcome(String replica, boolean won, int requests, int refused) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (replicas < 1 || rounds < 1) {
+            throw new IllegalArgumentException("--replicas and --rounds must be at least 1");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Path tempRoot = backendUri == null ? Files.createTempDirectory("tenure-demo-") : null;
+        String uri = tempRoot != null ? "file://" + tempRoot : backendUri;
+        AtomicRemoteBackend shared = BackendUris.openAtomic(uri);
+        List<AtomicRemoteBackend> clients = new ArrayList<>();
+        for (int r = 0; r < replicas; r++) {
+            // Local replicas get clients of their own, as separate processes would; mem: must share its one store.
+            clients.add(shared instanceof LocalBackend local ? LocalBackend.open(local.root()) : shared);
+        }
+        out.printf("tenure race: %d replicas race for '%s' on %s, %d rounds%n", replicas, KEY, shared.name(), rounds);
+        int startEpoch = currentEpoch(shared);
+        ExecutorService pool = Executors.newFixedThreadPool(replicas);
+        int failures = 0;
+        long totalRequests = 0;
+        try {
+            int lastEpoch = startEpoch;
+            for (int round = 1; round <= rounds; round++) {
+                int target = startEpoch + round;
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Outcome>> attempts = new ArrayList<>();
+                for (int r = 0; r < replicas; r++) {
+                    String me = "replica-" + (r + 1);
+                    AtomicRemoteBackend client = clients.get(r);
+                    attempts.add(pool.submit(() -> {
+                        go.await();
+                        return attempt(client, me, target);
+                    }));
+                }
+                long started = System.nanoTime();
+                go.countDown();
+                List<Outcome> outcomes = new ArrayList<>();
+                for (Future<Outcome> f : attempts) {
+                    outcomes.add(f.get(1, TimeUnit.MINUTES));
+                }
+                double millis = (System.nanoTime() - started) / 1e6;
+                List<Outcome> winners = outcomes.stream().filter(Outcome::won).toList();
+                int requests = outcomes.stream().mapToInt(Outcome::requests).sum();
+                int refused = outcomes.stream().mapToInt(Outcome::refused).sum();
+                totalRequests += requests;
+                int stored = currentEpoch(shared);
+                String winner = winners.size() == 1 ? winners.get(0).replica() : winners.size() + " winners";
+                out.printf("round %2d: %-11s won epoch %d in %.1f ms | %d requests: %d reads, %d conditional puts, %d refused by the store%n",
+                        round, winner, stored, millis, requests, replicas, requests - replicas, refused);
+                if (winners.size() != 1 || stored != target || stored <= lastEpoch) {
+                    failures++;
+                    out.printf("  VIOLATION: expected exactly one winner writing epoch %d, saw %d winners and epoch %d%n",
+                            target, winners.size(), stored);
+                }
+                lastEpoch = stored;
+            }
+        } finally {
+            pool.shutdownNow();
+            for (AtomicRemoteBackend c : clients) {
+                c.close();
+            }
+        }
+        out.printf("%d rounds, %d requests; %s%n", rounds, totalRequests, failures == 0
+                ? "every round had exactly one winner and epochs only rose"
+                : failures + " rounds violated single-winner or rising epochs");
+        if (tempRoot != null) {
+            out.printf("the record is in %s%n", tempRoot);
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    /** One replica's attempt to take epoch {@code target}: one read, then at most one conditional put. */
+    private static Outcome attempt(AtomicRemoteBackend backend, String me, int target) {
+        Optional<Versioned<byte[]>> current = backend.read(KEY);
+        int epoch = current.map(v -> epochOf(v.value())).orElse(0);
+        if (epoch >= target) {
+            return new Outcome(me, false, 1, 0);
+        }
+        ConditionalPut condition = current.isEmpty()
+                ? ConditionalPut.ifAbsent()
+                : ConditionalPut.ifVersion(current.get().version());
+        try {
+            backend.put(KEY, encode(target, me), condition);
+            return new Outcome(me, true, 2, 0);
+        } catch (BackendException e) {
+            if (e.kind() == BackendException.Kind.PRECONDITION_FAILED) {
+                return new Outcome(me, false, 2, 1);
+            }
+            throw e;
+        }
+    }
+
+    private static int currentEpoch(AtomicRemoteBackend backend) {
+        return backend.read(KEY).map(v -> epochOf(v.value())).orElse(0);
+    }
+
+    static byte[] encode(int epoch, String holder) {
+        return ("epoch=" + epoch + " holder=" + holder).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static int epochOf(byte[] record) {
+        String s = new String(record, StandardCharsets.UTF_8);
+        try {
+            return Integer.parseInt(s.substring("epoch=".length(), s.indexOf(' ')));
+        } catch (RuntimeException e) {
+            throw BackendException.internal(KEY, "the demo record under " + KEY + " is not one this demo wrote: "
+                    + (s.length() > 60 ? s.substring(0, 60) + "..." : s), e);
+        }
+    }
+}

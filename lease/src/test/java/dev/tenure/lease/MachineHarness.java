@@ -221,7 +221,20 @@ final class MachineHarness {
     /** Moves time forward by {@code d}, firing due timers in order (and settling the requests they make). */
     void advance(Duration d) {
         settle();
-        long until = now + d.toNanos();
+        fireTimersUntil(now + d.toNanos(), true);
+    }
+
+    /** The process stops for {@code d} (a GC pause, a suspended VM): time passes and no timer fires until it resumes. */
+    void pause(Duration d) {
+        now += d.toNanos();
+    }
+
+    /** Moves time forward without delivering anything in flight. */
+    void advanceHoldingRequests(Duration d) {
+        fireTimersUntil(now + d.toNanos(), false);
+    }
+
+    private void fireTimersUntil(long until, boolean settleAfterEach) {
         while (!timers.isEmpty() && timers.peek().at() <= until) {
             Timer t = timers.poll();
             if (t.node().pausedUntil > t.at()) {
@@ -232,27 +245,9 @@ final class MachineHarness {
             if (!t.node().crashed) {
                 t.node().handle(t.node().machine.onTimer(t.timer().timer(), t.timer().token(), t.node().local()));
             }
-            settle();
-        }
-        now = until;
-    }
-
-    /** The process stops for {@code d} (a GC pause, a suspended VM): time passes and no timer fires until it resumes. */
-    void pause(Duration d) {
-        now += d.toNanos();
-    }
-
-    /** Moves time forward without delivering anything in flight. */
-    void advanceHoldingRequests(Duration d) {
-        long until = now + d.toNanos();
-        while (!timers.isEmpty() && timers.peek().at() <= until) {
-            Timer t = timers.poll();
-            if (t.node().pausedUntil > t.at()) {
-                timers.add(new Timer(t.node().pausedUntil, seq++, t.node(), t.timer()));
-                continue;
+            if (settleAfterEach) {
+                settle();
             }
-            now = Math.max(now, t.at());
-            t.node().handle(t.node().machine.onTimer(t.timer().timer(), t.timer().token(), t.node().local()));
         }
         now = until;
     }

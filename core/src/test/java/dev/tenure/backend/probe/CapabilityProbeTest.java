@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.ConditionalDelete;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
-import dev.tenure.backend.Versioned;
+import dev.tenure.backend.conformance.ForwardingAtomicBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -47,64 +44,20 @@ class CapabilityProbeTest {
     }
 
     /** Writes and deletes unconditionally whatever condition it is given: what some emulators do. */
-    static final class IgnoresConditions implements AtomicRemoteBackend {
-        private final InMemoryBackend store = new InMemoryBackend("ignores-conditions");
+    static final class IgnoresConditions extends ForwardingAtomicBackend {
+        IgnoresConditions() {
+            super(new InMemoryBackend("ignores-conditions"));
+        }
 
         @Override
         public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
-            store.delete(key);
-            return store.put(key, bytes, ConditionalPut.ifAbsent());
+            delegate.delete(key);
+            return delegate.put(key, bytes, ConditionalPut.ifAbsent());
         }
 
         @Override
         public void deleteConditional(String key, ConditionalDelete condition) {
-            store.delete(key);
-        }
-
-        @Override
-        public ObjectVersion uploadConditional(Path localPath, String key, ConditionalPut condition) {
-            store.upload(localPath, key);
-            return store.objectVersion(key).orElseThrow();
-        }
-
-        @Override
-        public Optional<ObjectVersion> objectVersion(String key) {
-            return store.objectVersion(key);
-        }
-
-        @Override
-        public Optional<Versioned<byte[]>> read(String key) {
-            return store.read(key);
-        }
-
-        @Override
-        public String name() {
-            return store.name();
-        }
-
-        @Override
-        public boolean download(String key, Path localPath) {
-            return store.download(key, localPath);
-        }
-
-        @Override
-        public void upload(Path localPath, String key) {
-            store.upload(localPath, key);
-        }
-
-        @Override
-        public boolean exists(String key) {
-            return store.exists(key);
-        }
-
-        @Override
-        public void delete(String key) {
-            store.delete(key);
-        }
-
-        @Override
-        public List<String> list(String prefix) {
-            return store.list(prefix);
+            delegate.delete(key);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.tenure.it.s3;
 
-import dev.tenure.backend.conformance.AtomicRemoteBackendContract;
 import dev.tenure.backend.s3.S3Backend;
 import dev.tenure.backend.s3.S3Credentials;
 import dev.tenure.backend.s3.S3Profile;
@@ -14,7 +13,7 @@ import org.testcontainers.containers.MinIOContainer;
  * The whole conformance suite against MinIO in a container, where a Docker engine exists. Where
  * none does (this project's own machines), every test is skipped with the reason printed.
  */
-class MinioConformanceIT extends AtomicRemoteBackendContract<S3Backend> {
+class MinioConformanceIT extends S3ConformanceContract {
 
     /** One container for the whole run; Testcontainers' Ryuk removes it when the JVM ends. */
     private static final class Shared {
@@ -49,17 +48,5 @@ class MinioConformanceIT extends AtomicRemoteBackendContract<S3Backend> {
                 .build();
         S3TestServers.createBucket(settings, minio.getUserName(), minio.getPassword());
         return S3Backend.open(settings);
-    }
-
-    /** MinIO's ETag is the MD5 of the content for single-part objects. */
-    @Override
-    protected boolean versionsUniquePerWrite() {
-        return false;
-    }
-
-    /** MinIO ignores If-Match on DELETE, so the minio profile refuses conditional deletes. */
-    @Override
-    protected boolean enforcesConditionalDelete() {
-        return false;
     }
 }

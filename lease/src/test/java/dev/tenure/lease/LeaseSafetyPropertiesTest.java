@@ -117,6 +117,11 @@ class LeaseSafetyPropertiesTest {
         } else if (step instanceof Release r) {
             Node n = nodes.get(r.node());
             if (!n.crashed) {
+                if (n.valid()) {
+                    // The lease stops being valid when release is asked, before the write is answered.
+                    n.events.add(new LeaseMachine.Released(n.machine.token().orElseThrow()));
+                    n.eventTimes.add(h.now);
+                }
                 n.handle(n.machine.release(n.local()));
             }
         } else if (step instanceof Crash c) {

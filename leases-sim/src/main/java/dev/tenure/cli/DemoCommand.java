@@ -50,6 +50,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--ttl", defaultValue = "PT1S", description = "Lease TTL. Default: ${DEFAULT-VALUE}.")
     Duration ttl;
 
+    @Option(names = "--processes", description = "Run each replica as a separate JVM process, and kill the leader with SIGKILL.")
+    boolean processes;
+
     @Option(names = "--backend", description = "Backend URI: file:///dir, mem: or s3://bucket/prefix?endpoint=...&profile=... Default: a fresh temporary directory.")
     String backendUri;
 
@@ -70,8 +73,9 @@ final class DemoCommand implements Callable<Integer> {
         Path tempRoot = backendUri == null ? Files.createTempDirectory("tenure-demo-") : null;
         AtomicRemoteBackend shared = BackendUris.openAtomic(tempRoot != null ? "file://" + tempRoot : backendUri);
         Duration renew = ttl.dividedBy(4);
-        Duration requestTimeout = ttl.dividedBy(4);
-        Duration safety = ttl.dividedBy(5);
+        if (processes) {
+            return new ProcessDemo(out, replicas, duration, ttl, tempRoot != null ? "file://" + tempRoot : backendUri).run();
+        }
         out.printf("tenure demo: %d replicas elect a leader for '%s' on %s (ttl %d ms, renew every %d ms)%n", replicas, LEASE,
                 shared.name(), ttl.toMillis(), renew.toMillis());
         out.flush();
@@ -87,9 +91,7 @@ final class DemoCommand implements Callable<Integer> {
                 t.setDaemon(true);
                 return t;
             });
-            LeaseManager manager = LeaseManager.builder(client, name)
-                    .ttl(ttl).renewInterval(renew).safetyMargin(safety).skewMargin(ttl.dividedBy(10))
-                    .requestTimeout(requestTimeout).retryPolicy(RetryPolicy.local())
+            LeaseManager manager = builder(client, name, ttl)
                     .scheduler(scheduler).ioExecutor(threads).callbackExecutor(Executors.newSingleThreadExecutor(r -> {
                         Thread t = new Thread(r, "demo-" + name + "-callbacks");
                         t.setDaemon(true);
@@ -172,6 +174,17 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return problems.isEmpty() ? 0 : 1;
+    }
+
+    /** The lease timing every replica uses, derived from the TTL. */
+    static LeaseManager manager(AtomicRemoteBackend backend, String name, Duration ttl) {
+        return builder(backend, name, ttl).build();
+    }
+
+    private static LeaseManager.Builder builder(AtomicRemoteBackend backend, String name, Duration ttl) {
+        return LeaseManager.builder(backend, name)
+                .ttl(ttl).renewInterval(ttl.dividedBy(4)).safetyMargin(ttl.dividedBy(5)).skewMargin(ttl.dividedBy(10))
+                .requestTimeout(ttl.dividedBy(4)).retryPolicy(RetryPolicy.local());
     }
 
     /** A crash: the replica's threads stop and nothing is released. */

@@ -38,6 +38,15 @@ class TenureLauncherIT {
     }
 
     @Test
+    void theDemoWithReplicaProcessesSurvivesASigkilledLeader() throws Exception {
+        String out = run(dir, "demo", "--processes", "--replicas", "3", "--duration", "PT8S", "--ttl", "PT0.8S", "--backend",
+                "file://" + dir.resolve("processes"));
+        assertTrue(out.contains("KILLED with SIGKILL while leader"), out);
+        assertTrue(out.matches("(?s).*elected, epoch \\d+ \\(failover \\d+\\.\\d+ s after the kill\\).*"), out);
+        assertTrue(out.contains("epochs only rose and leadership never overlapped"), out);
+    }
+
+    @Test
     void theJarPrintsItsVersionAndHelp() throws Exception {
         assertTrue(run(dir, "--version").startsWith("tenure "));
         assertTrue(run(dir, "--help").contains("demo"));

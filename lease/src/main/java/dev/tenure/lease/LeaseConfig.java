@@ -3,6 +3,7 @@ package dev.tenure.lease;
 import dev.tenure.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The numbers of one lease manager, checked once: a configuration that cannot be safe is refused.
@@ -16,11 +17,20 @@ import java.util.Objects;
  * @param requestTimeout an answer later than this counts as lost (and a write as ambiguous)
  * @param retry backoff for transport failures
  * @param clock the clocks
+ * @param mutations deliberate bugs, for the simulator only; empty in production
  */
-record LeaseConfig(String keyPrefix, String holder, Duration ttl, Duration renewInterval, Duration safetyMargin,
-        Duration skewMargin, Duration requestTimeout, RetryPolicy retry, LeaseClock clock) {
+public record LeaseConfig(String keyPrefix, String holder, Duration ttl, Duration renewInterval, Duration safetyMargin,
+        Duration skewMargin, Duration requestTimeout, RetryPolicy retry, LeaseClock clock, Set<ProtocolMutation> mutations) {
 
-    LeaseConfig {
+    /** A correct configuration: no mutations. */
+    public LeaseConfig(String keyPrefix, String holder, Duration ttl, Duration renewInterval, Duration safetyMargin,
+            Duration skewMargin, Duration requestTimeout, RetryPolicy retry, LeaseClock clock) {
+        this(keyPrefix, holder, ttl, renewInterval, safetyMargin, skewMargin, requestTimeout, retry, clock, Set.of());
+    }
+
+    /** Checks every number; an unsafe timing is a {@link LeaseConfigurationException} with the numbers. */
+    public LeaseConfig {
+        mutations = Set.copyOf(mutations);
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(holder, "holder");
         Objects.requireNonNull(retry, "retry");
@@ -67,11 +77,15 @@ record LeaseConfig(String keyPrefix, String holder, Duration ttl, Duration renew
     }
 
     long safetyMarginNanos() {
-        return safetyMargin.toNanos();
+        return has(ProtocolMutation.NO_SAFETY_MARGIN) ? 0 : safetyMargin.toNanos();
     }
 
     long skewMarginNanos() {
-        return skewMargin.toNanos();
+        return has(ProtocolMutation.NO_SAFETY_MARGIN) ? 0 : skewMargin.toNanos();
+    }
+
+    boolean has(ProtocolMutation mutation) {
+        return mutations.contains(mutation);
     }
 
     long requestTimeoutNanos() {

@@ -178,6 +178,8 @@ final class LeaseDriver {
                 io.execute(() -> doRead(slot, read));
             } else if (c instanceof LeaseMachine.Write write) {
                 io.execute(() -> doWrite(slot, write));
+            } else if (c instanceof LeaseMachine.Delete delete) {
+                throw new IllegalStateException("delete-on-release is a simulator mutation, never configured here: " + delete);
             } else if (c instanceof LeaseMachine.SetTimer timer) {
                 scheduler.schedule(() -> run(slot, slot.machine.onTimer(timer.timer(), timer.token(), nanoTime())),
                         timer.atNanos() - nanoTime());

@@ -18,6 +18,8 @@ import java.util.random.RandomGenerator;
  * carry out (send a request, arm a timer, notify). The same machine runs in production and,
  * unmodified, in the simulator.
  *
+ * <p>Public so that the simulator can drive it directly; applications use {@link LeaseManager}.
+ *
  * <p>Rules kept here (see {@code docs/leases.md}): expiry is judged on this node's monotonic
  * clock; a contender takes a lease only after seeing the same record version for
  * {@code record.ttl + skewMargin}, or at once when released; the holder's lease is valid until
@@ -25,61 +27,65 @@ import java.util.random.RandomGenerator;
  * conditional write; an ambiguous write is resolved by reading back its nonce; epochs rise by one
  * per change of holder and never go back.
  */
-final class LeaseMachine {
+public final class LeaseMachine {
 
     /** What the driver must do. */
-    sealed interface Command permits Read, Write, SetTimer, Notify {
+    public sealed interface Command permits Read, Write, Delete, SetTimer, Notify {
     }
 
     /** Read the lease record; answer with {@link #onRead}. */
-    record Read(long requestId) implements Command {
+    public record Read(long requestId) implements Command {
     }
 
     /** Write the lease record conditionally; answer with {@link #onWrite}. */
-    record Write(long requestId, byte[] bytes, ConditionalPut condition) implements Command {
+    public record Write(long requestId, byte[] bytes, ConditionalPut condition) implements Command {
+    }
+
+    /** Delete the record (only under {@link ProtocolMutation#DELETE_ON_RELEASE}); answer with {@link #onWrite}. */
+    public record Delete(long requestId) implements Command {
     }
 
     /** Call {@link #onTimer} with this timer and token at {@code atNanos} (monotonic). */
-    record SetTimer(Timer timer, long token, long atNanos) implements Command {
+    public record SetTimer(Timer timer, long token, long atNanos) implements Command {
     }
 
     /** Tell the API and listeners. */
-    record Notify(Event event) implements Command {
+    public record Notify(Event event) implements Command {
     }
 
     /** Timers the machine sets; a timer whose token is stale is ignored. */
-    enum Timer { RENEW, DEADLINE, RETRY, RECHECK, GIVE_UP, REQUEST_TIMEOUT }
+    public enum Timer { RENEW, DEADLINE, RETRY, RECHECK, GIVE_UP, REQUEST_TIMEOUT }
 
     /** What the machine tells the outside world. */
-    sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Released, HolderSeen {
+    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Released, HolderSeen {
     }
 
     /** The lease is held from now until {@code validUntilNanos} (unless renewed). */
-    record Acquired(FencingToken token, long validUntilNanos) implements Event {
+    public record Acquired(FencingToken token, long validUntilNanos) implements Event {
     }
 
     /** An acquisition attempt ended without the lease; {@code error} when it ended on a failure. */
-    record NotAcquired(Optional<String> holder, Optional<RuntimeException> error) implements Event {
+    public record NotAcquired(Optional<String> holder, Optional<RuntimeException> error) implements Event {
     }
 
     /** A renewal succeeded; valid until {@code validUntilNanos}. */
-    record Renewed(FencingToken token, long validUntilNanos) implements Event {
+    public record Renewed(FencingToken token, long validUntilNanos) implements Event {
     }
 
     /** The held lease ended without a release. */
-    record Revoked(FencingToken token, RevocationReason reason, String detail) implements Event {
+    public record Revoked(FencingToken token, RevocationReason reason, String detail) implements Event {
     }
 
     /** The holder let go (or the lease was already gone when it tried). */
-    record Released(FencingToken token) implements Event {
+    public record Released(FencingToken token) implements Event {
     }
 
     /** Another holder was seen on the record. */
-    record HolderSeen(String holder, long epoch, boolean released) implements Event {
+    public record HolderSeen(String holder, long epoch, boolean released) implements Event {
     }
 
     /** How long an acquisition keeps trying. */
-    enum Mode { ONCE, UNTIL_DEADLINE, FOREVER }
+    public enum Mode { ONCE, UNTIL_DEADLINE, FOREVER }
 
     private enum Phase { IDLE, READING, ACQUIRE_WRITE, ACQUIRE_RESOLVE, WAITING, HELD, RENEW_WRITE, RENEW_RESOLVE, RELEASE_WRITE }
 
@@ -116,28 +122,36 @@ final class LeaseMachine {
     private BackendException lastFailure;
     private final long[] timerTokens = new long[Timer.values().length];
 
-    LeaseMachine(LeaseConfig config, String name, RandomGenerator random) {
+    /** A machine for lease {@code name}; {@code random} supplies nonces and jitter. */
+    public LeaseMachine(LeaseConfig config, String name, RandomGenerator random) {
         this.config = config;
         this.name = name;
         this.key = config.keyPrefix() + name;
         this.random = random;
     }
 
-    String key() {
+    /** The record's key. */
+    public String key() {
         return key;
     }
 
     /** True while the lease is held and its deadline has not passed. */
-    boolean isValid(long now) {
+    public boolean isValid(long now) {
+        if (config.has(ProtocolMutation.RETRY_PAST_DEADLINE) && heldRecord != null && !releaseRequested
+                && (phase == Phase.HELD || phase == Phase.RENEW_WRITE || phase == Phase.RENEW_RESOLVE)) {
+            return true;
+        }
         return heldRecord != null && !releaseRequested && now < validUntil
                 && (phase == Phase.HELD || phase == Phase.RENEW_WRITE || phase == Phase.RENEW_RESOLVE);
     }
 
-    Optional<FencingToken> token() {
+    /** The token of the held lease. */
+    public Optional<FencingToken> token() {
         return heldRecord == null ? Optional.empty() : Optional.of(new FencingToken(name, heldRecord.epoch()));
     }
 
-    long validUntil() {
+    /** The deadline of the held lease, on this node's monotonic clock. */
+    public long validUntil() {
         return validUntil;
     }
 
@@ -148,7 +162,7 @@ final class LeaseMachine {
     // ---- requests from the API -----------------------------------------------------------------
 
     /** Starts acquiring. {@code deadline} matters for {@link Mode#UNTIL_DEADLINE} only. */
-    List<Command> acquire(long now, Mode newMode, long deadline) {
+    public List<Command> acquire(long now, Mode newMode, long deadline) {
         List<Command> out = new ArrayList<>();
         if (heldRecord != null) {
             // Held and valid: the same lease again. Lapsed or being released: not until that finishes.
@@ -196,7 +210,7 @@ final class LeaseMachine {
     }
 
     /** Lets go: writes {@code released=true} with the same epoch, so the next holder fences above it. */
-    List<Command> release(long now) {
+    public List<Command> release(long now) {
         List<Command> out = new ArrayList<>();
         mode = Mode.ONCE;
         cancel(Timer.RECHECK);
@@ -221,7 +235,7 @@ final class LeaseMachine {
 
     // ---- answers from the backend --------------------------------------------------------------
 
-    List<Command> onRead(long id, long now, Optional<Versioned<byte[]>> found, BackendException failure) {
+    public List<Command> onRead(long id, long now, Optional<Versioned<byte[]>> found, BackendException failure) {
         List<Command> out = new ArrayList<>();
         if (id != requestId || (phase != Phase.READING && phase != Phase.ACQUIRE_RESOLVE && phase != Phase.RENEW_RESOLVE)) {
             return out;
@@ -262,7 +276,7 @@ final class LeaseMachine {
         return out;
     }
 
-    List<Command> onWrite(long id, long now, ObjectVersion written, BackendException failure) {
+    public List<Command> onWrite(long id, long now, ObjectVersion written, BackendException failure) {
         List<Command> out = new ArrayList<>();
         if (id != requestId || (phase != Phase.ACQUIRE_WRITE && phase != Phase.RENEW_WRITE && phase != Phase.RELEASE_WRITE)) {
             return out;
@@ -315,14 +329,14 @@ final class LeaseMachine {
 
     // ---- timers --------------------------------------------------------------------------------
 
-    List<Command> onTimer(Timer timer, long token, long now) {
+    public List<Command> onTimer(Timer timer, long token, long now) {
         List<Command> out = new ArrayList<>();
         if (timerTokens[timer.ordinal()] != token) {
             return out;
         }
         switch (timer) {
             case RENEW -> {
-                if (phase == Phase.HELD && now >= validUntil) {
+                if (phase == Phase.HELD && now >= validUntil && !config.has(ProtocolMutation.RETRY_PAST_DEADLINE)) {
                     // Woken after the deadline (a pause): leadership already ended; never renew a lapsed lease.
                     revoke(now, RevocationReason.DEADLINE_PASSED, "the process resumed after the lease deadline", out);
                 } else if (phase == Phase.HELD) {
@@ -330,7 +344,7 @@ final class LeaseMachine {
                 }
             }
             case DEADLINE -> {
-                if (heldRecord != null && !releaseRequested && now >= validUntil) {
+                if (heldRecord != null && !releaseRequested && now >= validUntil && !config.has(ProtocolMutation.RETRY_PAST_DEADLINE)) {
                     boolean unreachable = lastFailure != null && lastFailure.retryable();
                     revoke(now, unreachable ? RevocationReason.STORE_UNREACHABLE : RevocationReason.DEADLINE_PASSED,
                             unreachable ? "renewals failed until the deadline: " + lastFailure.getMessage()
@@ -386,6 +400,11 @@ final class LeaseMachine {
             observed = new Observed(version, record, now);
         }
         long expiresAt = observed.firstSeenNanos() + record.ttlMillis() * 1_000_000L + config.skewMarginNanos();
+        if (config.has(ProtocolMutation.WALL_CLOCK_EXPIRY)) {
+            // The mistake: trust the writer's wall clock and compare it with ours.
+            long wallLeft = record.writtenAtMillis() + record.ttlMillis() - config.wallMillis();
+            expiresAt = now + Math.max(0, wallLeft) * 1_000_000L;
+        }
         if (now >= expiresAt) {
             writeAcquire(now, record.takenOverBy(config.holder(), nonce(), config.ttlMillis(), config.wallMillis()),
                     ConditionalPut.ifVersion(version), out);
@@ -418,6 +437,10 @@ final class LeaseMachine {
     private void writeRelease(long now, List<Command> out) {
         phase = Phase.RELEASE_WRITE;
         pendingRecord = heldRecord.releasedBy(nonce(), config.wallMillis());
+        if (config.has(ProtocolMutation.DELETE_ON_RELEASE)) {
+            send(now, out, new Delete(++requestId));
+            return;
+        }
         send(now, out, new Write(++requestId, LeaseRecordCodec.encode(pendingRecord), ConditionalPut.ifVersion(heldVersion)));
     }
 
@@ -503,6 +526,10 @@ final class LeaseMachine {
         lastFailure = failure;
         phase = Phase.HELD;
         long backoff = config.retry().backoff(attempts, random).toNanos();
+        if (config.has(ProtocolMutation.RETRY_PAST_DEADLINE)) {
+            setTimer(out, Timer.RENEW, now + backoff);
+            return;
+        }
         if (now + backoff + config.requestTimeoutNanos() >= validUntil || !config.retry().allowsAnotherAttempt(attempts)) {
             // No retry could finish before the deadline: the deadline timer ends leadership (fail closed).
             return;

@@ -1,0 +1,84 @@
+package dev.tenure.sim;
+
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.lease.LeaseMachine;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything a run did that the checkers and the report read. */
+final class Recorder {
+
+    /** A stretch of virtual time with one set of valid holders. */
+    record Segment(long from, long until, List<String> holders) {
+    }
+
+    /** A fault injected at {@code at}. */
+    record FaultEvent(long at, String holder, Fault fault, long lengthNanos, boolean hitLeader) {
+    }
+
+    /** A lease event as a node saw it. */
+    record LeaseEvent(long at, String holder, LeaseMachine.Event event, long validUntilTrue) {
+    }
+
+    final List<String> log = new ArrayList<>();
+    final List<LeaseEvent> events = new ArrayList<>();
+    final List<FaultEvent> faults = new ArrayList<>();
+    final List<Segment> segments = new ArrayList<>();
+    final List<LinearizabilityChecker.Op> ops = new ArrayList<>();
+    final Map<ObjectVersion, String> nonceOfVersion = new HashMap<>();
+    final List<long[]> appliedEpochs = new ArrayList<>();
+    final List<String> overlapViolations = new ArrayList<>();
+    final List<String> fencingViolations = new ArrayList<>();
+    long requests;
+    long maxDataEpoch;
+    private List<String> current = List.of();
+    private long currentFrom;
+
+    void log(long at, String holder, String what) {
+        log.add(String.format("%d.%06d %s %s", at / 1_000_000_000L, (at / 1000) % 1_000_000, holder, what));
+    }
+
+    void event(long at, String holder, LeaseMachine.Event e, long validUntilTrue) {
+        events.add(new LeaseEvent(at, holder, e, validUntilTrue));
+        log(at, holder, e.toString());
+    }
+
+    void fault(long at, String holder, Fault f, long length, boolean hitLeader) {
+        faults.add(new FaultEvent(at, holder, f, length, hitLeader));
+        log(at, holder, "FAULT " + f + " for " + length / 1_000_000 + " ms" + (hitLeader ? " (leader)" : ""));
+    }
+
+    void applied(long at, long epoch) {
+        appliedEpochs.add(new long[] {at, epoch});
+    }
+
+    void dataWrite(long at, String holder, long epoch) {
+        if (epoch < maxDataEpoch && fencingViolations.size() < 10) {
+            fencingViolations.add("at " + at / 1_000_000 + " ms " + holder + " wrote with epoch " + epoch
+                    + " after a write with epoch " + maxDataEpoch + " was accepted");
+        }
+        maxDataEpoch = Math.max(maxDataEpoch, epoch);
+    }
+
+    void sample(long at, List<String> valid) {
+        if (valid.size() > 1 && overlapViolations.size() < 10) {
+            overlapViolations.add("at " + at / 1_000_000 + " ms " + valid + " were all valid");
+        }
+        if (!valid.equals(current)) {
+            if (!current.isEmpty()) {
+                segments.add(new Segment(currentFrom, at, current));
+            }
+            current = valid;
+            currentFrom = at;
+        }
+    }
+
+    void close(long at) {
+        if (!current.isEmpty()) {
+            segments.add(new Segment(currentFrom, at, current));
+            current = List.of();
+        }
+    }
+}

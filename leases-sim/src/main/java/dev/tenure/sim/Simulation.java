@@ -1,0 +1,463 @@
+package dev.tenure.sim;
+
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.Versioned;
+import dev.tenure.backend.memory.InMemoryBackend;
+import dev.tenure.lease.LeaseClock;
+import dev.tenure.lease.LeaseConfig;
+import dev.tenure.lease.LeaseMachine;
+import dev.tenure.lease.ProtocolMutation;
+import dev.tenure.retry.RetryPolicy;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One deterministic run: nodes running the production {@link LeaseMachine} on their own drifting
+ * clocks, a simulated network and store in front of an {@link InMemoryBackend}, faults from a
+ * seeded PRNG, and a recorder the checkers read. Single-threaded: the same seed gives the same
+ * history, byte for byte.
+ */
+public final class Simulation {
+
+    static final String NAME = "writer";
+    private static final long MS = 1_000_000L;
+    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([0-9a-f]+)\"");
+    private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
+
+    private final SimulationConfig config;
+    private final SplittableRandom random;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>();
+    private final InMemoryBackend store = new InMemoryBackend("sim");
+    private final List<Node> nodes = new ArrayList<>();
+    private final Recorder recorder = new Recorder();
+    private final long end;
+    private final long healAt;
+    private long now;
+    private long seq;
+    private String storeKey;
+    /** Writes acknowledged but not yet durable (only under {@link Mutation#ACK_BEFORE_DURABLE}). */
+    private final List<byte[]> undurable = new ArrayList<>();
+
+    private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
+        @Override
+        public int compareTo(Event o) {
+            return at != o.at ? Long.compare(at, o.at) : Long.compare(seq, o.seq);
+        }
+    }
+
+    /** A lease holder: a machine, a clock, and what the faults did to it. */
+    final class Node {
+        final int index;
+        final String id;
+        final double rate;
+        final long wallOffsetMillis;
+        int incarnation;
+        LeaseMachine machine;
+        boolean crashed;
+        long pausedUntil;
+        long partitionedUntil;
+
+        Node(int index, double rate, long wallOffsetMillis) {
+            this.index = index;
+            this.id = "n" + index;
+            this.rate = rate;
+            this.wallOffsetMillis = wallOffsetMillis;
+        }
+
+        long local() {
+            return (long) (now * rate);
+        }
+
+        long toTrue(long local) {
+            return (long) Math.ceil(local / rate);
+        }
+
+        String holder() {
+            return id + "." + incarnation;
+        }
+
+        boolean valid() {
+            return !crashed && machine != null && machine.isValid(local());
+        }
+    }
+
+    private final List<ScheduledFault> schedule;
+
+    /** Prepares a run whose faults come from the seed; {@link #run()} executes it. */
+    public Simulation(SimulationConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * Prepares a run whose node faults (partitions, pauses, crashes, handovers) follow
+     * {@code schedule} exactly; network and store faults still come from the seed.
+     */
+    public Simulation(SimulationConfig config, List<ScheduledFault> schedule) {
+        this.schedule = schedule == null ? null : List.copyOf(schedule);
+        this.config = config;
+        this.random = new SplittableRandom(config.seed());
+        this.end = config.duration().toNanos();
+        this.healAt = end * 6 / 10;
+        for (int i = 0; i < config.nodes(); i++) {
+            double rate = config.has(Fault.DRIFT) ? 1 + (random.nextDouble() * 2 - 1) * config.maxDrift() : 1.0;
+            long wall = config.has(Fault.WALL_SKEW) ? random.nextLong(-120_000, 120_000) : 0;
+            nodes.add(new Node(i, rate, wall));
+        }
+    }
+
+    /** Runs to the end and returns what the checkers found. */
+    public SimulationResult run() {
+        for (Node n : nodes) {
+            at(random.nextLong(0, 50 * MS), () -> start(n));
+        }
+        scheduleFaults();
+        long sampleEvery = MS;
+        for (long t = 0; t < end; t += sampleEvery) {
+            long tt = t;
+            at(tt, () -> sample());
+        }
+        while (!queue.isEmpty()) {
+            Event e = queue.poll();
+            if (e.at() > end) {
+                break;
+            }
+            now = e.at();
+            e.action().run();
+        }
+        return Checkers.check(config, recorder, healAt, end);
+    }
+
+    // ---- nodes ---------------------------------------------------------------------------------
+
+    private void start(Node n) {
+        n.incarnation++;
+        n.crashed = false;
+        LeaseConfig lc = new LeaseConfig("leases/", n.holder(), config.ttl(), config.ttl().dividedBy(4), config.ttl().dividedBy(5),
+                config.ttl().dividedBy(10), config.ttl().dividedBy(4), RetryPolicy.tests(), clockOf(n),
+                config.mutation().flatMap(Mutation::protocol).map(Set::of).orElse(Set.<ProtocolMutation>of()));
+        n.machine = new LeaseMachine(lc, NAME, new SplittableRandom(config.seed() * 1_000_003L + n.index * 7919L + n.incarnation));
+        storeKey = n.machine.key();
+        recorder.log(now, n.holder(), "start");
+        handle(n, n.incarnation, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
+    }
+
+    private LeaseClock clockOf(Node n) {
+        return new LeaseClock() {
+            @Override
+            public long nanoTime() {
+                return n.local();
+            }
+
+            @Override
+            public long wallMillis() {
+                return 1_800_000_000_000L + now / MS + n.wallOffsetMillis;
+            }
+        };
+    }
+
+    private void handle(Node n, int incarnation, List<LeaseMachine.Command> commands) {
+        if (n.crashed || n.incarnation != incarnation) {
+            return;
+        }
+        for (LeaseMachine.Command c : commands) {
+            if (c instanceof LeaseMachine.SetTimer t) {
+                at(Math.max(now, n.toTrue(t.atNanos())), () -> fire(n, incarnation, t));
+            } else if (c instanceof LeaseMachine.Notify notify) {
+                recorder.event(now, n.holder(), notify.event(), n.toTrue(validUntilOf(notify.event())));
+            } else {
+                send(n, incarnation, c);
+            }
+        }
+    }
+
+    private static long validUntilOf(LeaseMachine.Event e) {
+        if (e instanceof LeaseMachine.Acquired a) {
+            return a.validUntilNanos();
+        }
+        if (e instanceof LeaseMachine.Renewed r) {
+            return r.validUntilNanos();
+        }
+        return 0;
+    }
+
+    private void fire(Node n, int incarnation, LeaseMachine.SetTimer t) {
+        if (n.crashed || n.incarnation != incarnation) {
+            return;
+        }
+        if (n.pausedUntil > now) {
+            at(n.pausedUntil, () -> fire(n, incarnation, t));
+            return;
+        }
+        handle(n, incarnation, n.machine.onTimer(t.timer(), t.token(), n.local()));
+    }
+
+    // ---- network and store ---------------------------------------------------------------------
+
+    private long latency() {
+        if (config.has(Fault.LATENCY) && now < healAt && random.nextInt(20) == 0) {
+            return random.nextLong(50, 400) * MS;
+        }
+        return random.nextLong(1, 8) * MS;
+    }
+
+    private boolean faulty(Fault f, int oneIn) {
+        return config.has(f) && now < healAt && random.nextInt(oneIn) == 0;
+    }
+
+    private void send(Node n, int incarnation, LeaseMachine.Command request) {
+        long sentAt = now;
+        recorder.requests++;
+        if (n.partitionedUntil > now || faulty(Fault.DROP, 40)) {
+            recorder.log(now, n.holder(), "request lost " + describe(request));
+            return;
+        }
+        at(now + latency(), () -> arrive(n, incarnation, request, sentAt));
+    }
+
+    private void arrive(Node n, int incarnation, LeaseMachine.Command request, long sentAt) {
+        if (faulty(Fault.ERRORS, 30)) {
+            int which = random.nextInt(3);
+            BackendException error = which == 0
+                    ? BackendException.preconditionFailed(storeKey, "409 ConditionalRequestConflict")
+                    : which == 1 ? BackendException.transport(storeKey, request instanceof LeaseMachine.Read ? false : true, "500 InternalError (not applied)", null)
+                    : BackendException.transport(storeKey, false, "503 SlowDown", null);
+            if (which == 0 && request instanceof LeaseMachine.Read) {
+                error = BackendException.transport(storeKey, false, "503 SlowDown", null);
+            }
+            BackendException answer = error;
+            recorder.log(now, n.holder(), "store refused " + describe(request) + ": " + answer.getMessage());
+            respond(n, incarnation, request, null, null, answer, sentAt);
+            return;
+        }
+        Optional<Versioned<byte[]>> found = Optional.empty();
+        ObjectVersion written = null;
+        BackendException failure = null;
+        LinearizabilityChecker.Op op = null;
+        if (request instanceof LeaseMachine.Read) {
+            found = store.read(storeKey);
+            op = new LinearizabilityChecker.Op(sentAt, 0, LinearizabilityChecker.Kind.READ,
+                    found.map(v -> nonceOf(v.value())).orElse(null), null, LinearizabilityChecker.Outcome.OK);
+        } else if (request instanceof LeaseMachine.Write w) {
+            boolean ifAbsent = w.condition() instanceof ConditionalPut.IfAbsent;
+            String expected = w.condition() instanceof ConditionalPut.IfVersion iv ? recorder.nonceOfVersion.get(iv.version()) : null;
+            LinearizabilityChecker.Kind kind = ifAbsent ? LinearizabilityChecker.Kind.PUT_IF_ABSENT : LinearizabilityChecker.Kind.PUT_IF_VERSION;
+            try {
+                if (config.mutation().orElse(null) == Mutation.ACK_BEFORE_DURABLE && random.nextInt(3) == 0) {
+                    // The bug: acknowledge at once and apply later, unconditionally.
+                    written = new ObjectVersion("undurable-" + seq);
+                    byte[] bytes = w.bytes();
+                    undurable.add(bytes);
+                    at(now + random.nextLong(20, 300) * MS, () -> flush(bytes));
+                } else {
+                    written = store.put(storeKey, w.bytes(), w.condition());
+                    recorder.applied(now, epochOf(w.bytes()));
+                }
+                recorder.nonceOfVersion.put(written, nonceOf(w.bytes()));
+                op = new LinearizabilityChecker.Op(sentAt, 0, kind, expected, nonceOf(w.bytes()), LinearizabilityChecker.Outcome.OK);
+            } catch (BackendException e) {
+                failure = e;
+                op = new LinearizabilityChecker.Op(sentAt, 0, kind, expected, nonceOf(w.bytes()), LinearizabilityChecker.Outcome.CONDITION_FAILED);
+            }
+        } else if (request instanceof LeaseMachine.Delete) {
+            store.delete(storeKey);
+            recorder.applied(now, 0);
+            written = new ObjectVersion("deleted-" + seq);
+            op = new LinearizabilityChecker.Op(sentAt, 0, LinearizabilityChecker.Kind.DELETE, null, null, LinearizabilityChecker.Outcome.OK);
+        }
+        if (request instanceof LeaseMachine.Read == false && faulty(Fault.AMBIGUOUS, 15)) {
+            // Applied, but the answer is lost (or comes back as an ambiguous error).
+            recorder.ops.add(new LinearizabilityChecker.Op(op.invoked(), Long.MAX_VALUE, op.kind(), op.expected(), op.writes(),
+                    failure == null ? LinearizabilityChecker.Outcome.UNKNOWN : op.outcome()));
+            if (random.nextBoolean()) {
+                recorder.log(now, n.holder(), "answer lost after " + describe(request) + (failure == null ? " applied" : " refused"));
+                return;
+            }
+            BackendException ambiguous = BackendException.transport(storeKey, true, "connection reset after sending", null);
+            respond(n, incarnation, request, null, null, ambiguous, sentAt);
+            return;
+        }
+        pendingOp = op;
+        respond(n, incarnation, request, found, written, failure, sentAt);
+    }
+
+    private LinearizabilityChecker.Op pendingOp;
+
+    private void respond(Node n, int incarnation, LeaseMachine.Command request, Optional<Versioned<byte[]>> found,
+            ObjectVersion written, BackendException failure, long sentAt) {
+        LinearizabilityChecker.Op op = pendingOp;
+        pendingOp = null;
+        long arrival = now + latency();
+        if (n.partitionedUntil > now) {
+            if (op != null && unknown(op) != null) {
+                recorder.ops.add(unknown(op));
+            }
+            return;
+        }
+        at(arrival, () -> deliver(n, incarnation, request, found, written, failure, op));
+    }
+
+    private static LinearizabilityChecker.Op unknown(LinearizabilityChecker.Op op) {
+        if (op.kind() == LinearizabilityChecker.Kind.READ) {
+            return null;
+        }
+        return new LinearizabilityChecker.Op(op.invoked(), Long.MAX_VALUE, op.kind(), op.expected(), op.writes(),
+                op.outcome() == LinearizabilityChecker.Outcome.OK ? LinearizabilityChecker.Outcome.UNKNOWN : op.outcome());
+    }
+
+    private void deliver(Node n, int incarnation, LeaseMachine.Command request, Optional<Versioned<byte[]>> found,
+            ObjectVersion written, BackendException failure, LinearizabilityChecker.Op op) {
+        if (n.crashed || n.incarnation != incarnation) {
+            if (op != null && unknown(op) != null) {
+                recorder.ops.add(unknown(op));
+            }
+            return;
+        }
+        if (n.pausedUntil > now) {
+            at(n.pausedUntil, () -> deliver(n, incarnation, request, found, written, failure, op));
+            return;
+        }
+        if (op != null) {
+            recorder.ops.add(new LinearizabilityChecker.Op(op.invoked(), now, op.kind(), op.expected(), op.writes(), op.outcome()));
+        }
+        if (request instanceof LeaseMachine.Read r) {
+            handle(n, incarnation, n.machine.onRead(r.requestId(), n.local(), found == null ? Optional.empty() : found, failure));
+        } else if (request instanceof LeaseMachine.Write w) {
+            handle(n, incarnation, n.machine.onWrite(w.requestId(), n.local(), written, failure));
+        } else if (request instanceof LeaseMachine.Delete d) {
+            handle(n, incarnation, n.machine.onWrite(d.requestId(), n.local(), written, failure));
+        }
+    }
+
+    private void flush(byte[] bytes) {
+        if (undurable.remove(bytes)) {
+            store.delete(storeKey);
+            store.put(storeKey, bytes, ConditionalPut.ifAbsent());
+            recorder.applied(now, epochOf(bytes));
+        }
+    }
+
+    // ---- faults --------------------------------------------------------------------------------
+
+    private void scheduleFaults() {
+        if (schedule != null) {
+            for (ScheduledFault f : schedule) {
+                long when = Math.min(f.atMillis() * MS, healAt);
+                long length = Math.min(f.lengthMillis() * MS, Math.max(0, healAt - when));
+                at(when, () -> inject(f.fault(), f.leader(), Math.floorMod(f.node(), nodes.size()), length));
+            }
+            return;
+        }
+        long ttl = config.ttl().toNanos();
+        for (long t = ttl; t < healAt; t += random.nextLong(ttl / 2, 3 * ttl)) {
+            long when = t;
+            List<Fault> candidates = new ArrayList<>();
+            for (Fault f : EnumSet.of(Fault.PARTITION, Fault.PAUSE, Fault.CRASH, Fault.HANDOVER)) {
+                if (config.has(f)) {
+                    candidates.add(f);
+                }
+            }
+            if (config.mutation().orElse(null) == Mutation.DELETE_ON_RELEASE && !candidates.contains(Fault.HANDOVER)) {
+                candidates.add(Fault.HANDOVER);
+            }
+            if (candidates.isEmpty()) {
+                break;
+            }
+            Fault f = candidates.get(random.nextInt(candidates.size()));
+            boolean hitLeader = random.nextInt(3) != 0;
+            int pick = random.nextInt(nodes.size());
+            long length = random.nextLong(ttl / 2, 3 * ttl);
+            at(when, () -> inject(f, hitLeader, pick, Math.min(length, healAt - now)));
+        }
+    }
+
+    private void inject(Fault f, boolean hitLeader, int pick, long length) {
+        Node target = nodes.get(pick);
+        if (hitLeader) {
+            for (Node n : nodes) {
+                if (n.valid()) {
+                    target = n;
+                }
+            }
+        }
+        Node n = target;
+        boolean wasLeader = n.valid();
+        switch (f) {
+            case PARTITION -> n.partitionedUntil = now + length;
+            case PAUSE -> n.pausedUntil = now + length;
+            case CRASH -> {
+                if (n.crashed) {
+                    return;
+                }
+                n.crashed = true;
+                at(now + length, () -> start(n));
+            }
+            case HANDOVER -> {
+                if (!n.valid()) {
+                    return;
+                }
+                handle(n, n.incarnation, n.machine.release(n.local()));
+                int inc = n.incarnation;
+                at(now + length / 2, () -> {
+                    if (!n.crashed && n.incarnation == inc) {
+                        handle(n, inc, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
+                    }
+                });
+            }
+            default -> {
+                return;
+            }
+        }
+        recorder.fault(now, n.holder(), f, length, wasLeader);
+    }
+
+    // ---- sampling ------------------------------------------------------------------------------
+
+    private void sample() {
+        List<String> valid = new ArrayList<>(2);
+        for (Node n : nodes) {
+            if (n.valid()) {
+                valid.add(n.holder() + "@" + n.machine.token().map(t -> t.epoch()).orElse(0L));
+                // A leader acts only while valid: an epoch-guarded write to the data it protects.
+                recorder.dataWrite(now, n.holder(), n.machine.token().orElseThrow().epoch());
+            }
+        }
+        recorder.sample(now, valid);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private void at(long when, Runnable action) {
+        queue.add(new Event(when, seq++, action));
+    }
+
+    private static String nonceOf(byte[] record) {
+        Matcher m = NONCE.matcher(new String(record, StandardCharsets.UTF_8));
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static long epochOf(byte[] record) {
+        Matcher m = EPOCH.matcher(new String(record, StandardCharsets.UTF_8));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static String describe(LeaseMachine.Command c) {
+        return c instanceof LeaseMachine.Read ? "read" : c instanceof LeaseMachine.Delete ? "delete" : "write";
+    }
+
+    /** The config this simulation runs. */
+    public SimulationConfig config() {
+        return config;
+    }
+
+
+}

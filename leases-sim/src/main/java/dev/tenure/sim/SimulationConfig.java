@@ -1,0 +1,62 @@
+package dev.tenure.sim;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One simulation run.
+ *
+ * @param seed the seed; the same seed gives the same history
+ * @param nodes how many lease holders contend
+ * @param duration virtual time to run; faults stop at 60% of it so liveness can be checked
+ * @param faults which faults to inject
+ * @param mutation an optional deliberate bug
+ * @param ttl lease TTL (renew interval ttl/4, safety margin ttl/5, skew margin ttl/10, request timeout ttl/4)
+ * @param maxDrift bound on clock-rate drift, as a fraction (0.02 = 2%)
+ */
+public record SimulationConfig(long seed, int nodes, Duration duration, Set<Fault> faults, Optional<Mutation> mutation,
+        Duration ttl, double maxDrift) {
+
+    /** Validates the numbers. */
+    public SimulationConfig {
+        Objects.requireNonNull(duration, "duration");
+        faults = faults.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(faults));
+        Objects.requireNonNull(mutation, "mutation");
+        if (nodes < 2 || nodes > 64) {
+            throw new IllegalArgumentException("nodes must be 2..64, not " + nodes);
+        }
+        if (duration.toMillis() < 10 * ttl.toMillis()) {
+            throw new IllegalArgumentException("duration must be at least 10 TTLs (" + 10 * ttl.toMillis() + " ms)");
+        }
+        if (maxDrift < 0 || maxDrift > 0.2) {
+            throw new IllegalArgumentException("maxDrift must be within 0..0.2, not " + maxDrift);
+        }
+    }
+
+    /** Every fault at once. */
+    public static Set<Fault> mixed() {
+        return EnumSet.allOf(Fault.class);
+    }
+
+    /** A run with 5 nodes, 60 s of virtual time, every fault, a 1 s TTL and 2% drift. */
+    public static SimulationConfig defaults(long seed) {
+        return new SimulationConfig(seed, 5, Duration.ofSeconds(60), mixed(), Optional.empty(), Duration.ofSeconds(1), 0.02);
+    }
+
+    /** The same run with another seed. */
+    public SimulationConfig withSeed(long newSeed) {
+        return new SimulationConfig(newSeed, nodes, duration, faults, mutation, ttl, maxDrift);
+    }
+
+    /** The same run with a mutation. */
+    public SimulationConfig withMutation(Mutation m) {
+        return new SimulationConfig(seed, nodes, duration, faults, Optional.of(m), ttl, maxDrift);
+    }
+
+    boolean has(Fault f) {
+        return faults.contains(f);
+    }
+}

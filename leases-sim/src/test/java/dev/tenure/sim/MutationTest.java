@@ -1,0 +1,37 @@
+package dev.tenure.sim;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every deliberate bug is caught by the checker meant for it within a bounded number of seeds. */
+class MutationTest {
+
+    static final int MAX_SEEDS = 100;
+
+    static String expectedChecker(Mutation m) {
+        return switch (m) {
+            case NO_SAFETY_MARGIN, WALL_CLOCK_EXPIRY, RETRY_PAST_DEADLINE -> Checkers.MUTUAL_EXCLUSION;
+            case DELETE_ON_RELEASE -> Checkers.EPOCHS;
+            case ACK_BEFORE_DURABLE -> Checkers.LINEARIZABILITY;
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mutation.class)
+    void eachMutationIsCaught(Mutation mutation) {
+        SimulationConfig base = SimulationConfig.defaults(1).withMutation(mutation);
+        for (long seed = 1; seed <= MAX_SEEDS; seed++) {
+            SimulationResult r = new Simulation(base.withSeed(seed)).run();
+            boolean caught = r.violations().stream().anyMatch(v -> v.checker().equals(expectedChecker(mutation)));
+            if (caught) {
+                System.out.printf("[sim] mutation %s caught by %s at seed %d: %s%n", mutation, expectedChecker(mutation), seed,
+                        r.violations().get(0).detail());
+                return;
+            }
+        }
+        assertTrue(false, "mutation " + mutation + " was not caught by " + expectedChecker(mutation) + " within " + MAX_SEEDS + " seeds");
+    }
+
+}

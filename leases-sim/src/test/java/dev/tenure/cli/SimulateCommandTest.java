@@ -1,0 +1,52 @@
+package dev.tenure.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class SimulateCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private record Run(int status, String out) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = TenureCli.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+        return new Run(cli.execute(args), out.toString());
+    }
+
+    @Test
+    void aCleanCampaignExitsZeroAndWritesItsReport() throws Exception {
+        Run r = run("simulate", "--seeds", "3", "--report", dir.toString());
+        assertEquals(0, r.status(), r.out());
+        assertTrue(r.out().contains("3 seeds, 0 with violations"), r.out());
+        String json = Files.readString(dir.resolve("report.json"));
+        assertTrue(json.contains("\"violations\" : 0") && json.contains("\"failoverP99Millis\""), json);
+        String html = Files.readString(dir.resolve("timeline.html"));
+        assertTrue(html.contains("<svg") && html.contains("<rect") && html.contains("No violations"), html);
+    }
+
+    @Test
+    void aMutationIsReportedWithTheSeedThatReplaysIt() throws Exception {
+        Run r = run("simulate", "--seed", "1", "--mutation", "WALL_CLOCK_EXPIRY", "--report", dir.toString());
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.out().contains("VIOLATION seed 1") && r.out().contains("mutual-exclusion"), r.out());
+        assertTrue(r.out().contains("replay: ./tenure simulate --seed 1 --mutation WALL_CLOCK_EXPIRY"), r.out());
+        assertTrue(Files.readString(dir.resolve("timeline.html")).contains("mutual-exclusion"));
+        Run again = run("simulate", "--seed", "1", "--mutation", "WALL_CLOCK_EXPIRY");
+        assertEquals(r.out().lines().filter(l -> l.startsWith("VIOLATION")).toList(),
+                again.out().lines().filter(l -> l.startsWith("VIOLATION")).toList(), "a seed replays the same violation");
+    }
+}

@@ -236,7 +236,7 @@ public final class Simulation {
             }
             BackendException answer = error;
             recorder.log(now, n.holder(), "store refused " + describe(request) + ": " + answer.getMessage());
-            respond(n, incarnation, request, null, null, answer, sentAt);
+            respond(n, incarnation, request, null, null, answer, null);
             return;
         }
         Optional<Versioned<byte[]>> found = Optional.empty();
@@ -283,19 +283,15 @@ public final class Simulation {
                 return;
             }
             BackendException ambiguous = BackendException.transport(storeKey, true, "connection reset after sending", null);
-            respond(n, incarnation, request, null, null, ambiguous, sentAt);
+            respond(n, incarnation, request, null, null, ambiguous, null);
             return;
         }
-        pendingOp = op;
-        respond(n, incarnation, request, found, written, failure, sentAt);
+        respond(n, incarnation, request, found, written, failure, op);
     }
 
-    private LinearizabilityChecker.Op pendingOp;
-
+    /** Sends the store's answer back; {@code op} is recorded for the linearizability check once the answer lands (or is lost). */
     private void respond(Node n, int incarnation, LeaseMachine.Command request, Optional<Versioned<byte[]>> found,
-            ObjectVersion written, BackendException failure, long sentAt) {
-        LinearizabilityChecker.Op op = pendingOp;
-        pendingOp = null;
+            ObjectVersion written, BackendException failure, LinearizabilityChecker.Op op) {
         long arrival = now + latency();
         if (n.partitionedUntil > now) {
             if (op != null && unknown(op) != null) {

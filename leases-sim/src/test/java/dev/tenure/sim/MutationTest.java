@@ -24,10 +24,10 @@ class MutationTest {
         SimulationConfig base = SimulationConfig.defaults(1).withMutation(mutation);
         for (long seed = 1; seed <= MAX_SEEDS; seed++) {
             SimulationResult r = new Simulation(base.withSeed(seed)).run();
-            boolean caught = r.violations().stream().anyMatch(v -> v.checker().equals(expectedChecker(mutation)));
-            if (caught) {
+            var caught = r.violations().stream().filter(v -> v.checker().equals(expectedChecker(mutation))).findFirst();
+            if (caught.isPresent()) {
                 System.out.printf("[sim] mutation %s caught by %s at seed %d: %s%n", mutation, expectedChecker(mutation), seed,
-                        r.violations().get(0).detail());
+                        caught.get().detail());
                 return;
             }
         }

@@ -101,6 +101,10 @@ final class LeaseDriver {
     }
 
     void stopElection(String name, LeaderElection election) throws InterruptedException {
+        awaitBounded(beginStopElection(name, election), name);
+    }
+
+    private CompletableFuture<Void> beginStopElection(String name, LeaderElection election) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduler.execute(() -> {
             Slot slot = slots.get(name);
@@ -119,7 +123,7 @@ final class LeaseDriver {
                 done.complete(null);
             }
         });
-        await(done, "closing the election of " + name);
+        return done;
     }
 
     void renew(Slot slot, Lease lease) throws InterruptedException, TimeoutException {
@@ -132,6 +136,10 @@ final class LeaseDriver {
     }
 
     void release(Slot slot) throws InterruptedException {
+        awaitBounded(beginRelease(slot), slot.machine.key());
+    }
+
+    private CompletableFuture<Void> beginRelease(Slot slot) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduler.execute(() -> {
             if (slot.lease == null && slot.acquiring == null) {
@@ -144,25 +152,27 @@ final class LeaseDriver {
                 done.complete(null);
             }
         });
-        try {
-            awaitOrTimeout(done, 2 * config.requestTimeout().toNanos());
-        } catch (TimeoutException e) {
-            LOG.warn("release of {} not confirmed within twice the request timeout; the record will expire instead", slot.machine.key());
-        }
+        return done;
     }
 
-    /** Releases every held lease and stops every election, waiting a bounded time. */
+    /** Releases every held lease and stops every election at once, then waits for them together, a bounded time. */
     void releaseAll() throws InterruptedException {
         CompletableFuture<List<Slot>> held = new CompletableFuture<>();
         scheduler.execute(() -> held.complete(new ArrayList<>(slots.values())));
-        List<Slot> all = await(held, "listing leases");
-        for (Slot slot : all) {
+        List<CompletableFuture<Void>> releases = new ArrayList<>();
+        for (Slot slot : await(held, "listing leases")) {
             LeaderElection election = slot.election;
-            if (election != null) {
-                stopElection(election.name(), election);
-            } else {
-                release(slot);
-            }
+            releases.add(election != null ? beginStopElection(election.name(), election) : beginRelease(slot));
+        }
+        awaitBounded(CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)), releases.size() + " leases");
+    }
+
+    /** Waits for releases up to twice the request timeout; after that the records simply expire. */
+    private void awaitBounded(CompletableFuture<Void> done, String what) throws InterruptedException {
+        try {
+            awaitOrTimeout(done, 2 * config.requestTimeout().toNanos());
+        } catch (TimeoutException e) {
+            LOG.warn("release of {} not confirmed within twice the request timeout; the record will expire instead", what);
         }
     }
 

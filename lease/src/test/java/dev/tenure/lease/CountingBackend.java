@@ -18,6 +18,11 @@ final class CountingBackend extends ForwardingAtomicBackend {
         super(store);
     }
 
+    /** The wrapped store. */
+    AtomicRemoteBackend delegate() {
+        return delegate;
+    }
+
     int total() {
         return reads.get() + writes.get();
     }

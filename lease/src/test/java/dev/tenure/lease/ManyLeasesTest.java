@@ -39,5 +39,8 @@ class ManyLeasesTest {
             long minRemaining = leases.stream().mapToLong(l -> l.validUntilNanos() - System.nanoTime()).min().orElseThrow();
             assertTrue(minRemaining > TimeUnit.SECONDS.toNanos(2), "every lease was renewed recently: " + minRemaining);
         }
+        long released = store.delegate().list("leases/").stream()
+                .filter(k -> LeaseRecordCodec.decode(k, store.delegate().read(k).orElseThrow().value()).released()).count();
+        assertEquals(10_000, released, "closing the manager releases every lease, all at once");
     }
 }

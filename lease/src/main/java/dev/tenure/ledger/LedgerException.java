@@ -1,0 +1,38 @@
+package dev.tenure.ledger;
+
+/** A ledger failure that is not a plain backend error; the subclasses say which. */
+public class LedgerException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    LedgerException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** A writer met a higher epoch: a newer writer fenced it off. Its pending appends fail with this. */
+    public static final class Fenced extends LedgerException {
+        private static final long serialVersionUID = 1L;
+
+        Fenced(String message) {
+            super(message, null);
+        }
+    }
+
+    /** A segment failed its checksum or could not be parsed; names the segment. */
+    public static final class Corrupt extends LedgerException {
+        private static final long serialVersionUID = 1L;
+
+        Corrupt(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The writer was closed, or failed earlier, before this append was written. */
+    public static final class Closed extends LedgerException {
+        private static final long serialVersionUID = 1L;
+
+        Closed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

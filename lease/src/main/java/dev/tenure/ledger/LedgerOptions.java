@@ -1,0 +1,45 @@
+package dev.tenure.ledger;
+
+import dev.tenure.retry.RetryPolicy;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a ledger batches and pipelines.
+ *
+ * @param maxBatchEntries at most this many entries per segment
+ * @param maxBatchBytes at most this many bytes of entries per segment
+ * @param linger how long a batch waits for more entries before it is written
+ * @param window segment writes in flight at once per writer
+ * @param maxQueuedEntries appends waiting to be written; beyond this {@code append} blocks and {@code tryAppend} refuses
+ * @param cachedSegments immutable segments kept in memory for readers
+ * @param retry backoff for transport failures
+ */
+public record LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration linger, int window, int maxQueuedEntries,
+        int cachedSegments, RetryPolicy retry) {
+
+    /** Validates the numbers. */
+    public LedgerOptions {
+        Objects.requireNonNull(linger, "linger");
+        Objects.requireNonNull(retry, "retry");
+        if (maxBatchEntries < 1 || maxBatchBytes < 1 || window < 1 || maxQueuedEntries < 1 || cachedSegments < 0 || linger.isNegative()) {
+            throw new IllegalArgumentException("invalid ledger options: " + maxBatchEntries + " entries, " + maxBatchBytes
+                    + " bytes, linger " + linger + ", window " + window + ", queue " + maxQueuedEntries + ", cache " + cachedSegments);
+        }
+    }
+
+    /** 1,000 entries or 1 MiB per segment, 2 ms linger, 8 segments in flight, 100,000 queued, 1,024 cached, S3 retries. */
+    public static LedgerOptions defaults() {
+        return new LedgerOptions(1000, 1 << 20, Duration.ofMillis(2), 8, 100_000, 1024, RetryPolicy.s3());
+    }
+
+    /** The same options with another batch limit and window. */
+    public LedgerOptions withBatching(int entries, int windowSize) {
+        return new LedgerOptions(entries, maxBatchBytes, linger, windowSize, maxQueuedEntries, cachedSegments, retry);
+    }
+
+    /** The same options with another queue limit. */
+    public LedgerOptions withMaxQueued(int queued) {
+        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, queued, cachedSegments, retry);
+    }
+}

@@ -18,11 +18,14 @@ import java.util.Objects;
 public record LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration linger, int window, int maxQueuedEntries,
         int cachedSegments, RetryPolicy retry) {
 
+    /** The largest pipelining window: a new writer looks this far below the tail for gaps a dead writer left. */
+    public static final int MAX_WINDOW = 64;
+
     /** Validates the numbers. */
     public LedgerOptions {
         Objects.requireNonNull(linger, "linger");
         Objects.requireNonNull(retry, "retry");
-        if (maxBatchEntries < 1 || maxBatchBytes < 1 || window < 1 || maxQueuedEntries < 1 || cachedSegments < 0 || linger.isNegative()) {
+        if (maxBatchEntries < 1 || maxBatchBytes < 1 || window < 1 || window > MAX_WINDOW || maxQueuedEntries < 1 || cachedSegments < 0 || linger.isNegative()) {
             throw new IllegalArgumentException("invalid ledger options: " + maxBatchEntries + " entries, " + maxBatchBytes
                     + " bytes, linger " + linger + ", window " + window + ", queue " + maxQueuedEntries + ", cache " + cachedSegments);
         }

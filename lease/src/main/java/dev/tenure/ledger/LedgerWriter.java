@@ -53,6 +53,10 @@ public final class LedgerWriter implements AutoCloseable {
     private final TreeMap<Long, Batch> inFlight = new TreeMap<>();
     private long nextSeq;
     private long batches;
+    /** Every sequence up to here is known to exist: nothing this writer acknowledges sits above a gap. */
+    private long frontier;
+    /** Acknowledgements happen one at a time, in sequence order, after the gap check. */
+    private final Object ackLock = new Object();
     private volatile LedgerException failure;
     private volatile boolean closing;
     private volatile CompletableFuture<Position> last = CompletableFuture.completedFuture(null);
@@ -85,7 +89,10 @@ public final class LedgerWriter implements AutoCloseable {
         // Without fencing, a batch that loses its sequence to another writer moves to the tail; one
         // segment in flight at a time keeps this writer's entries in the order they were appended.
         LedgerWriter w = new LedgerWriter(ledger, 0, writerId, false, 1);
-        w.nextSeq = ledger.findTail(ledger.lowSeq()) + 1;
+        long tail = ledger.findTail(ledger.lowSeq());
+        w.fillGaps(Math.max(ledger.lowSeq(), tail - GAP_SCAN + 1), tail);
+        w.frontier = tail;
+        w.nextSeq = tail + 1;
         w.flusher.start();
         return w;
     }
@@ -192,6 +199,9 @@ public final class LedgerWriter implements AutoCloseable {
     private void fence() {
         claimEpoch();
         long seq = ledger.findTail(ledger.lowSeq()) + 1;
+        // A writer that died with writes in flight may have left gaps just below the tail (at most
+        // its window deep); fill them, so readers, who stop at a gap, see past them.
+        fillGaps(Math.max(ledger.lowSeq(), seq - GAP_SCAN), seq - 1);
         String batchId = writerId + "-fence-" + epoch;
         Segment fence = new Segment(seq, epoch, writerId, batchId, true, List.of());
         int attempt = 0;
@@ -201,12 +211,14 @@ public final class LedgerWriter implements AutoCloseable {
                 ledger.backend().put(ledger.segmentKey(seq), fence.encode(), ConditionalPut.ifAbsent());
                 ledger.remember(fence);
                 nextSeq = seq + 1;
+                frontier = seq;
                 return;
             } catch (BackendException e) {
                 if (e.kind() == BackendException.Kind.PRECONDITION_FAILED || e.ambiguous()) {
                     Optional<Segment> there = ledger.segment(seq);
                     if (there.isPresent() && there.get().batchId().equals(batchId)) {
                         nextSeq = seq + 1;
+                        frontier = seq;
                         return;
                     }
                     if (there.isPresent() && there.get().epoch() > epoch) {
@@ -327,18 +339,48 @@ public final class LedgerWriter implements AutoCloseable {
     }
 
     private void written(Batch batch) {
-        List<Batch> acked = new ArrayList<>();
         synchronized (lock) {
             batch.written = true;
-            while (!inFlight.isEmpty() && inFlight.firstEntry().getValue().written) {
-                acked.add(inFlight.pollFirstEntry().getValue());
+        }
+        synchronized (ackLock) {
+            while (true) {
+                Batch next;
+                synchronized (lock) {
+                    if (inFlight.isEmpty() || !inFlight.firstEntry().getValue().written) {
+                        return;
+                    }
+                    next = inFlight.pollFirstEntry().getValue();
+                }
+                // Sequences between the frontier and this batch belong to others (or to nobody yet):
+                // make sure none is a gap before acknowledging, or readers would never reach this batch.
+                fillGaps(frontier + 1, next.seq - 1);
+                frontier = Math.max(frontier, next.seq);
+                for (int i = 0; i < next.items.size(); i++) {
+                    next.items.get(i).future().complete(new Position(next.seq, i));
+                }
+                queueSpace.release(next.items.size());
             }
         }
-        for (Batch b : acked) {
-            for (int i = 0; i < b.items.size(); i++) {
-                b.items.get(i).future().complete(new Position(b.seq, i));
+    }
+
+    /** How far below the tail a new writer looks for gaps: the largest window a writer may use. */
+    static final int GAP_SCAN = LedgerOptions.MAX_WINDOW;
+
+    /** Writes an empty filler segment at every missing sequence in {@code [from, to]}; a sequence someone else fills first is fine. */
+    private void fillGaps(long from, long to) {
+        for (long seq = Math.max(1, from); seq <= to; seq++) {
+            if (ledger.exists(seq)) {
+                continue;
             }
-            queueSpace.release(b.items.size());
+            Segment filler = new Segment(seq, epoch, writerId, writerId + "-filler-" + epoch + "-" + seq, true, List.of());
+            try {
+                ledger.backend().put(ledger.segmentKey(seq), filler.encode(), ConditionalPut.ifAbsent());
+                ledger.remember(filler);
+            } catch (BackendException e) {
+                if (e.kind() != BackendException.Kind.PRECONDITION_FAILED && !e.ambiguous()) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -187,6 +187,23 @@ class LedgerTest {
     }
 
     @Test
+    void aGapLeftByADeadWritersPipelineIsFilledSoReadersReachTheNewWriter() throws Exception {
+        TestStore store = new TestStore();
+        Ledger ledger = Ledger.open(store, "gap", OPTIONS);
+        try (LedgerWriter a = ledger.writer(new FencingToken("writer", 1), "a")) {
+            a.append(utf8("a-0")).get(10, TimeUnit.SECONDS);
+        }
+        // Writer a died with two segments in flight: the later one landed, the earlier never did.
+        long gap = ledger.tailSeq() + 1;
+        store.put(ledger.segmentKey(gap + 1), new Segment(gap + 1, 1, "a", "a-orphan", false, List.of(utf8("a-orphan"))).encode(),
+                ConditionalPut.ifAbsent());
+        try (LedgerWriter b = ledger.writer(new FencingToken("writer", 2), "b")) {
+            b.append(utf8("b-0")).get(10, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("a-0", "b-0"), contents(ledger), "the gap is filled, the orphan skipped, b's entry readable");
+    }
+
+    @Test
     void anAmbiguousSegmentWriteIsResolvedByItsBatchIdExactlyOnce() throws Exception {
         TestStore store = new TestStore();
         store.ambiguousLeft.set(3);

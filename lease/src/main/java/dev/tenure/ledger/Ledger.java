@@ -128,7 +128,7 @@ public final class Ledger {
         if (cached != null) {
             return Optional.of(cached);
         }
-        Optional<Versioned<byte[]>> found = backend.read(segmentKey(seq));
+        Optional<Versioned<byte[]>> found = withRetries(() -> backend.read(segmentKey(seq)));
         if (found.isEmpty()) {
             return Optional.empty();
         }
@@ -145,7 +145,12 @@ public final class Ledger {
     }
 
     boolean exists(long seq) {
-        return cache.getIfPresent(seq) != null || backend.exists(segmentKey(seq));
+        return cache.getIfPresent(seq) != null || withRetries(() -> backend.exists(segmentKey(seq)));
+    }
+
+    /** Reads are idempotent: transient failures are retried with the ledger's backoff. */
+    private <T> T withRetries(java.util.function.Supplier<T> read) {
+        return options.retry().decorate("ledger " + name, read, java.util.concurrent.ThreadLocalRandom.current()).get();
     }
 
     /**
@@ -176,7 +181,7 @@ public final class Ledger {
     }
 
     long lowSeq() {
-        return backend.read(prefix + "checkpoint").map(v -> {
+        return withRetries(() -> backend.read(prefix + "checkpoint")).map(v -> {
             String s = new String(v.value(), StandardCharsets.UTF_8).trim();
             try {
                 return Long.parseLong(s);

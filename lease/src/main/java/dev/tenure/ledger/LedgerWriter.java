@@ -145,6 +145,13 @@ public final class LedgerWriter implements AutoCloseable {
         failAll(new LedgerException.Closed("ledger writer " + writerId + " is closed", null));
     }
 
+    /** For crash tests: stops at once, as a killed process would; writes already sent may still land. */
+    void kill() {
+        closing = true;
+        flusher.interrupt();
+        io.shutdownNow();
+    }
+
     private CompletableFuture<Position> enqueue(byte[] data) {
         CompletableFuture<Position> f = new CompletableFuture<>();
         queue.add(new Pending(data.clone(), f));
@@ -285,8 +292,18 @@ public final class LedgerWriter implements AutoCloseable {
     }
 
     private void write(Batch batch) {
-        int attempt = 0;
         try {
+            writeOrFail(batch);
+        } catch (RuntimeException e) {
+            failAll(new LedgerException.Closed("ledger writer " + writerId + " stopped: " + e.getMessage(), e));
+        } finally {
+            window.release();
+        }
+    }
+
+    private void writeOrFail(Batch batch) {
+        int attempt = 0;
+        {
             while (true) {
                 if (failure != null) {
                     return;
@@ -322,8 +339,6 @@ public final class LedgerWriter implements AutoCloseable {
                     }
                 }
             }
-        } finally {
-            window.release();
         }
     }
 
@@ -353,7 +368,14 @@ public final class LedgerWriter implements AutoCloseable {
                 }
                 // Sequences between the frontier and this batch belong to others (or to nobody yet):
                 // make sure none is a gap before acknowledging, or readers would never reach this batch.
-                fillGaps(frontier + 1, next.seq - 1);
+                try {
+                    fillGaps(frontier + 1, next.seq - 1);
+                } catch (RuntimeException e) {
+                    LedgerException stopped = new LedgerException.Closed("ledger writer " + writerId + " stopped: " + e.getMessage(), e);
+                    fail(next, stopped);
+                    failAll(stopped);
+                    return;
+                }
                 frontier = Math.max(frontier, next.seq);
                 for (int i = 0; i < next.items.size(); i++) {
                     next.items.get(i).future().complete(new Position(next.seq, i));
@@ -369,16 +391,21 @@ public final class LedgerWriter implements AutoCloseable {
     /** Writes an empty filler segment at every missing sequence in {@code [from, to]}; a sequence someone else fills first is fine. */
     private void fillGaps(long from, long to) {
         for (long seq = Math.max(1, from); seq <= to; seq++) {
-            if (ledger.exists(seq)) {
-                continue;
-            }
-            Segment filler = new Segment(seq, epoch, writerId, writerId + "-filler-" + epoch + "-" + seq, true, List.of());
-            try {
-                ledger.backend().put(ledger.segmentKey(seq), filler.encode(), ConditionalPut.ifAbsent());
-                ledger.remember(filler);
-            } catch (BackendException e) {
-                if (e.kind() != BackendException.Kind.PRECONDITION_FAILED && !e.ambiguous()) {
-                    throw e;
+            int attempt = 0;
+            while (!ledger.exists(seq)) {
+                Segment filler = new Segment(seq, epoch, writerId, writerId + "-filler-" + epoch + "-" + seq, true, List.of());
+                try {
+                    ledger.backend().put(ledger.segmentKey(seq), filler.encode(), ConditionalPut.ifAbsent());
+                    ledger.remember(filler);
+                } catch (BackendException e) {
+                    // Taken meanwhile, or unknown: the loop looks again. Anything else is retried, then given up.
+                    boolean lookAgain = e.kind() == BackendException.Kind.PRECONDITION_FAILED || e.ambiguous();
+                    if (!lookAgain && !(e.retryable() && options.retry().allowsAnotherAttempt(++attempt))) {
+                        throw e;
+                    }
+                    if (!lookAgain) {
+                        backoff(attempt);
+                    }
                 }
             }
         }

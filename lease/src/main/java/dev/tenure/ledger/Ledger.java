@@ -69,6 +69,14 @@ public final class Ledger {
         return LedgerWriter.fenced(this, token.epoch(), writerId);
     }
 
+    /**
+     * A fenced writer with no threads of its own, for deterministic simulation: appends wait until
+     * {@link LedgerWriter#pump()} writes them on the caller's thread.
+     */
+    public LedgerWriter manualWriter(FencingToken token, String writerId) {
+        return LedgerWriter.manual(this, token.epoch(), writerId);
+    }
+
     /** A writer for multi-writer mode: no fencing; concurrent writers interleave their segments. */
     public LedgerWriter multiWriter(String writerId) {
         return LedgerWriter.unfenced(this, writerId);

@@ -61,7 +61,14 @@ public final class LedgerWriter implements AutoCloseable {
     private volatile boolean closing;
     private volatile CompletableFuture<Position> last = CompletableFuture.completedFuture(null);
 
+    private final boolean manual;
+
     private LedgerWriter(Ledger ledger, long epoch, String writerId, boolean fenced, int windowSize) {
+        this(ledger, epoch, writerId, fenced, windowSize, false);
+    }
+
+    private LedgerWriter(Ledger ledger, long epoch, String writerId, boolean fenced, int windowSize, boolean manual) {
+        this.manual = manual;
         this.ledger = ledger;
         this.epoch = epoch;
         this.writerId = writerId;
@@ -69,8 +76,8 @@ public final class LedgerWriter implements AutoCloseable {
         this.options = ledger.options();
         this.queueSpace = new Semaphore(options.maxQueuedEntries());
         this.window = new Semaphore(windowSize);
-        this.io = Executors.newFixedThreadPool(windowSize, r -> daemon(r, "tenure-ledger-io-" + writerId));
-        this.flusher = daemon(this::flushLoop, "tenure-ledger-flusher-" + writerId);
+        this.io = manual ? null : Executors.newFixedThreadPool(windowSize, r -> daemon(r, "tenure-ledger-io-" + writerId));
+        this.flusher = manual ? null : daemon(this::flushLoop, "tenure-ledger-flusher-" + writerId);
     }
 
     static LedgerWriter fenced(Ledger ledger, long epoch, String writerId) {
@@ -83,6 +90,55 @@ public final class LedgerWriter implements AutoCloseable {
         }
         w.flusher.start();
         return w;
+    }
+
+    /** A fenced writer with no threads: appends wait in the queue until {@link #pump()} writes them on the caller's thread. */
+    static LedgerWriter manual(Ledger ledger, long epoch, String writerId) {
+        LedgerWriter w = new LedgerWriter(ledger, epoch, writerId, true, 1, true);
+        w.fence();
+        return w;
+    }
+
+    /**
+     * For a writer without threads (the simulator's): batches what is queued and writes it now, on
+     * this thread, one segment at a time. Appends are acknowledged before this returns, or failed.
+     */
+    public void pump() {
+        if (!manual) {
+            throw new IllegalStateException("pump() is for writers without threads; this one writes by itself");
+        }
+        while (!queue.isEmpty()) {
+            List<Pending> items = new ArrayList<>();
+            long bytes = 0;
+            while (items.size() < options.maxBatchEntries() && bytes < options.maxBatchBytes()) {
+                Pending more = queue.poll();
+                if (more == null) {
+                    break;
+                }
+                items.add(more);
+                bytes += more.data().length;
+            }
+            window.acquireUninterruptibly();
+            Batch batch = start(items);
+            if (batch != null) {
+                write(batch);
+            }
+        }
+    }
+
+    /** Gives a batch its sequence number, or fails it (and returns null) when the writer already failed. */
+    private Batch start(List<Pending> items) {
+        synchronized (lock) {
+            Batch batch = new Batch(writerId + "-" + epoch + "-" + (++batches), items);
+            if (failure != null) {
+                window.release();
+                fail(batch, failure);
+                return null;
+            }
+            batch.seq = nextSeq++;
+            inFlight.put(batch.seq, batch);
+            return batch;
+        }
     }
 
     static LedgerWriter unfenced(Ledger ledger, String writerId) {
@@ -124,6 +180,10 @@ public final class LedgerWriter implements AutoCloseable {
 
     /** Waits until everything appended so far is durable (or failed). */
     public void flush() throws InterruptedException {
+        if (manual) {
+            pump();
+            return;
+        }
         try {
             last.exceptionally(e -> null).get();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -140,16 +200,20 @@ public final class LedgerWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        flusher.interrupt();
-        io.shutdown();
+        if (!manual) {
+            flusher.interrupt();
+            io.shutdown();
+        }
         failAll(new LedgerException.Closed("ledger writer " + writerId + " is closed", null));
     }
 
     /** For crash tests: stops at once, as a killed process would; writes already sent may still land. */
     void kill() {
         closing = true;
-        flusher.interrupt();
-        io.shutdownNow();
+        if (!manual) {
+            flusher.interrupt();
+            io.shutdownNow();
+        }
     }
 
     private CompletableFuture<Position> enqueue(byte[] data) {
@@ -273,18 +337,10 @@ public final class LedgerWriter implements AutoCloseable {
                     bytes += more.data().length;
                 }
                 window.acquire();
-                Batch batch;
-                synchronized (lock) {
-                    batch = new Batch(writerId + "-" + epoch + "-" + (++batches), items);
-                    if (failure != null) {
-                        window.release();
-                        fail(batch, failure);
-                        continue;
-                    }
-                    batch.seq = nextSeq++;
-                    inFlight.put(batch.seq, batch);
+                Batch batch = start(items);
+                if (batch != null) {
+                    io.execute(() -> write(batch));
                 }
-                io.execute(() -> write(batch));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

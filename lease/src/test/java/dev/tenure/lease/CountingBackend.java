@@ -4,7 +4,7 @@ import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
-import dev.tenure.backend.conformance.ForwardingAtomicBackend;
+import dev.tenure.backend.ForwardingAtomicBackend;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 

@@ -7,7 +7,7 @@ import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
-import dev.tenure.backend.conformance.ForwardingAtomicBackend;
+import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.lease.Lease;
 import dev.tenure.lease.LeaseManager;

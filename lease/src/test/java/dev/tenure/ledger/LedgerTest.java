@@ -10,7 +10,7 @@ import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
-import dev.tenure.backend.conformance.ForwardingAtomicBackend;
+import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.lease.FencingToken;
 import dev.tenure.retry.RetryPolicy;

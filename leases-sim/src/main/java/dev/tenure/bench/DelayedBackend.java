@@ -1,30 +1,27 @@
 package dev.tenure.bench;
 
 import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.ConditionalDelete;
 import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Adds a fixed round-trip latency to every request and counts requests: a stand-in for a remote
- * store in benchmarks, where the latency is the thing being measured around.
+ * Adds a fixed round-trip latency to the requests a ledger makes (reads, writes, existence
+ * checks) and counts them: a stand-in for a remote store in benchmarks.
  */
-final class DelayedBackend implements AtomicRemoteBackend {
+final class DelayedBackend extends ForwardingAtomicBackend {
 
-    private final AtomicRemoteBackend store;
     private final long delayNanos;
     final AtomicLong requests = new AtomicLong();
 
     DelayedBackend(AtomicRemoteBackend store, Duration delay) {
-        this.store = store;
+        super(store);
         this.delayNanos = delay.toNanos();
     }
 
@@ -38,71 +35,24 @@ final class DelayedBackend implements AtomicRemoteBackend {
 
     @Override
     public String name() {
-        return store.name() + " + " + delayNanos / 1_000_000 + " ms";
-    }
-
-    @Override
-    public Optional<ObjectVersion> objectVersion(String key) {
-        roundTrip();
-        return store.objectVersion(key);
+        return super.name() + " + " + delayNanos / 1_000_000 + " ms";
     }
 
     @Override
     public Optional<Versioned<byte[]>> read(String key) {
         roundTrip();
-        return store.read(key);
+        return super.read(key);
     }
 
     @Override
     public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
         roundTrip();
-        return store.put(key, bytes, condition);
-    }
-
-    @Override
-    public ObjectVersion uploadConditional(Path localPath, String key, ConditionalPut condition) {
-        roundTrip();
-        return store.uploadConditional(localPath, key, condition);
-    }
-
-    @Override
-    public void deleteConditional(String key, ConditionalDelete condition) {
-        roundTrip();
-        store.deleteConditional(key, condition);
-    }
-
-    @Override
-    public boolean download(String key, Path localPath) {
-        roundTrip();
-        return store.download(key, localPath);
-    }
-
-    @Override
-    public void upload(Path localPath, String key) {
-        roundTrip();
-        store.upload(localPath, key);
+        return super.put(key, bytes, condition);
     }
 
     @Override
     public boolean exists(String key) {
         roundTrip();
-        return store.exists(key);
-    }
-
-    @Override
-    public void delete(String key) {
-        roundTrip();
-        store.delete(key);
-    }
-
-    @Override
-    public List<String> list(String prefix) {
-        roundTrip();
-        return store.list(prefix);
-    }
-
-    @Override
-    public void close() {
-        store.close();
+        return super.exists(key);
     }
 }

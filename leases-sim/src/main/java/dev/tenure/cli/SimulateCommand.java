@@ -44,6 +44,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--mutation", description = "A deliberate bug the checkers must catch: ${COMPLETION-CANDIDATES}.")
     Mutation mutation;
 
+    @Option(names = "--ledger", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Leaders also append to a fenced ledger that a reader follows (default on; --no-ledger for leases alone).")
+    boolean ledger;
+
     @Option(names = "--threads", defaultValue = "2", description = "Seeds run in parallel (each seed stays single-threaded). Default: ${DEFAULT-VALUE}.")
     int threads;
 
@@ -55,11 +59,11 @@ final class SimulateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Set<Fault> chosen = faults == null || faults.isEmpty() ? SimulationConfig.mixed() : EnumSet.copyOf(faults);
         SimulationConfig base = new SimulationConfig(seed != null ? seed : 1, nodes, duration, chosen, Optional.ofNullable(mutation),
-                Duration.ofSeconds(1), 0.02);
+                Duration.ofSeconds(1), 0.02, ledger);
         long first = seed != null ? seed : 1;
         int count = seed != null ? 1 : seeds;
-        out.printf("tenure simulate: %d seed%s from %d, %d nodes, %d s virtual each, faults %s, mutation %s%n", count,
-                count == 1 ? "" : "s", first, nodes, duration.toSeconds(), chosen, mutation == null ? "none" : mutation);
+        out.printf("tenure simulate: %d seed%s from %d, %d nodes, %d s virtual each, faults %s, mutation %s, ledger %s%n", count,
+                count == 1 ? "" : "s", first, nodes, duration.toSeconds(), chosen, mutation == null ? "none" : mutation, ledger ? "on" : "off");
         out.flush();
         SimulationCampaign.Summary summary = SimulationCampaign.run(base, first, count, threads, out, report);
         return summary.violations() == 0 ? 0 : 1;

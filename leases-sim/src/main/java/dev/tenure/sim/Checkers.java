@@ -85,7 +85,7 @@ final class Checkers {
         }
         long renewRequests = renewals + countRenewRetries(r);
         return new SimulationResult(config.seed(), violations, epochs.size(), acquisitions, renewals, r.requests, renewRequests,
-                failovers, ops.size(), hash(r.log), r.log, r.segments, r.faults);
+                failovers, ops.size(), hash(r.log), r.log, r.segments, r.faults, 0);
     }
 
     /** Renewal writes that were not confirmed (retries, lost answers) cost requests too. */

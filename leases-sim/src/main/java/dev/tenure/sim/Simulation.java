@@ -45,6 +45,8 @@ public final class Simulation {
     private long now;
     private long seq;
     private String storeKey;
+    /** Leaders' appends and a following reader, when the run includes the ledger. */
+    private final SimLedger ledger;
     /** Writes acknowledged but not yet durable (only under {@link Mutation#ACK_BEFORE_DURABLE}). */
     private final List<byte[]> undurable = new ArrayList<>();
 
@@ -108,6 +110,10 @@ public final class Simulation {
         this.random = new SplittableRandom(config.seed());
         this.end = config.duration().toNanos();
         this.healAt = end * 6 / 10;
+        this.ledger = config.ledger()
+                ? new SimLedger(random.split(), config.has(Fault.ERRORS) || config.has(Fault.AMBIGUOUS),
+                        config.mutation().orElse(null) == Mutation.ACK_BEFORE_DURABLE)
+                : null;
         for (int i = 0; i < config.nodes(); i++) {
             double rate = config.has(Fault.DRIFT) ? 1 + (random.nextDouble() * 2 - 1) * config.maxDrift() : 1.0;
             long wall = config.has(Fault.WALL_SKEW) ? random.nextLong(-120_000, 120_000) : 0;
@@ -134,7 +140,16 @@ public final class Simulation {
             now = e.at();
             e.action().run();
         }
-        return Checkers.check(config, recorder, healAt, end);
+        SimulationResult result = Checkers.check(config, recorder, healAt, end);
+        if (ledger == null) {
+            return result;
+        }
+        List<SimulationResult.Violation> all = new ArrayList<>(result.violations());
+        all.addAll(ledger.check());
+        recorder.log(end, "ledger", ledger.acknowledged() + " appends acknowledged");
+        return new SimulationResult(result.seed(), all, result.epochs(), result.acquisitions(), result.renewals(), result.requests(),
+                result.renewRequests(), result.failoverMillis(), result.linearizedOperations(), result.historyHash(), result.log(),
+                result.segments(), result.faults(), ledger.acknowledged());
     }
 
     // ---- nodes ---------------------------------------------------------------------------------
@@ -174,6 +189,12 @@ public final class Simulation {
                 at(Math.max(now, n.toTrue(t.atNanos())), () -> fire(n, incarnation, t));
             } else if (c instanceof LeaseMachine.Notify notify) {
                 recorder.event(now, n.holder(), notify.event(), n.toTrue(validUntilOf(notify.event())));
+                if (ledger != null && notify.event() instanceof LeaseMachine.Acquired a) {
+                    ledger.elected(n.holder(), a.token());
+                } else if (ledger != null && (notify.event() instanceof LeaseMachine.Revoked
+                        || notify.event() instanceof LeaseMachine.Released)) {
+                    ledger.deposed(n.holder());
+                }
             } else {
                 send(n, incarnation, c);
             }
@@ -395,6 +416,9 @@ public final class Simulation {
                     return;
                 }
                 n.crashed = true;
+                if (ledger != null) {
+                    ledger.deposed(n.holder());
+                }
                 at(now + length, () -> start(n));
             }
             case HANDOVER -> {
@@ -425,9 +449,18 @@ public final class Simulation {
                 valid.add(n.holder() + "@" + n.machine.token().map(t -> t.epoch()).orElse(0L));
                 // A leader acts only while valid: an epoch-guarded write to the data it protects.
                 recorder.dataWrite(now, n.holder(), n.machine.token().orElseThrow().epoch());
+                if (ledger != null && now % (10 * MS) == 0) {
+                    ledger.append(n.holder(), n.machine.token().orElseThrow().epoch());
+                }
             }
         }
         recorder.sample(now, valid);
+        if (ledger != null && now % (1000 * MS) == 0) {
+            if (now >= healAt) {
+                ledger.heal();
+            }
+            ledger.read();
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ public final class SimulationCampaign {
         long epochs = 0;
         long renewals = 0;
         long renewRequests = 0;
+        long ledgerAppends = 0;
         SimulationResult shown = null;
         try {
             for (int i = 0; i < count; i++) {
@@ -56,6 +57,7 @@ public final class SimulationCampaign {
                 renewals += r.renewals();
                 renewRequests += r.renewRequests();
                 failovers.addAll(r.failoverMillis());
+                ledgerAppends += r.ledgerAppends();
                 if (!r.ok()) {
                     failing.add(r.seed());
                     violations.addAll(r.violations());
@@ -77,8 +79,8 @@ public final class SimulationCampaign {
         double seconds = (System.nanoTime() - started) / 1e9;
         Report.Campaign campaign = new Report.Campaign(base, count, violations, failing, failovers, epochs, renewals, renewRequests, seconds);
         out.printf("%d seeds, %d with violations, %d epochs, failover after a fault on the leader: p50 %d ms, p99 %d ms (virtual),"
-                + " %.2f requests per renewal, %.1f s%n", count, failing.size(), epochs, campaign.percentile(0.5),
-                campaign.percentile(0.99), campaign.requestsPerRenewal(), seconds);
+                + " %.2f requests per renewal, %d ledger appends acknowledged, %.1f s%n", count, failing.size(), epochs,
+                campaign.percentile(0.5), campaign.percentile(0.99), campaign.requestsPerRenewal(), ledgerAppends, seconds);
         if (reportDir != null && shown != null) {
             Report.write(reportDir, campaign, shown);
             out.printf("report: %s and %s%n", reportDir.resolve("report.json"), reportDir.resolve("timeline.html"));

@@ -16,9 +16,16 @@ import java.util.Set;
  * @param mutation an optional deliberate bug
  * @param ttl lease TTL (renew interval ttl/4, safety margin ttl/5, skew margin ttl/10, request timeout ttl/4)
  * @param maxDrift bound on clock-rate drift, as a fraction (0.02 = 2%)
+ * @param ledger whether leaders also append to a fenced ledger, and readers follow it
  */
 public record SimulationConfig(long seed, int nodes, Duration duration, Set<Fault> faults, Optional<Mutation> mutation,
-        Duration ttl, double maxDrift) {
+        Duration ttl, double maxDrift, boolean ledger) {
+
+    /** A run without ledger writers. */
+    public SimulationConfig(long seed, int nodes, Duration duration, Set<Fault> faults, Optional<Mutation> mutation,
+            Duration ttl, double maxDrift) {
+        this(seed, nodes, duration, faults, mutation, ttl, maxDrift, false);
+    }
 
     /** Validates the numbers. */
     public SimulationConfig {
@@ -41,19 +48,29 @@ public record SimulationConfig(long seed, int nodes, Duration duration, Set<Faul
         return EnumSet.allOf(Fault.class);
     }
 
-    /** A run with 5 nodes, 60 s of virtual time, every fault, a 1 s TTL and 2% drift. */
+    /** A run with 5 nodes, 60 s of virtual time, every fault, a 1 s TTL, 2% drift, and leaders appending to a ledger. */
     public static SimulationConfig defaults(long seed) {
-        return new SimulationConfig(seed, 5, Duration.ofSeconds(60), mixed(), Optional.empty(), Duration.ofSeconds(1), 0.02);
+        return new SimulationConfig(seed, 5, Duration.ofSeconds(60), mixed(), Optional.empty(), Duration.ofSeconds(1), 0.02, true);
     }
 
     /** The same run with another seed. */
     public SimulationConfig withSeed(long newSeed) {
-        return new SimulationConfig(newSeed, nodes, duration, faults, mutation, ttl, maxDrift);
+        return new SimulationConfig(newSeed, nodes, duration, faults, mutation, ttl, maxDrift, ledger);
     }
 
     /** The same run with a mutation. */
     public SimulationConfig withMutation(Mutation m) {
-        return new SimulationConfig(seed, nodes, duration, faults, Optional.of(m), ttl, maxDrift);
+        return new SimulationConfig(seed, nodes, duration, faults, Optional.of(m), ttl, maxDrift, ledger);
+    }
+
+    /** The same run without the ledger (lease-only checks run faster). */
+    public SimulationConfig withoutLedger() {
+        return new SimulationConfig(seed, nodes, duration, faults, mutation, ttl, maxDrift, false);
+    }
+
+    /** The same run with another drift bound. */
+    public SimulationConfig withMaxDrift(double drift) {
+        return new SimulationConfig(seed, nodes, duration, faults, mutation, ttl, drift, ledger);
     }
 
     boolean has(Fault f) {

@@ -18,10 +18,11 @@ import java.util.List;
  * @param log the event log
  * @param segments who was valid when
  * @param faults the faults injected
+ * @param ledgerAppends ledger appends acknowledged (0 when the run has no ledger)
  */
 public record SimulationResult(long seed, List<Violation> violations, long epochs, long acquisitions, long renewals,
         long requests, long renewRequests, List<Long> failoverMillis, int linearizedOperations, long historyHash,
-        List<String> log, List<Recorder.Segment> segments, List<Recorder.FaultEvent> faults) {
+        List<String> log, List<Recorder.Segment> segments, List<Recorder.FaultEvent> faults, int ledgerAppends) {
 
     /**
      * One broken property.

@@ -21,7 +21,9 @@ class MutationTest {
     @ParameterizedTest
     @EnumSource(Mutation.class)
     void eachMutationIsCaught(Mutation mutation) {
-        SimulationConfig base = SimulationConfig.defaults(1).withMutation(mutation);
+        // Lease mutations need no ledger; a missing safety margin shows only once drift is large enough to matter.
+        SimulationConfig base = SimulationConfig.defaults(1).withoutLedger().withMutation(mutation)
+                .withMaxDrift(mutation == Mutation.NO_SAFETY_MARGIN ? 0.1 : 0.02);
         for (long seed = 1; seed <= MAX_SEEDS; seed++) {
             SimulationResult r = new Simulation(base.withSeed(seed)).run();
             var caught = r.violations().stream().filter(v -> v.checker().equals(expectedChecker(mutation))).findFirst();

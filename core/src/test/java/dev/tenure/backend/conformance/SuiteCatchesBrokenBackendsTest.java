@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tenure.backend.probe.ContentionRaces;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.memory.InMemoryBackend;
 import java.util.Optional;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tenure.backend.ConditionalDelete;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
-import dev.tenure.backend.conformance.ForwardingAtomicBackend;
+import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
 import java.util.List;
 import java.util.Map;

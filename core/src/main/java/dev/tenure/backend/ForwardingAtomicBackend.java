@@ -1,17 +1,12 @@
-package dev.tenure.backend.conformance;
+package dev.tenure.backend;
 
-import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.ConditionalDelete;
-import dev.tenure.backend.ConditionalPut;
-import dev.tenure.backend.ObjectVersion;
-import dev.tenure.backend.Versioned;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Passes every call to another backend. Tests extend it to break, count or delay exactly the
- * calls they care about.
+ * Passes every call to another backend: the base for decorators that count, delay, or (in tests
+ * and the simulator) break exactly the calls they care about.
  */
 public abstract class ForwardingAtomicBackend implements AtomicRemoteBackend {
 

@@ -33,10 +33,33 @@ install() {
   command -v radosgw >/dev/null || { echo "rgw.sh: radosgw still missing after install" >&2; return 1; }
 }
 
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Waits until the daemon whose pid file is given is running; says which one failed otherwise.
+wait_for_pid() {
+  local dir=$1 name=$2
+  for _ in $(seq 1 100); do
+    if [ -s "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "rgw.sh: $name did not start; its log:" >&2
+  tail -n 20 "$dir/log/$name.log" >&2 2>/dev/null || true
+  return 1
+}
+
 start() {
   local dir=${1:?usage: rgw.sh start DIR [PORT]} port=${2:-7480} monport=${3:-6789}
   dir=$(mkdir -p "$dir" && cd "$dir" && pwd)
   stop "$dir" 2>/dev/null || true
+  for p in "$port" "$monport"; do
+    for _ in $(seq 1 100); do port_in_use "$p" || break; sleep 0.1; done
+    if port_in_use "$p"; then
+      echo "rgw.sh: port $p on 127.0.0.1 is in use (another Ceph still running?); stop it or choose other ports" >&2
+      return 1
+    fi
+  done
   rm -rf "$dir"/*
   mkdir -p "$dir/mon.a" "$dir/osd.0" "$dir/log"
   local fsid; fsid=$(cat /proc/sys/kernel/random/uuid)
@@ -74,12 +97,15 @@ CONF
   ceph-authtool --create-keyring "$dir/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
   ceph-mon --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/mon.keyring" 2>/dev/null
   ceph-mon -i a
+  wait_for_pid "$dir" mon.a
   local uuid; uuid=$(cat /proc/sys/kernel/random/uuid)
   timeout 60 ceph osd create "$uuid" >/dev/null
   ceph-osd -i 0 --mkfs --osd-uuid "$uuid" 2>/dev/null
   timeout 60 ceph osd crush add osd.0 1.0 host=localhost root=default >/dev/null 2>&1
   ceph-osd -i 0 2>/dev/null
+  wait_for_pid "$dir" osd.0
   radosgw -n client.rgw
+  wait_for_pid "$dir" client.rgw
   local ready=""
   for _ in $(seq 1 1200); do
     if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then ready=yes; break; fi

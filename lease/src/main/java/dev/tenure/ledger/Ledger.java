@@ -189,33 +189,48 @@ public final class Ledger {
     }
 
     long lowSeq() {
-        return withRetries(() -> backend.read(prefix + "checkpoint")).map(v -> {
-            String s = new String(v.value(), StandardCharsets.UTF_8).trim();
-            try {
-                return Long.parseLong(s);
-            } catch (NumberFormatException e) {
-                throw new LedgerException.Corrupt("checkpoint " + prefix + "checkpoint is not a number: " + s);
-            }
-        }).orElse(1L);
+        return readLong(prefix + "checkpoint").orElse(1L);
     }
 
     private void writeCheckpoint(long low) {
-        String key = prefix + "checkpoint";
+        raiseTo(prefix + "checkpoint", low);
+    }
+
+    /**
+     * Raises the number stored under {@code key} to {@code value} with compare-and-swap, never
+     * lowering it, and returns what is stored afterwards (higher than {@code value} when someone
+     * else raised it further).
+     */
+    long raiseTo(String key, long value) {
         while (true) {
-            Optional<Versioned<byte[]>> current = backend.read(key);
-            long existing = current.map(v -> Long.parseLong(new String(v.value(), StandardCharsets.UTF_8).trim())).orElse(1L);
-            if (existing >= low) {
-                return;
+            Optional<Versioned<byte[]>> current = withRetries(() -> backend.read(key));
+            Optional<Long> stored = current.map(v -> parseLong(key, v.value()));
+            if (stored.isPresent() && stored.get() >= value) {
+                return stored.get();
             }
             try {
-                backend.put(key, Long.toString(low).getBytes(StandardCharsets.UTF_8),
+                backend.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8),
                         current.isEmpty() ? ConditionalPut.ifAbsent() : ConditionalPut.ifVersion(current.get().version()));
-                return;
+                return value;
             } catch (BackendException e) {
-                if (e.kind() != BackendException.Kind.PRECONDITION_FAILED) {
+                // Someone else moved it, or the answer was lost: look again.
+                if (e.kind() != BackendException.Kind.PRECONDITION_FAILED && !e.ambiguous()) {
                     throw e;
                 }
             }
+        }
+    }
+
+    private Optional<Long> readLong(String key) {
+        return withRetries(() -> backend.read(key)).map(v -> parseLong(key, v.value()));
+    }
+
+    private static long parseLong(String key, byte[] raw) {
+        String s = new String(raw, StandardCharsets.UTF_8).trim();
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new LedgerException.Corrupt(key + " should hold a number, not '" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'");
         }
     }
 

@@ -245,25 +245,9 @@ public final class LedgerWriter implements AutoCloseable {
      * readers would skip.
      */
     private void claimEpoch() {
-        String key = ledger.epochKey();
-        while (true) {
-            Optional<dev.tenure.backend.Versioned<byte[]>> current = ledger.backend().read(key);
-            long stored = current.map(v -> Long.parseLong(new String(v.value(), java.nio.charset.StandardCharsets.UTF_8).trim())).orElse(0L);
-            if (stored > epoch) {
-                throw new LedgerException.Fenced("ledger " + ledger.name() + " belongs to epoch " + stored + "; this writer has epoch " + epoch);
-            }
-            if (stored == epoch) {
-                return;
-            }
-            try {
-                ledger.backend().put(key, Long.toString(epoch).getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                        current.isEmpty() ? ConditionalPut.ifAbsent() : ConditionalPut.ifVersion(current.get().version()));
-                return;
-            } catch (BackendException e) {
-                if (e.kind() != BackendException.Kind.PRECONDITION_FAILED && !e.ambiguous()) {
-                    throw e;
-                }
-            }
+        long stored = ledger.raiseTo(ledger.epochKey(), epoch);
+        if (stored > epoch) {
+            throw new LedgerException.Fenced("ledger " + ledger.name() + " belongs to epoch " + stored + "; this writer has epoch " + epoch);
         }
     }
 

@@ -61,8 +61,8 @@ public final class SimulationCampaign {
                 if (!r.ok()) {
                     failing.add(r.seed());
                     violations.addAll(r.violations());
-                    out.printf("%nVIOLATION seed %d: %s%n  replay: ./tenure simulate --seed %d%s%n", r.seed(), r.violations(), r.seed(),
-                            base.mutation().map(m -> " --mutation " + m).orElse(""));
+                    out.printf("%nVIOLATION seed %d: %s%n  replay: ./tenure simulate --seed %d%s%s%n", r.seed(), r.violations(), r.seed(),
+                            base.mutation().map(m -> " --mutation " + m).orElse(""), base.ledger() ? "" : " --no-ledger");
                     if (shown == null || shown.ok()) {
                         shown = r;
                     }

@@ -49,7 +49,24 @@ wait_for_pid() {
   return 1
 }
 
+# Starting a throwaway cluster now and then fails on a busy machine (an OSD that registers before
+# the monitor is ready); a fresh attempt from scratch then succeeds.
 start() {
+  local attempt
+  for attempt in 1 2 3; do
+    # A child process, so that `set -e` holds inside it (it would be ignored inside an `if` here).
+    if bash "${BASH_SOURCE[0]}" start-once "$@"; then
+      return 0
+    fi
+    echo "rgw.sh: start attempt $attempt failed; cleaning up and trying again" >&2
+    stop "${1:?}" 2>/dev/null || true
+    sleep 2
+  done
+  echo "rgw.sh: radosgw did not start after 3 attempts; logs in $1/log" >&2
+  return 1
+}
+
+start_once() {
   local dir=${1:?usage: rgw.sh start DIR [PORT]} port=${2:-7480} monport=${3:-6789}
   dir=$(mkdir -p "$dir" && cd "$dir" && pwd)
   stop "$dir" 2>/dev/null || true
@@ -150,6 +167,7 @@ shift || true
 case "$cmd" in
   install) install ;;
   start) start "$@" ;;
+  start-once) start_once "$@" ;;
   stop) stop "$@" ;;
   *) echo "usage: rgw.sh install | start DIR [PORT] | stop DIR" >&2; exit 2 ;;
 esac

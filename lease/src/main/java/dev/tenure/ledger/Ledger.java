@@ -8,6 +8,7 @@ import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Keys;
 import dev.tenure.backend.Versioned;
 import dev.tenure.lease.FencingToken;
+import io.github.resilience4j.retry.Retry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -17,6 +18,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -36,6 +40,8 @@ public final class Ledger {
     private final String prefix;
     private final LedgerOptions options;
     private final Cache<Long, Segment> cache;
+    /** Built once: readers call through it for every segment, from any thread. */
+    private final Retry reads;
 
     private Ledger(AtomicRemoteBackend backend, String name, LedgerOptions options) {
         this.backend = backend;
@@ -43,6 +49,8 @@ public final class Ledger {
         this.prefix = "ledgers/" + name + "/";
         this.options = options;
         this.cache = Caffeine.newBuilder().maximumSize(options.cachedSegments()).build();
+        RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
+        this.reads = options.retry().toRetry("ledger " + name, anyThread);
     }
 
     /** Opens (or starts) the ledger {@code name}. Nothing is written until a writer appends. */
@@ -157,8 +165,8 @@ public final class Ledger {
     }
 
     /** Reads are idempotent: transient failures are retried with the ledger's backoff. */
-    private <T> T withRetries(java.util.function.Supplier<T> read) {
-        return options.retry().decorate("ledger " + name, read, java.util.concurrent.ThreadLocalRandom.current()).get();
+    private <T> T withRetries(Supplier<T> read) {
+        return reads.executeSupplier(read);
     }
 
     /**

@@ -80,18 +80,24 @@ public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, double m
     }
 
     /**
-     * Wraps a blocking call in a resilience4j {@link Retry} with this policy: retries only
-     * non-ambiguous transport failures, with full-jitter backoff drawn from {@code random}.
+     * A resilience4j {@link Retry} with this policy, to build once and use for many calls: retries
+     * only non-ambiguous transport failures, with full-jitter backoff drawn from {@code random}
+     * (which must be safe for every thread that calls through the retry).
      */
-    public <T> Supplier<T> decorate(String name, Supplier<T> call, RandomGenerator random) {
-        IntervalBiFunction<T> interval = (attempt, either) -> backoff(attempt, random).toMillis();
-        RetryConfig config = RetryConfig.<T>custom()
+    public Retry toRetry(String name, RandomGenerator random) {
+        IntervalBiFunction<Object> interval = (attempt, either) -> backoff(attempt, random).toMillis();
+        RetryConfig config = RetryConfig.<Object>custom()
                 .maxAttempts(maxAttempts)
                 .intervalBiFunction(interval)
                 .retryOnException(RetryPolicy::retryableBlindly)
                 .failAfterMaxAttempts(false)
                 .build();
-        return Retry.decorateSupplier(Retry.of(name, config), call);
+        return Retry.of(name, config);
+    }
+
+    /** Wraps one blocking call in a {@link #toRetry retry} with this policy. */
+    public <T> Supplier<T> decorate(String name, Supplier<T> call, RandomGenerator random) {
+        return Retry.decorateSupplier(toRetry(name, random), call);
     }
 
 }

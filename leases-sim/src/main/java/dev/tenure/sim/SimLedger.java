@@ -91,12 +91,10 @@ final class SimLedger {
     private final Map<String, Integer> counters = new HashMap<>();
     private final Map<String, Position> acked = new LinkedHashMap<>();
     private final Set<String> seen = new LinkedHashSet<>();
-    private boolean faultsOn;
     private final FaultyStore store;
 
     SimLedger(SplittableRandom random, boolean faults, boolean ackBeforeDurable) {
         this.store = new FaultyStore(random, faults, ackBeforeDurable);
-        this.faultsOn = faults;
         // Backoff of a microsecond: the simulation's time is virtual, so real waiting would only slow it down.
         RetryPolicy fast = new RetryPolicy(Duration.ofNanos(1000), Duration.ofNanos(1000), 1.0, 200);
         this.options = new LedgerOptions(50, 1 << 20, Duration.ZERO, 1, 100_000, 1_000_000, fast);
@@ -149,7 +147,6 @@ final class SimLedger {
     }
 
     void heal() {
-        faultsOn = false;
         store.on = false;
     }
 
@@ -194,10 +191,6 @@ final class SimLedger {
 
     int acknowledged() {
         return acked.size();
-    }
-
-    boolean faults() {
-        return faultsOn;
     }
 
 }

@@ -1,0 +1,153 @@
+package dev.tenure.backend.internal;
+
+import dev.tenure.backend.BackendException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
+
+/**
+ * Sends requests for the backends that speak HTTP through {@code java.net.http} and turns what
+ * goes wrong into {@link BackendException}s, following the table in {@code docs/backends.md}.
+ */
+public final class HttpCalls {
+
+    /** What a request does; decides ambiguity and how 404 and 412 read. */
+    public enum Op {
+        /** A read: never ambiguous. */
+        READ(false, false),
+        /** An unconditional write. */
+        WRITE(true, false),
+        /** A write with a precondition. */
+        CONDITIONAL_WRITE(true, true),
+        /** An unconditional delete. */
+        DELETE(true, false),
+        /** A delete with a precondition. */
+        CONDITIONAL_DELETE(true, true),
+        /** A listing. */
+        LIST(false, false);
+
+        private final boolean mutation;
+        private final boolean conditional;
+
+        Op(boolean mutation, boolean conditional) {
+            this.mutation = mutation;
+            this.conditional = conditional;
+        }
+
+        /** True when the request may change the store, so a lost answer leaves its outcome unknown. */
+        public boolean mutation() {
+            return mutation;
+        }
+
+        /** True when the request carries a precondition. */
+        public boolean conditional() {
+            return conditional;
+        }
+    }
+
+    private HttpCalls() {
+    }
+
+    /**
+     * Sends {@code request} and returns the response whatever its status, or throws TRANSPORT
+     * when no response arrived: ambiguous for a mutation unless the connection was never made.
+     *
+     * @param where names the operation and key for messages; never holds a secret
+     */
+    public static <T> HttpResponse<T> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> body,
+            String key, Op op, String where) {
+        try {
+            return client.send(request, body);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw BackendException.transport(key, op.mutation(), where + ": interrupted"
+                    + (op.mutation() ? " (the write may have been applied)" : ""), e);
+        } catch (IOException | UnresolvedAddressException e) {
+            if (neverSent(e)) {
+                return failNotSent(key, where, e);
+            }
+            throw BackendException.transport(key, op.mutation(), where + ": " + describe(e)
+                    + (op.mutation() ? " (the write may have been applied)" : ""), e);
+        }
+    }
+
+    private static <T> T failNotSent(String key, String where, Throwable e) {
+        throw BackendException.transport(key, false, where + ": cannot connect: " + describe(e), e);
+    }
+
+    /**
+     * The error for an HTTP status that the caller did not expect, by the shared table: 412 is
+     * PRECONDITION_FAILED; 401 and 403 are AUTH and never "absent"; 404 is NOT_FOUND (or
+     * PRECONDITION_FAILED for a conditional request); 400, 405, 411, 413, 414, 415 and 501 are
+     * CONFIG; 408, 425, 429 and 5xx are TRANSPORT (ambiguous for a mutation, except 429, which
+     * was refused before any work); anything else is INTERNAL.
+     *
+     * @param detail the server's explanation, already stripped of anything secret; may be empty
+     */
+    public static BackendException statusError(String key, Op op, String where, int status, String detail) {
+        String answer = where + ": HTTP " + status + (detail == null || detail.isBlank() ? "" : " (" + abbreviate(detail) + ")");
+        switch (status) {
+            case 412:
+                return BackendException.preconditionFailed(key, answer);
+            case 401:
+            case 403:
+                return BackendException.auth(key, answer + ": check the credentials and the server's permissions", null);
+            case 404:
+                if (op.conditional()) {
+                    return BackendException.preconditionFailed(key, answer + ": the object does not exist");
+                }
+                return BackendException.notFound(key, answer);
+            case 400:
+            case 405:
+            case 411:
+            case 413:
+            case 414:
+            case 415:
+                return BackendException.config(key, answer + ": the server refuses this request", null);
+            case 501:
+                return BackendException.config(key, answer + ": the server does not implement this request", null);
+            case 429:
+                return BackendException.transport(key, false, answer + ": throttled", null);
+            case 408:
+            case 425:
+                return BackendException.transport(key, op.mutation(), answer, null);
+            default:
+                if (status >= 500 && status <= 599) {
+                    return BackendException.transport(key, op.mutation(), answer
+                            + (op.mutation() ? " (the write may have been applied)" : ""), null);
+                }
+                return BackendException.internal(key, answer + ": unexpected answer", null);
+        }
+    }
+
+    /** At most 300 characters of a server's text, on one line. */
+    public static String abbreviate(String text) {
+        String line = text.strip().replaceAll("\\s+", " ");
+        return line.length() <= 300 ? line : line.substring(0, 300) + "...";
+    }
+
+    private static boolean neverSent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnknownHostException || t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof HttpConnectTimeoutException || t instanceof UnresolvedAddressException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+}

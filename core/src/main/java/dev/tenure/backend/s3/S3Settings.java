@@ -2,13 +2,10 @@ package dev.tenure.backend.s3;
 
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.Keys;
+import dev.tenure.backend.internal.UriQueries;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -130,7 +127,7 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
             throw invalid("not a URI: " + e.getMessage());
         }
         if (!"s3".equals(parsed.getScheme()) || parsed.getHost() == null) {
-            throw invalid("expected s3://bucket[/prefix][?endpoint=...&region=...&profile=...], got '" + redactQuery(uri) + "'");
+            throw invalid("expected s3://bucket[/prefix][?endpoint=...&region=...&profile=...], got '" + UriQueries.redact(uri) + "'");
         }
         if (parsed.getUserInfo() != null) {
             throw invalid("credentials in the URI are refused: use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile");
@@ -141,59 +138,23 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
             path = path.substring(1);
         }
         b.prefix(path.isEmpty() || path.endsWith("/") ? path : path + "/");
-        Map<String, String> query = query(parsed.getRawQuery());
-        for (String name : query.keySet()) {
-            if (!URI_PARAMETERS.contains(name)) {
-                String hint = name.toLowerCase().contains("secret") || name.toLowerCase().contains("key")
-                        ? " (credentials are never taken from a URI)" : "";
-                throw invalid("unknown URI parameter '" + name + "'" + hint + "; known: " + URI_PARAMETERS);
-            }
-        }
-        if (query.containsKey("profile")) {
+        UriQueries query = UriQueries.parse("s3", parsed.getRawQuery(), URI_PARAMETERS);
+        if (query.has("profile")) {
             b.profile(S3Profile.parse(query.get("profile")));
         }
-        if (query.containsKey("endpoint")) {
+        if (query.has("endpoint")) {
             b.endpoint(URI.create(query.get("endpoint")));
         }
-        if (query.containsKey("region")) {
+        if (query.has("region")) {
             b.region(query.get("region"));
         }
-        if (query.containsKey("pathStyle")) {
-            b.pathStyle(Boolean.parseBoolean(query.get("pathStyle")));
+        if (query.has("pathStyle")) {
+            b.pathStyle(query.bool("pathStyle", false));
         }
-        try {
-            if (query.containsKey("connectTimeoutMs")) {
-                b.connectTimeout(Duration.ofMillis(Long.parseLong(query.get("connectTimeoutMs"))));
-            }
-            if (query.containsKey("requestTimeoutMs")) {
-                b.requestTimeout(Duration.ofMillis(Long.parseLong(query.get("requestTimeoutMs"))));
-            }
-            if (query.containsKey("maxConnections")) {
-                b.maxConnections(Integer.parseInt(query.get("maxConnections")));
-            }
-        } catch (NumberFormatException e) {
-            throw invalid("a numeric URI parameter is not a number: " + e.getMessage());
-        }
+        b.connectTimeout(query.millis("connectTimeoutMs", b.connectTimeout));
+        b.requestTimeout(query.millis("requestTimeoutMs", b.requestTimeout));
+        b.maxConnections(query.integer("maxConnections", b.maxConnections));
         return b.build();
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return out;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            out.put(name, value);
-        }
-        return out;
-    }
-
-    private static String redactQuery(String uri) {
-        int q = uri.indexOf('?');
-        return q < 0 ? uri : uri.substring(0, q) + "?...";
     }
 
     /** Builds {@link S3Settings}; defaults suit AWS. */

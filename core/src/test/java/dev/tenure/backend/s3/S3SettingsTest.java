@@ -57,7 +57,7 @@ class S3SettingsTest {
         assertConfig("bucket name", () -> S3Settings.builder("Bad_Bucket").build());
         assertConfig("endpoint", () -> S3Settings.builder("bucket").endpoint(URI.create("ftp://x")).build());
         assertConfig("unknown S3 profile 'azure'", () -> S3Settings.fromUri("s3://bucket?profile=azure"));
-        assertConfig("unknown URI parameter 'colour'", () -> S3Settings.fromUri("s3://bucket?colour=blue"));
+        assertConfig("unknown s3 URI parameter 'colour'", () -> S3Settings.fromUri("s3://bucket?colour=blue"));
         assertConfig("timeouts must be positive", () -> S3Settings.builder("bucket").requestTimeout(Duration.ZERO).build());
         assertConfig("partSize", () -> S3Settings.builder("bucket").multipart(1 << 20, 1 << 20).build());
         assertConfig("key prefix", () -> S3Settings.builder("bucket").prefix("a//b").build());

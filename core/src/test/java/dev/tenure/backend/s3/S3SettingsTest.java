@@ -62,7 +62,7 @@ class S3SettingsTest {
         assertConfig("partSize", () -> S3Settings.builder("bucket").multipart(1 << 20, 1 << 20).build());
         assertConfig("key prefix", () -> S3Settings.builder("bucket").prefix("a//b").build());
         assertConfig("expected s3://", () -> S3Settings.fromUri("http://bucket"));
-        assertConfig("not a number", () -> S3Settings.fromUri("s3://bucket?maxConnections=many"));
+        assertConfig("maxConnections' must be a whole number, not 'many'", () -> S3Settings.fromUri("s3://bucket?maxConnections=many"));
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.tenure.backend.Keys;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
 import dev.tenure.backend.internal.LocalFiles;
+import dev.tenure.backend.internal.SegmentNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -394,15 +395,15 @@ public final class LocalBackend implements AtomicRemoteBackend {
                 }
                 BasicFileAttributes attrs = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (attrs.isDirectory()) {
-                    String segment = KeyPaths.decodeSegment(name);
+                    String segment = SegmentNames.fromDirectory(name);
                     if (segment != null) {
                         String childPrefix = keyPrefix + segment + "/";
                         if (childPrefix.startsWith(wanted) || wanted.startsWith(childPrefix)) {
                             collect(entry, childPrefix, wanted, keys);
                         }
                     }
-                } else if (attrs.isRegularFile() && name.endsWith(KeyPaths.SUFFIX)) {
-                    String segment = KeyPaths.decodeSegment(name.substring(0, name.length() - KeyPaths.SUFFIX.length()));
+                } else if (attrs.isRegularFile()) {
+                    String segment = SegmentNames.fromObject(name);
                     if (segment != null && (keyPrefix + segment).startsWith(wanted)) {
                         keys.add(keyPrefix + segment);
                     }

@@ -261,16 +261,4 @@ class LocalBackendTest {
         assertTrue(v3.token().startsWith("1-"));
         assertNotEquals(v1, v3, "the nonce keeps a recreated object's version new");
     }
-
-    @Test
-    void keysAndFileNamesMapBothWays() {
-        for (String segment : List.of("plain", "with space", "a.obj", "x.obj.obj", ".hidden", "per%cent", "\u00e9t\u00e9", "tilde~")) {
-            String encoded = KeyPaths.encodeSegment(segment);
-            assertFalse(encoded.endsWith(KeyPaths.SUFFIX), encoded);
-            assertFalse(encoded.startsWith("."), encoded);
-            assertEquals(segment, KeyPaths.decodeSegment(encoded), encoded);
-        }
-        assertEquals(null, KeyPaths.decodeSegment("not%2"));
-        assertEquals(null, KeyPaths.decodeSegment("has space"));
-    }
 }

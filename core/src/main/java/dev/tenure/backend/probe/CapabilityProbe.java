@@ -113,6 +113,7 @@ public final class CapabilityProbe {
                 verdicts.add(etagSpelling(s3, prefix));
             }
             if (versionsWork) {
+                verdicts.add(versionPerWrite(backend, prefix));
                 verdicts.add(conditionalDelete(backend, prefix));
             }
             verdicts.add(createRace(backend, prefix, settings));
@@ -164,6 +165,31 @@ public final class CapabilityProbe {
         } catch (BackendException e) {
             return preconditionOr(name, e, "a stale version and a missing key were both refused");
         }
+    }
+
+    /**
+     * Two quick writes of equal-sized content must get different versions, or If-Match cannot
+     * tell them apart (a server whose ETag is size and mtime in seconds fails this). Writing the
+     * first content again must not bring its version back either; S3 ETags are content digests and
+     * do exactly that, which the lease and ledger survive through their nonces, so for S3 this is
+     * reported but not claimed.
+     */
+    private static Verdict versionPerWrite(AtomicRemoteBackend backend, String prefix) {
+        String key = prefix + "versions";
+        String name = "new version per write";
+        ObjectVersion a = backend.put(key, bytes("aaaa"), ConditionalPut.ifAbsent());
+        ObjectVersion b = backend.put(key, bytes("bbbb"), ConditionalPut.ifVersion(a));
+        if (a.equals(b)) {
+            return new Verdict(name, Outcome.FAILS, true, "two writes of different content got the same version " + a
+                    + ": If-Match cannot tell them apart");
+        }
+        ObjectVersion again = backend.put(key, bytes("aaaa"), ConditionalPut.ifVersion(b));
+        boolean claimed = !(backend instanceof S3Backend);
+        if (again.equals(a)) {
+            return new Verdict(name, Outcome.FAILS, claimed, "rewriting earlier content brought its version " + a
+                    + " back (versions follow content" + (claimed ? ")" : "; lease and ledger records carry nonces, so S3 is safe)"));
+        }
+        return new Verdict(name, Outcome.HOLDS, claimed, "three writes, three versions, even with repeated content");
     }
 
     private static Verdict conditionalDelete(AtomicRemoteBackend backend, String prefix) {

@@ -43,6 +43,41 @@ class CapabilityProbeTest {
         assertEquals(CapabilityProbe.Outcome.FAILS, v.get("create-if-absent atomic").outcome());
     }
 
+    @Test
+    void aStoreWhoseVersionsFollowTheSizeIsCaught() throws Exception {
+        CapabilityProbe.Report report = CapabilityProbe.run(new SizeVersions(), SMALL);
+        CapabilityProbe.Verdict verdict = byName(report).get("new version per write");
+        assertEquals(CapabilityProbe.Outcome.FAILS, verdict.outcome(), verdict.toString());
+        assertTrue(verdict.broken() && !report.passed(), report.toString());
+        assertTrue(verdict.detail().contains("same version size-4"), verdict.detail());
+    }
+
+    /**
+     * Answers versions made of the content's size, as a server whose ETag is size and mtime in
+     * seconds does for quick writes; conditions are enforced, but against that weak version.
+     */
+    static final class SizeVersions extends ForwardingAtomicBackend {
+        SizeVersions() {
+            super(new InMemoryBackend("size-versions"));
+        }
+
+        private ObjectVersion sized(int length) {
+            return ObjectVersion.of("size-" + length);
+        }
+
+        @Override
+        public synchronized ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
+            ConditionalPut real = condition;
+            if (condition instanceof ConditionalPut.IfVersion v) {
+                var current = delegate.read(key);
+                boolean matches = current.isPresent() && sized(current.get().value().length).equals(v.version());
+                real = ConditionalPut.ifVersion(matches ? current.get().version() : ObjectVersion.of("no-such-version"));
+            }
+            delegate.put(key, bytes, real);
+            return sized(bytes.length);
+        }
+    }
+
     /** Writes and deletes unconditionally whatever condition it is given: what some emulators do. */
     static final class IgnoresConditions extends ForwardingAtomicBackend {
         IgnoresConditions() {

@@ -84,7 +84,7 @@ final class WebDavListing {
             factory.setExpandEntityReferences(false);
             factory.setXIncludeAware(false);
             DocumentBuilder builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(null);
+            builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler());
             return builder.parse(new ByteArrayInputStream(body));
         } catch (ParserConfigurationException e) {
             throw BackendException.internal(null, "this JVM's XML parser cannot be configured safely: " + e.getMessage(), e);

@@ -1,8 +1,12 @@
 package dev.tenure.backend;
 
+import dev.tenure.backend.http.AtomicHttpBackend;
+import dev.tenure.backend.http.HttpBackend;
+import dev.tenure.backend.http.HttpSettings;
 import dev.tenure.backend.local.LocalBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.backend.s3.S3Backend;
+import dev.tenure.backend.internal.UriQueries;
 import java.nio.file.Path;
 
 /** Opens a backend from a URI, as the command line and configuration files name them. */
@@ -11,21 +15,43 @@ public final class BackendUris {
     private BackendUris() {
     }
 
+    /** The URI forms understood, for messages. */
+    static final String FORMS = "file:///path/to/dir, mem:, s3://bucket/prefix?endpoint=...&profile=..., "
+            + "http(s)://host/path/?preconditions=enforced";
+
+    /**
+     * Opens any backend, atomic or not, for snapshot transport. Every form of
+     * {@link #openAtomic} is understood, plus {@code http(s)://...} without a precondition claim
+     * ({@link HttpBackend}).
+     *
+     * @throws BackendException CONFIG for a URI it does not understand, listing the forms
+     */
+    public static RemoteBackend open(String uri) {
+        requirePresent(uri);
+        if (isHttp(uri)) {
+            HttpSettings settings = HttpSettings.fromUri(uri);
+            return settings.preconditions() == HttpSettings.Preconditions.ENFORCED
+                    ? AtomicHttpBackend.open(settings) : HttpBackend.open(settings);
+        }
+        return openAtomic(uri);
+    }
+
     /**
      * Opens an atomic backend:
      * <ul>
      *   <li>{@code file:///absolute/dir} or {@code file:relative/dir}: {@link LocalBackend} (created when missing);</li>
      *   <li>{@code mem:} or {@code mem:name}: a fresh {@link InMemoryBackend};</li>
      *   <li>{@code s3://bucket/prefix?endpoint=...&region=...&profile=...}: {@link S3Backend}, with
-     *       credentials from the AWS default chain.</li>
+     *       credentials from the AWS default chain;</li>
+     *   <li>{@code http(s)://host/path/?preconditions=enforced}: {@link AtomicHttpBackend}, after
+     *       its probe of the server passes.</li>
      * </ul>
      *
-     * @throws BackendException CONFIG for anything else, listing the forms understood
+     * @throws BackendException CONFIG for anything else, or for a backend that is not atomic,
+     *     saying why
      */
     public static AtomicRemoteBackend openAtomic(String uri) {
-        if (uri == null || uri.isBlank()) {
-            throw BackendException.config(null, "no backend URI given", null);
-        }
+        requirePresent(uri);
         if (uri.startsWith("mem:")) {
             return new InMemoryBackend(uri);
         }
@@ -38,8 +64,25 @@ public final class BackendUris {
         if (uri.startsWith("s3://")) {
             return S3Backend.open(uri);
         }
-        int q = uri.indexOf('?');
-        throw BackendException.config(null, "unsupported backend URI '" + (q < 0 ? uri : uri.substring(0, q) + "?...")
-                + "': use file:///path/to/dir, mem:, or s3://bucket/prefix?endpoint=...&region=...&profile=...", null);
+        if (isHttp(uri)) {
+            HttpSettings settings = HttpSettings.fromUri(uri);
+            if (settings.preconditions() != HttpSettings.Preconditions.ENFORCED) {
+                throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' is an HTTP server without a"
+                        + " precondition claim, which is snapshot transport only; if the server enforces If-Match and"
+                        + " If-None-Match on PUT and DELETE, add preconditions=enforced and Tenure will check it", null);
+            }
+            return AtomicHttpBackend.open(settings);
+        }
+        throw BackendException.config(null, "unsupported backend URI '" + UriQueries.redact(uri) + "': use " + FORMS, null);
+    }
+
+    private static boolean isHttp(String uri) {
+        return uri.startsWith("http://") || uri.startsWith("https://");
+    }
+
+    private static void requirePresent(String uri) {
+        if (uri == null || uri.isBlank()) {
+            throw BackendException.config(null, "no backend URI given", null);
+        }
     }
 }

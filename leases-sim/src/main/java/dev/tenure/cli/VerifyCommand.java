@@ -2,9 +2,12 @@ package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendUris;
+import dev.tenure.backend.http.AtomicHttpBackend;
+import dev.tenure.backend.http.HttpSettings;
 import dev.tenure.backend.probe.CapabilityProbe;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,8 +27,9 @@ final class VerifyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "BACKEND-URI",
-            description = "file:///dir, mem:, or s3://bucket/prefix?endpoint=...&region=...&profile=aws|r2|gcs|spaces|minio|ceph|generic"
-                    + " (credentials from the AWS default chain).")
+            description = "file:///dir, mem:, s3://bucket/prefix?endpoint=...&region=...&profile=aws|r2|gcs|spaces|minio|ceph|generic"
+                    + " (credentials from the AWS default chain), or http(s)://host/path/ (a WebDAV-style server;"
+                    + " the authorization header from authFile=... or TENURE_HTTP_AUTHORIZATION).")
     String uri;
 
     @Option(names = "--create-writers", defaultValue = "32", description = "Writers racing create-if-absent. Default: ${DEFAULT-VALUE}.")
@@ -44,17 +48,27 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         CapabilityProbe.Settings settings = new CapabilityProbe.Settings(createWriters, createRounds, incrementWriters, increments);
-        try (AtomicRemoteBackend backend = BackendUris.openAtomic(uri)) {
-            out.printf("tenure verify: %s%n", backend.name());
+        Consumer<CapabilityProbe.Verdict> print = v -> {
+            out.printf("  %-28s %-8s %s%n", v.guarantee(), v.outcome().name(), v.detail());
             out.flush();
-            CapabilityProbe.Report report = CapabilityProbe.run(backend, settings, v -> {
-                out.printf("  %-28s %-8s %s%n", v.guarantee(), v.outcome().name(), v.detail());
+        };
+        CapabilityProbe.Report report;
+        if (uri.startsWith("http://") || uri.startsWith("https://")) {
+            // Probed whatever the URI claims: finding out whether the claim may be made is the point.
+            HttpSettings http = HttpSettings.fromUri(uri);
+            out.printf("tenure verify: http %s%n", http.baseUrl());
+            out.flush();
+            report = AtomicHttpBackend.probe(http, settings, print);
+        } else {
+            try (AtomicRemoteBackend backend = BackendUris.openAtomic(uri)) {
+                out.printf("tenure verify: %s%n", backend.name());
                 out.flush();
-            });
-            out.printf("%s%n", report.passed()
-                    ? "verdict: every guarantee this configuration claims holds"
-                    : "verdict: FAILED: a guarantee this configuration claims does not hold; do not run leases on it");
-            return report.passed() ? 0 : 1;
+                report = CapabilityProbe.run(backend, settings, print);
+            }
         }
+        out.printf("%s%n", report.passed()
+                ? "verdict: every guarantee this configuration claims holds"
+                : "verdict: FAILED: a guarantee this configuration claims does not hold; do not run leases on it");
+        return report.passed() ? 0 : 1;
     }
 }

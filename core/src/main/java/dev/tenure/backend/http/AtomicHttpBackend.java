@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -65,11 +66,7 @@ public final class AtomicHttpBackend implements AtomicRemoteBackend {
             Thread.currentThread().interrupt();
             throw BackendException.transport(null, false, backend.name() + ": interrupted while checking preconditions", e);
         } catch (BackendException e) {
-            if (e.kind() == BackendException.Kind.CONFIG || e.kind() == BackendException.Kind.INTERNAL) {
-                throw BackendException.config(e.key().orElse(null), backend.name()
-                        + " cannot serve compare-and-swap: " + e.getMessage(), e);
-            }
-            throw e;
+            throw cannotServe(backend, e);
         }
         if (!report.passed()) {
             String broken = report.verdicts().stream().filter(CapabilityProbe.Verdict::broken)
@@ -78,6 +75,32 @@ public final class AtomicHttpBackend implements AtomicRemoteBackend {
                     + " compare-and-swap: " + broken + ". Use HttpBackend (snapshot transport only) or another server", null);
         }
         return backend;
+    }
+
+    /**
+     * Runs the capability probe against the server with {@code probeSettings}, whatever the
+     * settings claim, and reports; no backend is handed out. This is how {@code tenure verify}
+     * finds out whether a server may be claimed to enforce preconditions.
+     *
+     * @throws BackendException CONFIG when the server's answers rule compare-and-swap out
+     *     (no or weak ETags); other kinds when it cannot be reached or refuses the credential
+     */
+    public static CapabilityProbe.Report probe(HttpSettings settings, CapabilityProbe.Settings probeSettings,
+            Consumer<CapabilityProbe.Verdict> onVerdict) throws InterruptedException {
+        AtomicHttpBackend backend = new AtomicHttpBackend(new HttpWire(Objects.requireNonNull(settings, "settings")));
+        try {
+            return CapabilityProbe.run(backend, probeSettings, onVerdict);
+        } catch (BackendException e) {
+            throw cannotServe(backend, e);
+        }
+    }
+
+    private static BackendException cannotServe(AtomicHttpBackend backend, BackendException e) {
+        if (e.kind() == BackendException.Kind.CONFIG || e.kind() == BackendException.Kind.INTERNAL) {
+            return BackendException.config(e.key().orElse(null), backend.name() + " cannot serve compare-and-swap: "
+                    + e.getMessage(), e);
+        }
+        return e;
     }
 
     /** Opens the backend from a URI ({@link HttpSettings#fromUri}); it must say {@code preconditions=enforced}. */

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# A throwaway lighttpd + mod_webdav server (HTTP with enforced RFC 7232 preconditions) on 127.0.0.1.
+#
+#   httpd.sh install            install Debian's lighttpd and lighttpd-mod-webdav when missing (root or sudo),
+#                               without leaving the system lighttpd service enabled or running
+#   httpd.sh start DIR [PORT]   start lighttpd on 127.0.0.1:PORT (default 18080), document root in DIR;
+#                               writes DIR/env
+#   httpd.sh stop DIR           stop the lighttpd started in DIR
+#
+# DIR/env holds TENURE_HTTP_ENDPOINT (the WebDAV base URL, ending in /dav/) and TENURE_HTTP_AUTH_FILE
+# (a file holding the value of the Authorization header: "Basic ..."). Objects live under DIR/root/dav.
+#
+# Why lighttpd: it is one single-threaded process, and mod_webdav checks If-Match / If-None-Match and
+# replaces the file (temporary file + rename) in the same handler call once the whole request body has
+# arrived, so a conditional PUT or DELETE is atomic with respect to every other request. Its PUT
+# response carries the new strong ETag. Apache mod_dav, nginx, rclone and chezdav lose updates under
+# concurrency (see the notes on HTTP servers). Keep server.max-worker unset (one process): with more
+# than one worker process the precondition check would race again.
+set -euo pipefail
+
+AUTH_USER=tenure-it
+AUTH_PASSWORD=tenure-it-secret
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "httpd.sh: need root (or sudo) to run: $*" >&2; return 1; fi
+}
+
+lighttpd_bin() {
+  command -v lighttpd 2>/dev/null || { [ -x /usr/sbin/lighttpd ] && echo /usr/sbin/lighttpd; } || true
+}
+
+installed() {
+  [ -n "$(lighttpd_bin)" ] && [ -f /usr/lib/lighttpd/mod_webdav.so ] && [ -f /usr/lib/lighttpd/mod_authn_file.so ] \
+    && command -v curl >/dev/null
+}
+
+# The Debian package enables and starts a system lighttpd on port 80; these tests never want it.
+quiet_system_service() {
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    as_root systemctl disable --now lighttpd.service >/dev/null 2>&1 || true
+  else
+    if command -v update-rc.d >/dev/null; then as_root update-rc.d lighttpd disable >/dev/null 2>&1 || true; fi
+    if [ -s /run/lighttpd.pid ] && kill -0 "$(cat /run/lighttpd.pid)" 2>/dev/null; then
+      as_root /etc/init.d/lighttpd stop >/dev/null 2>&1 || true
+    fi
+  fi
+}
+
+install() {
+  if installed; then
+    echo "httpd.sh: lighttpd and lighttpd-mod-webdav are installed"
+    quiet_system_service
+    return 0
+  fi
+  echo "httpd.sh: installing lighttpd lighttpd-mod-webdav"
+  # policy-rc.d answering 101 keeps apt from starting the system service during the install.
+  local policy=/usr/sbin/policy-rc.d made_policy=""
+  if [ ! -e "$policy" ]; then
+    as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+    made_policy=yes
+  fi
+  local rc=0
+  {
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      lighttpd lighttpd-mod-webdav curl >/dev/null
+  } || rc=$?
+  if [ -n "$made_policy" ]; then as_root rm -f "$policy"; fi
+  [ $rc = 0 ] || { echo "httpd.sh: apt-get failed ($rc)" >&2; return $rc; }
+  quiet_system_service
+  installed || { echo "httpd.sh: lighttpd or mod_webdav still missing after install" >&2; return 1; }
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start() {
+  local dir=${1:?usage: httpd.sh start DIR [PORT]} port=${2:-18080}
+  local bin; bin=$(lighttpd_bin)
+  [ -n "$bin" ] || { echo "httpd.sh: lighttpd is not installed; run: httpd.sh install" >&2; return 1; }
+  dir=$(mkdir -p "$dir" && cd "$dir" && pwd)
+  case "$dir" in
+    /|/root|/home|/tmp|/work|"${HOME:-/root}") echo "httpd.sh: refusing to use $dir as DIR (it is wiped)" >&2; return 1 ;;
+  esac
+  stop "$dir" 2>/dev/null || true
+  for _ in $(seq 1 100); do port_in_use "$port" || break; sleep 0.1; done
+  if port_in_use "$port"; then
+    echo "httpd.sh: port $port on 127.0.0.1 is in use (another server still running?); stop it or choose another port" >&2
+    return 1
+  fi
+  rm -rf "${dir:?}"/*
+  mkdir -p "$dir/root/dav" "$dir/tmp" "$dir/log"
+  printf '%s:%s\n' "$AUTH_USER" "$AUTH_PASSWORD" > "$dir/users"
+  chmod 600 "$dir/users"
+  printf 'Basic %s' "$(printf '%s:%s' "$AUTH_USER" "$AUTH_PASSWORD" | base64 -w0)" > "$dir/auth-header"
+  cat > "$dir/lighttpd.conf" <<CONF
+# Written by httpd.sh: a throwaway WebDAV server for Tenure's integration tests.
+server.document-root = "$dir/root"
+server.bind          = "127.0.0.1"
+server.port          = $port
+server.pid-file      = "$dir/lighttpd.pid"
+server.errorlog      = "$dir/log/error.log"
+# Request bodies are spooled here, on the same file system as the document root, so that mod_webdav
+# can link the spooled body into place and rename it over the target (an atomic replacement).
+server.upload-dirs   = ( "$dir/tmp" )
+# mod_auth must come before mod_webdav.
+server.modules       = ( "mod_auth", "mod_authn_file", "mod_webdav", "mod_staticfile" )
+# Without a matching Content-Type lighttpd sends GET and HEAD without ETag and Last-Modified.
+mimetype.assign      = ( "" => "application/octet-stream" )
+static-file.etags    = "enable"
+etag.use-inode       = "enable"
+etag.use-mtime       = "enable"
+etag.use-size        = "enable"
+dir-listing.activate = "disable"
+auth.backend                = "plain"
+auth.backend.plain.userfile = "$dir/users"
+\$HTTP["url"] =^ "/dav/" {
+  webdav.activate    = "enable"
+  webdav.is-readonly = "disable"
+  webdav.opts        = ( "propfind-depth-infinity" => "enable" )
+  auth.require       = ( "/dav/" => ( "method" => "basic", "realm" => "tenure-it", "require" => "valid-user" ) )
+}
+CONF
+  "$bin" -tt -f "$dir/lighttpd.conf" >"$dir/log/configtest.log" 2>&1 || {
+    echo "httpd.sh: lighttpd rejected $dir/lighttpd.conf:" >&2; cat "$dir/log/configtest.log" >&2; return 1; }
+  local started; started=$(date +%s)
+  # lighttpd detaches itself and writes its pid to DIR/lighttpd.pid.
+  "$bin" -f "$dir/lighttpd.conf" </dev/null >"$dir/log/stdout.log" 2>&1
+  local ready="" code=""
+  for _ in $(seq 1 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -X PROPFIND -H 'Depth: 0' \
+      -H "Authorization: $(cat "$dir/auth-header")" "http://127.0.0.1:$port/dav/" || true)
+    if [ "$code" = 207 ]; then ready=yes; break; fi
+    sleep 0.1
+  done
+  if [ -z "$ready" ] || [ ! -s "$dir/lighttpd.pid" ]; then
+    echo "httpd.sh: lighttpd did not answer on 127.0.0.1:$port within 10 s (last status: ${code:-none}); its log:" >&2
+    tail -n 20 "$dir/log/error.log" "$dir/log/stdout.log" >&2 2>/dev/null || true
+    stop "$dir" 2>/dev/null || true
+    return 1
+  fi
+  cat > "$dir/env" <<ENV
+export TENURE_HTTP_ENDPOINT=http://127.0.0.1:$port/dav/
+export TENURE_HTTP_AUTH_FILE=$dir/auth-header
+ENV
+  echo "httpd.sh: $("$bin" -v 2>/dev/null | awk '{print $1; exit}') with mod_webdav ready on http://127.0.0.1:$port/dav/ in $(( $(date +%s) - started )) s (pid $(cat "$dir/lighttpd.pid"))"
+}
+
+stop() {
+  local dir=${1:?usage: httpd.sh stop DIR}
+  [ -s "$dir/lighttpd.pid" ] || return 0
+  local pid; pid=$(cat "$dir/lighttpd.pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/lighttpd.pid"
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  install) install ;;
+  start) start "$@" ;;
+  stop) stop "$@" ;;
+  *) echo "usage: httpd.sh install | start DIR [PORT] | stop DIR" >&2; exit 2 ;;
+esac

@@ -140,6 +140,11 @@ final class HttpWire {
     Optional<String> put(String key, HttpRequest.BodyPublisher body, ConditionalPut condition) {
         URI url = objectUrl(key);
         Op op = condition == null ? Op.WRITE : Op.CONDITIONAL_WRITE;
+        if (body.contentLength() == 0 && !(condition instanceof ConditionalPut.IfVersion)) {
+            // lighttpd 1.4 answers an empty PUT under a missing collection with 500, not 409, which
+            // would read as an ambiguous failure; making the parents first avoids asking.
+            makeParents(key);
+        }
         HttpResponse<byte[]> r = sendPut(url, body, condition, key, op);
         if (r.statusCode() == 409 && !(condition instanceof ConditionalPut.IfVersion)) {
             makeParents(key);

@@ -113,7 +113,6 @@ static-file.etags    = "enable"
 etag.use-inode       = "enable"
 etag.use-mtime       = "enable"
 etag.use-size        = "enable"
-dir-listing.activate = "disable"
 auth.backend                = "plain"
 auth.backend.plain.userfile = "$dir/users"
 \$HTTP["url"] =^ "/dav/" {

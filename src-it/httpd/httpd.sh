@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# A throwaway lighttpd + mod_webdav server (HTTP with enforced RFC 7232 preconditions) on 127.0.0.1.
+# A throwaway WebDAV server on 127.0.0.1: lighttpd + mod_webdav (HTTP with enforced RFC 7232
+# preconditions), or nginx + dav + dav_ext (a server that ignores them, to show that Tenure refuses it).
 #
-#   httpd.sh install            install Debian's lighttpd and lighttpd-mod-webdav when missing (root or sudo),
-#                               without leaving the system lighttpd service enabled or running
-#   httpd.sh start DIR [PORT]   start lighttpd on 127.0.0.1:PORT (default 18080), document root in DIR;
-#                               writes DIR/env
-#   httpd.sh stop DIR           stop the lighttpd started in DIR
+#   httpd.sh install                    install Debian's lighttpd, lighttpd-mod-webdav, nginx and
+#                                       libnginx-mod-http-dav-ext when missing (root or sudo), without
+#                                       leaving the system lighttpd or nginx service enabled or running
+#   httpd.sh start DIR [PORT] [SERVER]  start SERVER (lighttpd, the default, or nginx) on 127.0.0.1:PORT
+#                                       (default 18080), document root in DIR; writes DIR/env
+#   httpd.sh stop DIR                   stop the server started in DIR, whichever it is
 #
-# DIR/env holds TENURE_HTTP_ENDPOINT (the WebDAV base URL, ending in /dav/) and TENURE_HTTP_AUTH_FILE
-# (a file holding the value of the Authorization header: "Basic ..."). Objects live under DIR/root/dav.
+# For lighttpd, DIR/env holds TENURE_HTTP_ENDPOINT (the WebDAV base URL, ending in /dav/) and
+# TENURE_HTTP_AUTH_FILE (a file holding the value of the Authorization header: "Basic ...").
+# For nginx it holds TENURE_HTTP_NGINX_ENDPOINT and TENURE_HTTP_NGINX_AUTH_FILE instead, so that both
+# env files can be sourced into one shell, plus TENURE_HTTP_NGINX_ETAG_ENDPOINT (see start_nginx).
+# Objects live under DIR/root/dav.
 #
 # Why lighttpd: it is one single-threaded process, and mod_webdav checks If-Match / If-None-Match and
 # replaces the file (temporary file + rename) in the same handler call once the whole request body has
@@ -30,30 +35,45 @@ lighttpd_bin() {
   command -v lighttpd 2>/dev/null || { [ -x /usr/sbin/lighttpd ] && echo /usr/sbin/lighttpd; } || true
 }
 
-installed() {
-  [ -n "$(lighttpd_bin)" ] && [ -f /usr/lib/lighttpd/mod_webdav.so ] && [ -f /usr/lib/lighttpd/mod_authn_file.so ] \
-    && command -v curl >/dev/null
+nginx_bin() {
+  command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true
 }
 
-# The Debian package enables and starts a system lighttpd on port 80; these tests never want it.
+# Debian's nginx binary (package nginx) has the dav module built in; PROPFIND and OPTIONS come from dav_ext.
+NGINX_DAV_EXT=/usr/lib/nginx/modules/ngx_http_dav_ext_module.so
+
+installed() {
+  [ -n "$(lighttpd_bin)" ] && [ -f /usr/lib/lighttpd/mod_webdav.so ] && [ -f /usr/lib/lighttpd/mod_authn_file.so ] \
+    && [ -n "$(nginx_bin)" ] && [ -f "$NGINX_DAV_EXT" ] && command -v curl >/dev/null
+}
+
+# The Debian packages enable and start a system lighttpd and nginx on port 80; these tests never want them.
 quiet_system_service() {
+  local name=$1
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-    as_root systemctl disable --now lighttpd.service >/dev/null 2>&1 || true
+    as_root systemctl disable --now "$name.service" >/dev/null 2>&1 || true
   else
-    if command -v update-rc.d >/dev/null; then as_root update-rc.d lighttpd disable >/dev/null 2>&1 || true; fi
-    if [ -s /run/lighttpd.pid ] && kill -0 "$(cat /run/lighttpd.pid)" 2>/dev/null; then
-      as_root /etc/init.d/lighttpd stop >/dev/null 2>&1 || true
+    if command -v update-rc.d >/dev/null; then as_root update-rc.d "$name" disable >/dev/null 2>&1 || true; fi
+    if [ -s "/run/$name.pid" ] && kill -0 "$(cat "/run/$name.pid")" 2>/dev/null; then
+      as_root "/etc/init.d/$name" stop >/dev/null 2>&1 || true
     fi
   fi
 }
 
+quiet_system_services() {
+  quiet_system_service lighttpd
+  quiet_system_service nginx
+}
+
 install() {
+  # nginx (not nginx-light, which only adds the echo module) has the dav module built in.
+  local packages="lighttpd lighttpd-mod-webdav nginx libnginx-mod-http-dav-ext curl"
   if installed; then
-    echo "httpd.sh: lighttpd and lighttpd-mod-webdav are installed"
-    quiet_system_service
+    echo "httpd.sh: lighttpd, lighttpd-mod-webdav, nginx and libnginx-mod-http-dav-ext are installed"
+    quiet_system_services
     return 0
   fi
-  echo "httpd.sh: installing lighttpd lighttpd-mod-webdav"
+  echo "httpd.sh: installing $packages"
   # policy-rc.d answering 101 keeps apt from starting the system service during the install.
   local policy=/usr/sbin/policy-rc.d made_policy=""
   if [ ! -e "$policy" ]; then
@@ -63,13 +83,13 @@ install() {
   local rc=0
   {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      lighttpd lighttpd-mod-webdav curl >/dev/null
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
   } || rc=$?
   if [ -n "$made_policy" ]; then as_root rm -f "$policy"; fi
   [ $rc = 0 ] || { echo "httpd.sh: apt-get failed ($rc)" >&2; return $rc; }
-  quiet_system_service
-  installed || { echo "httpd.sh: lighttpd or mod_webdav still missing after install" >&2; return 1; }
+  quiet_system_services
+  installed || { echo "httpd.sh: lighttpd, mod_webdav, nginx or dav_ext still missing after install" >&2; return 1; }
 }
 
 port_in_use() {

@@ -186,19 +186,31 @@ final class HttpWire {
         throw failure(key, op, "DELETE", status, r.body(), r);
     }
 
+    /** Makes the collection that holds {@code key}, and any missing above it, up to the server root. */
     private void makeParents(String key) {
-        String[] segments = key.split("/", -1);
-        StringBuilder path = new StringBuilder();
-        for (int i = 0; i < segments.length - 1; i++) {
-            path.append(urlName(SegmentNames.directory(segments[i]))).append('/');
-            URI dir = settings.baseUrl().resolve(path.toString());
-            HttpResponse<byte[]> r = send(request(dir).method("MKCOL", HttpRequest.BodyPublishers.noBody()),
-                    HttpResponse.BodyHandlers.ofByteArray(), key, Op.WRITE, "MKCOL");
-            // 405: the collection exists already (RFC 4918 §9.3.1), perhaps made by a racing writer.
-            if (r.statusCode() != 201 && r.statusCode() != 405) {
-                throw failure(key, Op.WRITE, "MKCOL", r.statusCode(), r.body(), r);
-            }
+        URI object = objectUrl(key);
+        URI parent = object.resolve(".");
+        if (!parent.equals(settings.baseUrl().resolve("/"))) {
+            makeCollection(parent, key, 0);
         }
+    }
+
+    private void makeCollection(URI dir, String key, int depth) {
+        HttpResponse<byte[]> r = send(request(dir).method("MKCOL", HttpRequest.BodyPublishers.noBody()),
+                HttpResponse.BodyHandlers.ofByteArray(), key, Op.WRITE, "MKCOL " + dir.getRawPath() + " for");
+        int status = r.statusCode();
+        // 405: the collection exists already (RFC 4918 §9.3.1), perhaps made by a racing writer.
+        if (status == 201 || status == 405) {
+            return;
+        }
+        URI above = dir.resolve("..");
+        // 409: its own parent is missing (RFC 4918 §9.3.1): make that first, then this one again.
+        if (status == 409 && depth < 64 && !above.getRawPath().equals("/") && !above.equals(dir)) {
+            makeCollection(above, key, depth + 1);
+            makeCollection(dir, key, depth + 1);
+            return;
+        }
+        throw failure(key, Op.WRITE, "MKCOL " + dir.getRawPath() + " for", status, r.body(), r);
     }
 
     // ---- listing -------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import java.util.Objects;
  * One flushed snapshot, as its manifest describes it.
  *
  * @param name the snapshot's name
- * @param epoch the epoch of the writer that last wrote the manifest (0 for unfenced writers)
+ * @param epoch the epoch of the writer that flushed this content (0 for unfenced writers); a later
+ *     claim by a newer writer does not change it
  * @param generation rises by one per acknowledged flush; 1 for the first
  * @param contentKey the immutable object holding the content
  * @param size the content's length in bytes

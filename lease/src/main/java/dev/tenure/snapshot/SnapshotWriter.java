@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * unconditionally: the last manifest written wins, whoever wrote it.
  *
  * <p>Opening a writer downloads the current snapshot into the local file (when the file does not
- * hold it already), so the writer starts from what is stored. After a {@code Fenced},
+ * hold it already), so the writer starts from what is stored; changes the file holds that were
+ * never flushed are replaced, because the stored snapshot is the truth. After a {@code Fenced},
  * {@code Conflict} or {@code Indeterminate} failure every later flush fails the same way: open a
  * new writer to go on. Closing does not flush. Thread-safe; flushes run one at a time.
  */

@@ -1,0 +1,402 @@
+package dev.tenure.snapshot;
+
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.internal.LocalFiles;
+import dev.tenure.lease.FencingToken;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads a local database file as the snapshot's new content on {@link #flush()}.
+ *
+ * <p>A <em>fenced</em> writer ({@link SnapshotStore#writer}) works on an atomic backend: opening
+ * it claims the snapshot for its token's epoch, and every flush is a compare-and-swap of the
+ * manifest on the version this writer last saw, so it either lands on top of exactly what this
+ * writer last saw or fails with {@link SnapshotException.Fenced} or
+ * {@link SnapshotException.Conflict}; it never overwrites a write it has not seen. An
+ * <em>unfenced</em> writer ({@link UnconditionalSnapshotStore#unfencedWriter}) writes
+ * unconditionally: the last manifest written wins, whoever wrote it.
+ *
+ * <p>Opening a writer downloads the current snapshot into the local file (when the file does not
+ * hold it already), so the writer starts from what is stored; changes the file holds that were
+ * never flushed are replaced, because the stored snapshot is the truth. After a {@code Fenced},
+ * {@code Conflict} or {@code Indeterminate} failure every later flush fails the same way: open a
+ * new writer to go on. Closing does not flush. Thread-safe; flushes run one at a time.
+ */
+public final class SnapshotWriter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotWriter.class);
+
+    /** Whether an ambiguous manifest write is known to have landed. */
+    private enum Landed {
+        YES, NO, UNKNOWN
+    }
+
+    private final Remote remote;
+    private final LocalCopy local;
+    private final String writerId;
+    /** The lease whose tokens fence the snapshot; null for an unfenced writer. */
+    private final String lease;
+    private final long epoch;
+    /** What the next conditional flush compares against. */
+    private Remote.Current base;
+    /** The snapshot as this writer last saw or wrote it. */
+    private Manifest seen;
+    private SnapshotException failure;
+    private boolean closed;
+
+    private SnapshotWriter(Remote remote, LocalCopy local, String writerId, String lease, long epoch) {
+        this.remote = remote;
+        this.local = local;
+        this.writerId = writerId;
+        this.lease = lease;
+        this.epoch = epoch;
+    }
+
+    static SnapshotWriter fenced(Remote remote, FencingToken token, String writerId, Path localPath) {
+        Objects.requireNonNull(token, "token");
+        SnapshotWriter w = new SnapshotWriter(remote, LocalCopy.of(remote.name, localPath), requireWriterId(writerId),
+                token.name(), token.epoch());
+        boolean claimed = w.claim();
+        w.downloadBase();
+        if (claimed) {
+            remote.sweepBelow(w.epoch, w.base.manifest());
+        }
+        return w;
+    }
+
+    static SnapshotWriter unfenced(Remote remote, String writerId, Path localPath) {
+        SnapshotWriter w = new SnapshotWriter(remote, LocalCopy.of(remote.name, localPath), requireWriterId(writerId), null, 0);
+        Optional<Remote.Current> read = remote.readManifest();
+        if (read.isPresent() && read.get().manifest().epoch() > 0) {
+            throw w.ownedByFencedWriters(read.get().manifest());
+        }
+        Remote.Synced synced = remote.sync(w.local);
+        w.seen = synced.manifest().orElse(read.map(Remote.Current::manifest).orElse(null));
+        return w;
+    }
+
+    private static String requireWriterId(String writerId) {
+        if (writerId == null || writerId.isBlank()) {
+            throw BackendException.config(null, "a snapshot writer needs a non-blank writer id, not "
+                    + (writerId == null ? "null" : "'" + writerId + "'"), null);
+        }
+        return writerId;
+    }
+
+    /** The local file this writer uploads. */
+    public Path localFile() {
+        return local.file();
+    }
+
+    /** The epoch this writer writes with; 0 for an unfenced writer. */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** True when flushes are compare-and-swap (a fenced writer on an atomic backend). */
+    public boolean conditional() {
+        return lease != null;
+    }
+
+    /** The snapshot as this writer last saw or wrote it; empty when nothing was ever flushed. */
+    public synchronized Optional<SnapshotInfo> current() {
+        return seen == null ? Optional.empty() : seen.info();
+    }
+
+    /**
+     * Uploads the local file as the snapshot's next generation. The file is copied aside and
+     * hashed first, so the database may keep writing to it meanwhile; what is uploaded is the copy.
+     * The flush is acknowledged (this method returns) only after the manifest names the new content.
+     *
+     * @return the snapshot just written
+     * @throws SnapshotException.Fenced a writer with a higher epoch claimed the snapshot (fenced
+     *     writer), or a fenced writer owns it (unfenced writer); nothing was applied
+     * @throws SnapshotException.Conflict another writer of the same epoch flushed first; nothing was applied
+     * @throws SnapshotException.Indeterminate the manifest write failed ambiguously and reading back could not tell
+     * @throws SnapshotException.Closed the writer was closed
+     * @throws BackendException when the backend fails beyond the retry policy; nothing was applied
+     *     unless the error is {@linkplain BackendException#ambiguous() ambiguous}
+     */
+    public synchronized SnapshotInfo flush() {
+        if (closed) {
+            throw new SnapshotException.Closed("snapshot writer " + writerId + " for " + remote.name + " is closed");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return conditional() ? flushConditionally() : flushUnconditionally();
+    }
+
+    /** Stops this writer; later flushes fail with {@link SnapshotException.Closed}. Does not flush. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+    }
+
+    // ---- fenced writers -------------------------------------------------------------------------
+
+    /**
+     * Makes the manifest carry this writer's epoch, with compare-and-swap, so that every writer of
+     * a lower epoch fails its next flush. A manifest already at this epoch is adopted as it is.
+     *
+     * @return true when this call raised the epoch
+     */
+    private boolean claim() {
+        int attempt = 0;
+        while (true) {
+            Optional<Remote.Current> read = remote.readManifest();
+            if (read.isPresent()) {
+                Manifest m = read.get().manifest();
+                if (m.lease() != null && !m.lease().equals(lease)) {
+                    throw BackendException.config(remote.manifestKey, "snapshot " + remote.name + " is fenced by tokens of lease '"
+                            + m.lease() + "', not '" + lease + "': epochs of different leases do not compare", null);
+                }
+                if (m.epoch() > epoch) {
+                    throw refusal(m);
+                }
+                if (m.epoch() == epoch) {
+                    base = read.get();
+                    seen = m;
+                    return false;
+                }
+            }
+            String nonce = remote.nonce();
+            Manifest claim = read.isPresent()
+                    ? read.get().manifest().claimedBy(lease, epoch, writerId, nonce, remote.now())
+                    : Manifest.claimOfNothing(remote.name, lease, epoch, writerId, nonce, remote.now());
+            ConditionalPut condition = read.isPresent() ? ConditionalPut.ifVersion(read.get().version()) : ConditionalPut.ifAbsent();
+            try {
+                base = new Remote.Current(claim, remote.putManifest(claim, condition));
+                seen = claim;
+                return true;
+            } catch (BackendException e) {
+                if (e.is(BackendException.Kind.PRECONDITION_FAILED)) {
+                    continue; // someone wrote meanwhile: judge the new manifest
+                }
+                if (e.ambiguous()) {
+                    Optional<Remote.Current> back = remote.readManifest();
+                    if (back.isPresent() && back.get().manifest().nonce().equals(nonce)) {
+                        base = back.get();
+                        seen = back.get().manifest();
+                        return true;
+                    }
+                }
+                if (!e.retryable() || !remote.options.retry().allowsAnotherAttempt(++attempt)) {
+                    throw e;
+                }
+                remote.backoff(attempt);
+            }
+        }
+    }
+
+    /** Puts the content the claimed manifest names into the local file. */
+    private void downloadBase() {
+        Manifest m = base.manifest();
+        if (m.content() == null || remote.fetch(local, m) != Remote.Fetch.GONE) {
+            return;
+        }
+        // Content is deleted only two flushes after it is superseded: the manifest moved on.
+        Optional<Remote.Current> now = remote.readManifest();
+        if (now.isPresent() && !now.get().manifest().nonce().equals(m.nonce())) {
+            throw refusal(now.get().manifest());
+        }
+        throw remote.missing(m);
+    }
+
+    private SnapshotInfo flushConditionally() {
+        Manifest before = base.manifest();
+        LocalCopy.Staged staged = local.stage();
+        try {
+            String nonce = remote.nonce();
+            String key = remote.contentKey(epoch, before.generation() + 1, nonce);
+            uploadContent(staged, key);
+            Manifest.Content content = new Manifest.Content(key, staged.size(), staged.sha256(), writerId, epoch, remote.now());
+            return swapManifest(before.flushedBy(content, lease, epoch, nonce));
+        } finally {
+            LocalFiles.deleteQuietly(staged.path());
+        }
+    }
+
+    private void uploadContent(LocalCopy.Staged staged, String key) {
+        try {
+            remote.uploadContent(staged.path(), key);
+        } catch (RuntimeException e) {
+            remote.deleteQuietly(key); // no manifest names it
+            throw e;
+        }
+    }
+
+    /**
+     * Compare-and-swap of the manifest on {@link #base}. A refused or ambiguous write is judged by
+     * reading the manifest back, never by guessing: the nonce says whether it is ours, and the
+     * generation, which belongs to exactly one flush, says whether ours landed and was then written over.
+     */
+    private SnapshotInfo swapManifest(Manifest next) {
+        Manifest before = base.manifest();
+        String key = next.content().key();
+        int attempt = 0;
+        BackendException ambiguous = null;
+        while (true) {
+            try {
+                ObjectVersion version = remote.putManifest(next, ConditionalPut.ifVersion(base.version()));
+                return acknowledged(before, next, new Remote.Current(next, version), null);
+            } catch (BackendException e) {
+                if (!e.is(BackendException.Kind.PRECONDITION_FAILED) && !e.ambiguous()) {
+                    // Not sent, or refused outright: nothing was applied.
+                    if (e.retryable() && remote.options.retry().allowsAnotherAttempt(++attempt)) {
+                        remote.backoff(attempt);
+                        continue;
+                    }
+                    if (ambiguous != null) {
+                        // An earlier attempt may still land, naming this content: keep it.
+                        failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
+                                + next.generation() + " failed ambiguously, then " + e.getMessage() + "; it may still land. Open a new writer.", e);
+                        throw failure;
+                    }
+                    remote.deleteQuietly(key);
+                    throw e;
+                }
+                if (e.ambiguous()) {
+                    ambiguous = e;
+                }
+                Remote.Current now = remote.readManifest().orElseThrow(() -> new SnapshotException.Corrupt(
+                        "snapshot manifest " + remote.manifestKey + " disappeared; manifests are never deleted"));
+                if (now.manifest().nonce().equals(next.nonce())) {
+                    return acknowledged(before, next, now, null);
+                }
+                Landed landed = ambiguous == null ? Landed.NO : landed(next, now.manifest());
+                if (landed == Landed.YES) {
+                    return acknowledged(before, next, null, refusal(now.manifest()));
+                }
+                if (landed == Landed.UNKNOWN) {
+                    failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
+                            + next.generation() + " failed ambiguously and the manifest has since moved to generation "
+                            + now.manifest().generation() + "; whether this flush landed cannot be told. Open a new writer.", ambiguous);
+                    throw failure;
+                }
+                if (now.version().equals(base.version())) {
+                    // Unchanged: the ambiguous write has not landed. Sending it again is safe: it can
+                    // only land on this version, and the nonce shows which attempt did.
+                    if (remote.options.retry().allowsAnotherAttempt(++attempt)) {
+                        remote.backoff(attempt);
+                        continue;
+                    }
+                    failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
+                            + next.generation() + " kept failing ambiguously; it may still land. Open a new writer.", ambiguous);
+                    throw failure;
+                }
+                // Someone else's write replaced the version ours was conditional on, so ours can never land.
+                remote.deleteQuietly(key);
+                failure = refusal(now.manifest());
+                throw failure;
+            }
+        }
+    }
+
+    /**
+     * Whether {@code next}, whose write failed ambiguously, landed before the manifest became
+     * {@code now}. Each generation is written by exactly one flush, and the manifest shows the
+     * content of the current generation and of the one before it; older ones cannot be told.
+     */
+    private static Landed landed(Manifest next, Manifest now) {
+        long g = next.generation();
+        String key = next.content().key();
+        if (now.generation() < g) {
+            return Landed.NO;
+        }
+        if (now.generation() == g) {
+            return key.equals(now.content().key()) ? Landed.YES : Landed.NO;
+        }
+        if (now.generation() == g + 1) {
+            return key.equals(now.previousContentKey()) ? Landed.YES : Landed.NO;
+        }
+        return Landed.UNKNOWN;
+    }
+
+    /**
+     * Records an acknowledged flush. When another write already replaced it ({@code current} is
+     * null), the flush still counts, but the next one would fail: {@code thereafter} is kept for it.
+     */
+    private SnapshotInfo acknowledged(Manifest before, Manifest written, Remote.Current current, SnapshotException thereafter) {
+        if (thereafter == null) {
+            base = current;
+        } else {
+            failure = thereafter;
+        }
+        seen = written;
+        rememberLocally(written);
+        // Keep the content just replaced for readers that already read the old manifest; the one
+        // before it has been superseded for a whole flush.
+        String superseded = before.previousContentKey();
+        if (superseded != null && !superseded.equals(written.content().key()) && !superseded.equals(written.previousContentKey())) {
+            remote.deleteQuietly(superseded);
+        }
+        return written.info().orElseThrow();
+    }
+
+    private void rememberLocally(Manifest written) {
+        try {
+            local.remember(written);
+        } catch (RuntimeException e) {
+            // The flush is durable; without the sidecar the next open merely downloads again.
+            LOG.warn("snapshot {}: flushed generation {} but could not record it beside {}: {}", remote.name,
+                    written.generation(), local.file(), e.getMessage());
+        }
+    }
+
+    private SnapshotException refusal(Manifest now) {
+        if (now.epoch() > epoch) {
+            return new SnapshotException.Fenced("snapshot " + remote.name + " was claimed at epoch " + now.epoch() + " by writer "
+                    + now.writer() + "; this writer (" + writerId + ") has epoch " + epoch + " and will not write it again");
+        }
+        return new SnapshotException.Conflict("snapshot " + remote.name + " was written by " + now.writer() + " (epoch " + now.epoch()
+                + ", generation " + now.generation() + ") after this writer (" + writerId + ") last saw generation "
+                + (seen == null ? 0 : seen.generation()) + "; this flush was not applied. Open a new writer to continue from it.");
+    }
+
+    // ---- unfenced writers -----------------------------------------------------------------------
+
+    private SnapshotInfo flushUnconditionally() {
+        Optional<Remote.Current> read = remote.readManifest();
+        Manifest current = read.map(Remote.Current::manifest).orElse(null);
+        if (current != null && current.epoch() > 0) {
+            failure = ownedByFencedWriters(current);
+            throw failure;
+        }
+        if (current != null && seen != null && !current.nonce().equals(seen.nonce())) {
+            LOG.warn("snapshot {}: {} flushed generation {} since writer {} last saw generation {}; the backend cannot compare-and-swap,"
+                    + " so this flush replaces it", remote.name, current.writer(), current.generation(), writerId, seen.generation());
+        }
+        Manifest before = current != null ? current : Manifest.claimOfNothing(remote.name, null, 0, writerId, "none", 0);
+        LocalCopy.Staged staged = local.stage();
+        try {
+            String nonce = remote.nonce();
+            String key = remote.contentKey(0, before.generation() + 1, nonce);
+            uploadContent(staged, key);
+            Manifest next = before.flushedBy(new Manifest.Content(key, staged.size(), staged.sha256(), writerId, 0, remote.now()),
+                    null, 0, nonce);
+            try {
+                remote.uploadManifest(next);
+            } catch (BackendException e) {
+                if (!e.ambiguous()) {
+                    remote.deleteQuietly(key); // no manifest names it
+                }
+                throw e;
+            }
+            return acknowledged(before, next, new Remote.Current(next, null), null);
+        } finally {
+            LocalFiles.deleteQuietly(staged.path());
+        }
+    }
+
+    private SnapshotException.Fenced ownedByFencedWriters(Manifest m) {
+        return new SnapshotException.Fenced("snapshot " + remote.name + " is owned by fenced writers (lease " + m.lease() + ", epoch "
+                + m.epoch() + "); an unfenced writer would bypass the fence, so it does not write");
+    }
+}

@@ -1,0 +1,67 @@
+package dev.tenure.snapshot;
+
+import dev.tenure.backend.RemoteBackend;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A named snapshot on any backend, written <strong>unconditionally</strong>: for stores that
+ * cannot compare-and-swap (Turso, D1, a plain HTTP server). Integrity is checked end to end and
+ * local replacement is atomic as with {@link SnapshotStore}, but nothing stops two writers from
+ * overwriting each other: the last manifest written wins. Run one writer at a time by other means,
+ * or use an atomic backend and {@link SnapshotStore}, whose fenced writers this type cannot create.
+ *
+ * <p>An unfenced writer refuses a snapshot that fenced writers have claimed. Holds nothing but
+ * settings; the backend stays the caller's to close.
+ */
+public final class UnconditionalSnapshotStore {
+
+    private final Remote remote;
+
+    private UnconditionalSnapshotStore(Remote remote) {
+        this.remote = remote;
+    }
+
+    /**
+     * The snapshot {@code name} on {@code backend}, used through plain uploads and downloads only,
+     * even when the backend could compare-and-swap.
+     *
+     * @param name one key segment, without {@code /}
+     * @throws dev.tenure.backend.BackendException CONFIG when the name is not a valid key segment
+     */
+    public static UnconditionalSnapshotStore open(RemoteBackend backend, String name, SnapshotOptions options) {
+        return new UnconditionalSnapshotStore(Remote.of(backend, null, name, options));
+    }
+
+    /** The snapshot's name. */
+    public String name() {
+        return remote.name;
+    }
+
+    /** The current snapshot as the manifest describes it; empty when nothing was ever flushed. */
+    public Optional<SnapshotInfo> latest() {
+        return remote.readManifest().flatMap(c -> c.manifest().info());
+    }
+
+    /**
+     * A reader keeping {@code local} equal to the current snapshot; downloads it now unless the
+     * file already holds it.
+     *
+     * @throws SnapshotException.Integrity when the downloaded content does not match the manifest
+     */
+    public SnapshotReader reader(Path local) {
+        return SnapshotReader.open(remote, local);
+    }
+
+    /**
+     * A writer whose flushes overwrite the manifest unconditionally; downloads the current
+     * snapshot into {@code local} first unless the file already holds it. A flush that finds a
+     * manifest it has not seen logs a warning and replaces it anyway.
+     *
+     * @param writerId names this writer in manifests and messages
+     * @throws SnapshotException.Fenced when fenced writers have claimed the snapshot
+     */
+    public SnapshotWriter unfencedWriter(String writerId, Path local) {
+        return SnapshotWriter.unfenced(remote, writerId, local);
+    }
+}

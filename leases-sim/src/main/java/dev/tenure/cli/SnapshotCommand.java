@@ -1,0 +1,153 @@
+package dev.tenure.cli;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendUris;
+import dev.tenure.backend.RemoteBackend;
+import dev.tenure.lease.Lease;
+import dev.tenure.lease.LeaseManager;
+import dev.tenure.snapshot.SnapshotInfo;
+import dev.tenure.snapshot.SnapshotOptions;
+import dev.tenure.snapshot.SnapshotReader;
+import dev.tenure.snapshot.SnapshotStore;
+import dev.tenure.snapshot.SnapshotWriter;
+import dev.tenure.snapshot.UnconditionalSnapshotStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Snapshot transport from the command line: upload a database file, download it, or show what is stored. */
+@Command(name = "snapshot", mixinStandardHelpOptions = true,
+        description = {"Snapshot transport on any backend: push a file, pull it into a local cache, or show the latest.",
+            "BACKEND is file:///dir, mem:, s3://bucket/prefix?..., http(s)://host/path/?..., libsql://host?... or d1://account/database."},
+        subcommands = {SnapshotCommand.Push.class, SnapshotCommand.Pull.class, SnapshotCommand.Info.class})
+final class SnapshotCommand {
+
+    /** Uploads a file as the next generation of a snapshot. */
+    @Command(name = "push", mixinStandardHelpOptions = true,
+            description = {"Uploads FILE as the next generation of snapshot NAME.",
+                "With --lease (atomic backends only) the upload is fenced: the lease is taken first and its epoch claims the"
+                    + " snapshot, so an older writer can no longer overwrite it. Without --lease the last write wins."})
+    static final class Push implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "BACKEND")
+        String backendUri;
+
+        @Parameters(index = "1", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "2", paramLabel = "FILE")
+        Path file;
+
+        @Option(names = "--lease", paramLabel = "LEASE", description = "Take this lease first and fence the upload with its token.")
+        String lease;
+
+        @Option(names = "--holder", defaultValue = "tenure-cli", description = "Writer and lease holder id. Default: ${DEFAULT-VALUE}.")
+        String holder;
+
+        @Option(names = "--wait", defaultValue = "PT30S", description = "How long to wait for the lease. Default: ${DEFAULT-VALUE}.")
+        Duration wait;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            try (RemoteBackend backend = BackendUris.open(backendUri)) {
+                if (lease == null) {
+                    try (SnapshotWriter writer = UnconditionalSnapshotStore.open(backend, name, SnapshotOptions.defaults())
+                            .unfencedWriter(holder, file)) {
+                        print(out, "pushed (unfenced: the last write wins)", writer.flush());
+                    }
+                    return 0;
+                }
+                if (!(backend instanceof AtomicRemoteBackend atomic)) {
+                    throw new ParameterException(spec.commandLine(), backend.name() + " is snapshot transport only: it cannot"
+                            + " hold a lease, so --lease cannot fence an upload there");
+                }
+                try (LeaseManager leases = LeaseManager.builder(atomic, holder).build();
+                        Lease held = leases.acquire(lease, wait);
+                        SnapshotWriter writer = SnapshotStore.open(atomic, name, SnapshotOptions.defaults())
+                                .writer(held.fencingToken(), holder, file)) {
+                    print(out, "pushed under lease " + held.fencingToken(), writer.flush());
+                }
+                return 0;
+            }
+        }
+    }
+
+    /** Downloads the latest generation into a local file, unless the file already holds it. */
+    @Command(name = "pull", mixinStandardHelpOptions = true,
+            description = "Downloads the latest generation of snapshot NAME into FILE, unless FILE already holds it.")
+    static final class Pull implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "BACKEND")
+        String backendUri;
+
+        @Parameters(index = "1", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "2", paramLabel = "FILE")
+        Path file;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (RemoteBackend backend = BackendUris.open(backendUri)) {
+                SnapshotReader reader = backend instanceof AtomicRemoteBackend atomic
+                        ? SnapshotStore.open(atomic, name, SnapshotOptions.defaults()).reader(file)
+                        : UnconditionalSnapshotStore.open(backend, name, SnapshotOptions.defaults()).reader(file);
+                Optional<SnapshotInfo> current = reader.current();
+                if (current.isEmpty()) {
+                    out.printf("snapshot %s: nothing stored yet%n", name);
+                    return 1;
+                }
+                print(out, "pulled into " + file, current.get());
+                return 0;
+            }
+        }
+    }
+
+    /** Shows the latest generation without downloading it. */
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Shows the latest generation of snapshot NAME.")
+    static final class Info implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "BACKEND")
+        String backendUri;
+
+        @Parameters(index = "1", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (RemoteBackend backend = BackendUris.open(backendUri)) {
+                Optional<SnapshotInfo> latest = backend instanceof AtomicRemoteBackend atomic
+                        ? SnapshotStore.open(atomic, name, SnapshotOptions.defaults()).latest()
+                        : UnconditionalSnapshotStore.open(backend, name, SnapshotOptions.defaults()).latest();
+                if (latest.isEmpty()) {
+                    out.printf("snapshot %s: nothing stored yet%n", name);
+                    return 1;
+                }
+                print(out, "latest", latest.get());
+                return 0;
+            }
+        }
+    }
+
+    private static void print(PrintWriter out, String what, SnapshotInfo info) {
+        out.printf("snapshot %s %s: generation %d, epoch %d, %d bytes, sha256 %s%n", info.name(), what, info.generation(),
+                info.epoch(), info.size(), info.sha256());
+    }
+}

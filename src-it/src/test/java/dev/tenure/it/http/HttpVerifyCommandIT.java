@@ -32,6 +32,34 @@ class HttpVerifyCommandIT {
     }
 
     @Test
+    void leasesRaceOnLighttpdWithOneWinnerPerRound() throws Exception {
+        HttpSettings s = HttpTestServer.settings().build();
+        String uri = s.baseUrl() + "race-it-" + System.nanoTime() + "/?preconditions=enforced&authFile="
+                + System.getenv("TENURE_HTTP_AUTH_FILE");
+        TenureProcess.Result r = TenureProcess.run(dir, "race", "--replicas", "6", "--rounds", "6", "--backend", uri);
+        System.out.println(r.output());
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("won epoch 6"), r.output());
+        assertTrue(r.output().contains("every round had exactly one winner and epochs only rose"), r.output());
+    }
+
+    @Test
+    void snapshotsMoveThroughAPlainHttpServerButCannotBeFencedThere() throws Exception {
+        HttpSettings s = HttpTestServer.settings().build();
+        String uri = s.baseUrl() + "snap-it-" + System.nanoTime() + "/?authFile=" + System.getenv("TENURE_HTTP_AUTH_FILE");
+        Path db = dir.resolve("db");
+        Files.write(db, new byte[123_457]);
+        TenureProcess.Result push = TenureProcess.run(dir, "snapshot", "push", uri, "orders", db.toString());
+        assertEquals(0, push.exitCode(), push.output());
+        TenureProcess.Result pull = TenureProcess.run(dir, "snapshot", "pull", uri, "orders", dir.resolve("copy").toString());
+        assertEquals(0, pull.exitCode(), pull.output());
+        assertEquals(123_457, Files.size(dir.resolve("copy")));
+        TenureProcess.Result fenced = TenureProcess.run(dir, "snapshot", "push", "--lease", "w", uri, "orders", db.toString());
+        assertEquals(2, fenced.exitCode(), fenced.output());
+        assertTrue(fenced.output().contains("snapshot transport only"), fenced.output());
+    }
+
+    @Test
     void aWrongCredentialIsAuthAndNeverShown() throws Exception {
         HttpSettings s = HttpTestServer.settings().build();
         String secret = "Basic bm90LXRoZS1zZWNyZXQ6" + System.nanoTime();

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -103,16 +104,8 @@ final class SnapshotCommand {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (RemoteBackend backend = BackendUris.open(backendUri)) {
-                SnapshotReader reader = backend instanceof AtomicRemoteBackend atomic
-                        ? SnapshotStore.open(atomic, name, SnapshotOptions.defaults()).reader(file)
-                        : UnconditionalSnapshotStore.open(backend, name, SnapshotOptions.defaults()).reader(file);
-                Optional<SnapshotInfo> current = reader.current();
-                if (current.isEmpty()) {
-                    out.printf("snapshot %s: nothing stored yet%n", name);
-                    return 1;
-                }
-                print(out, "pulled into " + file, current.get());
-                return 0;
+                SnapshotReader reader = either(backend, name, s -> s.reader(file), s -> s.reader(file));
+                return report(out, name, "pulled into " + file, reader.current());
             }
         }
     }
@@ -133,17 +126,26 @@ final class SnapshotCommand {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (RemoteBackend backend = BackendUris.open(backendUri)) {
-                Optional<SnapshotInfo> latest = backend instanceof AtomicRemoteBackend atomic
-                        ? SnapshotStore.open(atomic, name, SnapshotOptions.defaults()).latest()
-                        : UnconditionalSnapshotStore.open(backend, name, SnapshotOptions.defaults()).latest();
-                if (latest.isEmpty()) {
-                    out.printf("snapshot %s: nothing stored yet%n", name);
-                    return 1;
-                }
-                print(out, "latest", latest.get());
-                return 0;
+                return report(out, name, "latest", either(backend, name, SnapshotStore::latest, UnconditionalSnapshotStore::latest));
             }
         }
+    }
+
+    /** The fenced store on an atomic backend, the unconditional one on any other. */
+    private static <T> T either(RemoteBackend backend, String name, Function<SnapshotStore, T> fenced,
+            Function<UnconditionalSnapshotStore, T> plain) {
+        return backend instanceof AtomicRemoteBackend atomic
+                ? fenced.apply(SnapshotStore.open(atomic, name, SnapshotOptions.defaults()))
+                : plain.apply(UnconditionalSnapshotStore.open(backend, name, SnapshotOptions.defaults()));
+    }
+
+    private static int report(PrintWriter out, String name, String what, Optional<SnapshotInfo> info) {
+        if (info.isEmpty()) {
+            out.printf("snapshot %s: nothing stored yet%n", name);
+            return 1;
+        }
+        print(out, what, info.get());
+        return 0;
     }
 
     private static void print(PrintWriter out, String what, SnapshotInfo info) {

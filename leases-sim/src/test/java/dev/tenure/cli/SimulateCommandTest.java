@@ -3,34 +3,20 @@ package dev.tenure.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class SimulateCommandTest {
 
     @TempDir
     Path dir;
 
-    private record Run(int status, String out) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        CommandLine cli = TenureCli.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
-        return new Run(cli.execute(args), out.toString());
-    }
-
     @Test
     void aCleanCampaignExitsZeroAndWritesItsReport() throws Exception {
-        Run r = run("simulate", "--seeds", "3", "--report", dir.toString());
+        CliRun r = CliRun.of("simulate", "--seeds", "3", "--report", dir.toString());
         assertEquals(0, r.status(), r.out());
         assertTrue(r.out().contains("3 seeds, 0 with violations"), r.out());
         String json = Files.readString(dir.resolve("report.json"));
@@ -41,7 +27,7 @@ class SimulateCommandTest {
 
     @Test
     void aMutationIsReportedWithTheSeedThatReplaysIt() throws Exception {
-        Run r = run("simulate", "--seeds", "5", "--mutation", "WALL_CLOCK_EXPIRY", "--no-ledger", "--report", dir.toString());
+        CliRun r = CliRun.of("simulate", "--seeds", "5", "--mutation", "WALL_CLOCK_EXPIRY", "--no-ledger", "--report", dir.toString());
         assertEquals(1, r.status(), r.out());
         assertTrue(r.out().contains("mutual-exclusion"), r.out());
         java.util.regex.Matcher replay = java.util.regex.Pattern
@@ -49,7 +35,7 @@ class SimulateCommandTest {
         assertTrue(replay.find(), r.out());
         String seed = replay.group(1);
         assertTrue(Files.readString(dir.resolve("timeline.html")).contains("mutual-exclusion"));
-        Run again = run("simulate", "--seed", seed, "--mutation", "WALL_CLOCK_EXPIRY", "--no-ledger");
+        CliRun again = CliRun.of("simulate", "--seed", seed, "--mutation", "WALL_CLOCK_EXPIRY", "--no-ledger");
         assertEquals(1, again.status(), again.out());
         String first = r.out().lines().filter(l -> l.startsWith("VIOLATION seed " + seed + ":")).findFirst().orElseThrow();
         assertEquals(List.of(first), again.out().lines().filter(l -> l.startsWith("VIOLATION")).toList(), "a seed replays the same violation");

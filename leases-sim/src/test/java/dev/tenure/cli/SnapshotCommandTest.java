@@ -4,32 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class SnapshotCommandTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = TenureCli.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int status = cli.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     @Test
     void pushThenPullRoundTripsAndGenerationsRise() throws Exception {
@@ -39,19 +23,19 @@ class SnapshotCommandTest {
         Path db = dir.resolve("db.sqlite");
         Files.write(db, content);
 
-        assertEquals(1, run("snapshot", "info", store, "orders").status(), "nothing stored yet");
-        Run first = run("snapshot", "push", store, "orders", db.toString());
+        assertEquals(1, CliRun.of("snapshot", "info", store, "orders").status(), "nothing stored yet");
+        CliRun first = CliRun.of("snapshot", "push", store, "orders", db.toString());
         assertEquals(0, first.status(), first.out() + first.err());
         assertTrue(first.out().contains("generation 1") && first.out().contains("unfenced"), first.out());
-        Run fenced = run("snapshot", "push", "--lease", "orders-writer", store, "orders", db.toString());
+        CliRun fenced = CliRun.of("snapshot", "push", "--lease", "orders-writer", store, "orders", db.toString());
         assertEquals(0, fenced.status(), fenced.out() + fenced.err());
         assertTrue(fenced.out().contains("generation 2, epoch 1") && fenced.out().contains("orders-writer@1"), fenced.out());
 
         Path replica = dir.resolve("replica/db.sqlite");
-        Run pull = run("snapshot", "pull", store, "orders", replica.toString());
+        CliRun pull = CliRun.of("snapshot", "pull", store, "orders", replica.toString());
         assertEquals(0, pull.status(), pull.out() + pull.err());
         assertArrayEquals(content, Files.readAllBytes(replica));
-        Run info = run("snapshot", "info", store, "orders");
+        CliRun info = CliRun.of("snapshot", "info", store, "orders");
         assertTrue(info.out().contains("generation 2") && info.out().contains("300000 bytes"), info.out());
     }
 
@@ -60,8 +44,8 @@ class SnapshotCommandTest {
         String store = "file://" + dir.resolve("store");
         Path db = dir.resolve("db");
         Files.writeString(db, "v1");
-        assertEquals(0, run("snapshot", "push", "--lease", "w", store, "s", db.toString()).status());
-        Run unfenced = run("snapshot", "push", store, "s", db.toString());
+        assertEquals(0, CliRun.of("snapshot", "push", "--lease", "w", store, "s", db.toString()).status());
+        CliRun unfenced = CliRun.of("snapshot", "push", store, "s", db.toString());
         assertEquals(2, unfenced.status(), unfenced.out());
         assertTrue(unfenced.err().contains("tenure: "), unfenced.err());
     }

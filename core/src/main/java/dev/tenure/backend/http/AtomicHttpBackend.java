@@ -9,7 +9,6 @@ import dev.tenure.backend.Versioned;
 import dev.tenure.backend.probe.CapabilityProbe;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -31,15 +30,13 @@ import java.util.stream.Collectors;
  * weak tag may stay the same across different content. A server that answers a PUT without an
  * ETag cannot tell a writer which version it made, and is refused too.
  */
-public final class AtomicHttpBackend implements AtomicRemoteBackend {
+public final class AtomicHttpBackend extends HttpTransport implements AtomicRemoteBackend {
 
     /** What the probe at open runs: enough racing to catch a server that checks and then writes. */
     static final CapabilityProbe.Settings OPEN_PROBE = new CapabilityProbe.Settings(8, 6, 4, 6);
 
-    private final HttpWire wire;
-
     private AtomicHttpBackend(HttpWire wire) {
-        this.wire = wire;
+        super(wire);
     }
 
     /**
@@ -108,16 +105,6 @@ public final class AtomicHttpBackend implements AtomicRemoteBackend {
         return open(HttpSettings.fromUri(uri));
     }
 
-    /** The settings this backend was opened with. */
-    public HttpSettings settings() {
-        return wire.settings();
-    }
-
-    @Override
-    public String name() {
-        return wire.name();
-    }
-
     @Override
     public Optional<ObjectVersion> objectVersion(String key) {
         return wire.head(key).map(etag -> strong(key, "HEAD", etag));
@@ -148,37 +135,6 @@ public final class AtomicHttpBackend implements AtomicRemoteBackend {
         Objects.requireNonNull(condition, "condition");
         ConditionalDelete.IfVersion v = (ConditionalDelete.IfVersion) condition;
         wire.delete(key, v.version().token());
-    }
-
-    @Override
-    public boolean download(String key, Path localPath) {
-        return wire.download(key, localPath);
-    }
-
-    @Override
-    public void upload(Path localPath, String key) {
-        wire.objectUrl(key);
-        wire.put(key, HttpWire.fileBody(localPath, key), null);
-    }
-
-    @Override
-    public boolean exists(String key) {
-        return wire.head(key).isPresent();
-    }
-
-    @Override
-    public void delete(String key) {
-        wire.delete(key, null);
-    }
-
-    @Override
-    public List<String> list(String prefix) {
-        return wire.list(prefix);
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 
     private ObjectVersion strong(String key, String method, Optional<String> etag) {

@@ -1,8 +1,5 @@
 package dev.tenure.backend.http;
 
-import dev.tenure.backend.RemoteBackend;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,12 +12,10 @@ import java.util.Objects;
  * concurrent writers; for compare-and-swap use {@link AtomicHttpBackend}, which checks that the
  * server enforces preconditions before it lets anyone rely on them.
  */
-public final class HttpBackend implements RemoteBackend {
-
-    private final HttpWire wire;
+public final class HttpBackend extends HttpTransport {
 
     private HttpBackend(HttpWire wire) {
-        this.wire = wire;
+        super(wire);
     }
 
     /** Opens a backend with these settings; no request is sent until the first operation. */
@@ -31,46 +26,5 @@ public final class HttpBackend implements RemoteBackend {
     /** Opens a backend from a URI, as {@link HttpSettings#fromUri} reads it. */
     public static HttpBackend open(String uri) {
         return open(HttpSettings.fromUri(uri));
-    }
-
-    /** The settings this backend was opened with. */
-    public HttpSettings settings() {
-        return wire.settings();
-    }
-
-    @Override
-    public String name() {
-        return wire.name();
-    }
-
-    @Override
-    public boolean download(String key, Path localPath) {
-        return wire.download(key, localPath);
-    }
-
-    @Override
-    public void upload(Path localPath, String key) {
-        wire.objectUrl(key);
-        wire.put(key, HttpWire.fileBody(localPath, key), null);
-    }
-
-    @Override
-    public boolean exists(String key) {
-        return wire.head(key).isPresent();
-    }
-
-    @Override
-    public void delete(String key) {
-        wire.delete(key, null);
-    }
-
-    @Override
-    public List<String> list(String prefix) {
-        return wire.list(prefix);
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }

@@ -132,7 +132,8 @@ public final class HttpCalls {
         return line.length() <= 300 ? line : line.substring(0, 300) + "...";
     }
 
-    private static boolean neverSent(Throwable e) {
+    /** True when the failure happened before a connection was made, so no request can have been applied. */
+    public static boolean neverSent(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof UnknownHostException || t instanceof ConnectException || t instanceof NoRouteToHostException
                     || t instanceof HttpConnectTimeoutException || t instanceof UnresolvedAddressException) {
@@ -142,7 +143,8 @@ public final class HttpCalls {
         return false;
     }
 
-    private static String describe(Throwable e) {
+    /** The root cause's class and message, for a one-line explanation. */
+    public static String describe(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

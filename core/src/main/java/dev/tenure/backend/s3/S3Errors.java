@@ -1,9 +1,7 @@
 package dev.tenure.backend.s3;
 
 import dev.tenure.backend.BackendException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
+import dev.tenure.backend.internal.HttpCalls;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 
@@ -37,11 +35,11 @@ final class S3Errors {
         if (e instanceof AwsServiceException service) {
             return mapStatus(key, bucket, op, where, service.statusCode(), errorCode(service), errorMessage(service), e);
         }
-        if (neverSent(e)) {
-            return BackendException.transport(key, false, where + ": cannot connect: " + rootMessage(e), e);
+        if (HttpCalls.neverSent(e)) {
+            return BackendException.transport(key, false, where + ": cannot connect: " + HttpCalls.describe(e), e);
         }
         // A timeout or a reset after the request left: a mutation may have been applied.
-        return BackendException.transport(key, op.mutation, where + ": " + rootMessage(e)
+        return BackendException.transport(key, op.mutation, where + ": " + HttpCalls.describe(e)
                 + (op.mutation ? " (the write may have been applied)" : ""), e);
     }
 
@@ -111,23 +109,5 @@ final class S3Errors {
 
     private static String errorMessage(AwsServiceException e) {
         return e.awsErrorDetails() == null || e.awsErrorDetails().errorMessage() == null ? "" : e.awsErrorDetails().errorMessage();
-    }
-
-    private static boolean neverSent(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof UnknownHostException || t instanceof ConnectException || t instanceof NoRouteToHostException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 }

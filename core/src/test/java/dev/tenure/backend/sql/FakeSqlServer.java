@@ -103,10 +103,18 @@ public abstract class FakeSqlServer implements AutoCloseable {
         public Fault whenBodyContains(String fragment) {
             return new Fault(b -> b.contains(fragment), status, body, afterApplying);
         }
+
+        /** The same fault, but letting the first {@code n} requests it would hit pass. */
+        public Fault skipping(int n) {
+            AtomicInteger seen = new AtomicInteger();
+            Predicate<String> first = when;
+            return new Fault(b -> first.test(b) && seen.incrementAndGet() > n, status, body, afterApplying);
+        }
     }
 
     /** A statement failure to inject, and a hook to run, before statements whose SQL contains a fragment. */
-    private record StatementTrap(String fragment, String code, String message, Runnable action, boolean once) {
+    private record StatementTrap(String fragment, String code, String message, Runnable action, boolean once,
+            AtomicInteger skip) {
     }
 
     protected final ObjectMapper json = new ObjectMapper();
@@ -162,7 +170,12 @@ public abstract class FakeSqlServer implements AutoCloseable {
 
     /** Makes the next statement whose SQL contains {@code fragment} fail with {@code code} instead of running. */
     public void failStatement(String fragment, String code, String message) {
-        traps.add(new StatementTrap(fragment, code, message, null, true));
+        failStatement(fragment, code, message, 0);
+    }
+
+    /** Like {@link #failStatement(String, String, String)}, letting the first {@code skip} matches run. */
+    public void failStatement(String fragment, String code, String message, int skip) {
+        traps.add(new StatementTrap(fragment, code, message, null, true, new AtomicInteger(skip)));
     }
 
     /**
@@ -170,7 +183,7 @@ public abstract class FakeSqlServer implements AutoCloseable {
      * {@code fragment} is executed: the way to interleave another client's requests exactly there.
      */
     public void beforeStatement(String fragment, Runnable action, boolean once) {
-        traps.add(new StatementTrap(fragment, null, null, action, once));
+        traps.add(new StatementTrap(fragment, null, null, action, once, new AtomicInteger()));
     }
 
     /** Every SQL text executed so far, in order. */
@@ -293,7 +306,7 @@ public abstract class FakeSqlServer implements AutoCloseable {
      */
     protected void trap(String sql) throws StatementFailure {
         for (StatementTrap trap : traps) {
-            if (!sql.contains(trap.fragment())) {
+            if (!sql.contains(trap.fragment()) || trap.skip().getAndDecrement() > 0) {
                 continue;
             }
             if (trap.once() && !traps.remove(trap)) {

@@ -52,6 +52,8 @@ public final class FakeHranaServer extends FakeSqlServer {
 
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
+    /** Every open stream, including those in use by a request right now (which are not in {@link #streams}). */
+    private final Set<Stream> live = ConcurrentHashMap.newKeySet();
     private final Set<String> spentBatons = ConcurrentHashMap.newKeySet();
     private final List<String> pipelinePaths = new CopyOnWriteArrayList<>();
     private volatile String baseUrl;
@@ -73,12 +75,12 @@ public final class FakeHranaServer extends FakeSqlServer {
 
     /** Expires every open stream, as sqld does after 10 s without a request; the next use answers STREAM_EXPIRED. */
     public void expireAllStreams() {
-        streams.values().forEach(s -> s.expired = true);
+        live.forEach(s -> s.expired = true);
     }
 
     /** How many streams are open (not closed, not expired). */
     public int openStreams() {
-        return (int) streams.values().stream().filter(s -> !s.closed && !s.expired).count();
+        return (int) live.stream().filter(s -> !s.expired).count();
     }
 
     @Override
@@ -132,7 +134,9 @@ public final class FakeHranaServer extends FakeSqlServer {
     private Stream acquire(JsonNode baton) {
         if (baton.isNull()) {
             try {
-                return new Stream(connect());
+                Stream stream = new Stream(connect());
+                live.add(stream);
+                return stream;
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
@@ -410,6 +414,7 @@ public final class FakeHranaServer extends FakeSqlServer {
 
     private void close(Stream stream) {
         stream.closed = true;
+        live.remove(stream);
         try {
             stream.connection.close();
         } catch (SQLException ignored) {
@@ -419,7 +424,7 @@ public final class FakeHranaServer extends FakeSqlServer {
 
     @Override
     protected void closeConnections() {
-        streams.values().forEach(this::close);
+        List.copyOf(live).forEach(this::close);
         streams.clear();
     }
 }

@@ -96,28 +96,16 @@ public record D1Settings(String accountId, String databaseId, URI endpoint, Secr
      * @throws BackendException CONFIG naming what is wrong
      */
     public static D1Settings fromUri(String uri, Map<String, String> env) {
-        URI parsed;
-        try {
-            parsed = new URI(Objects.requireNonNull(uri, "uri"));
-        } catch (URISyntaxException e) {
-            throw invalid("not a URI: '" + SqlUris.redacted(uri) + "'");
-        }
         String form = "d1://<account_id>/<database_id>[?tokenFile=/path&endpoint=...]";
-        if (!"d1".equals(parsed.getScheme()) || parsed.getRawAuthority() == null) {
-            throw invalid("expected " + form + ", got '" + SqlUris.redacted(uri) + "'");
-        }
+        String sources = "use tokenFile=/path or the environment variable " + TOKEN_ENV;
+        SqlUris.Parsed p = SqlUris.parse(uri, "d1", form, URI_PARAMETERS, sources);
         // The authority is the account id; read raw, since an id need not parse as a host name.
-        String account = parsed.getRawAuthority();
-        if (account.contains("@")) {
-            throw invalid("credentials in the URI are refused; use tokenFile=/path or " + TOKEN_ENV);
-        }
-        String path = parsed.getRawPath() == null ? "" : parsed.getRawPath();
+        String account = p.uri().getRawAuthority();
+        String path = p.uri().getRawPath() == null ? "" : p.uri().getRawPath();
         if (!path.matches("/[^/]+/?")) {
             throw invalid("expected " + form + ", got '" + SqlUris.redacted(uri) + "'");
         }
-        Map<String, String> query = SqlUris.query(parsed.getRawQuery());
-        String sources = "use tokenFile=/path or the environment variable " + TOKEN_ENV;
-        SqlUris.checkParameters("d1", query, URI_PARAMETERS, sources);
+        Map<String, String> query = p.query();
         Secret token = SqlUris.token(query, env, TOKEN_ENV).orElseThrow(() -> invalid("no API token: " + sources));
         Builder b = builder(account, path.replace("/", ""), token)
                 .options(defaultOptions().uriParameters(query).build());

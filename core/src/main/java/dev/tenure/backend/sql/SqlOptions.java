@@ -104,15 +104,10 @@ public record SqlOptions(String table, int chunkBytes, int requestBytes, Duratio
             return this;
         }
 
-        /** Time to open a connection. */
-        public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = timeout;
-            return this;
-        }
-
-        /** Time for one request, start to end. */
-        public Builder requestTimeout(Duration timeout) {
-            this.requestTimeout = timeout;
+        /** Time to open a connection, and time for one request from start to end. */
+        public Builder timeouts(Duration connect, Duration request) {
+            this.connectTimeout = connect;
+            this.requestTimeout = request;
             return this;
         }
 
@@ -134,12 +129,10 @@ public record SqlOptions(String table, int chunkBytes, int requestBytes, Duratio
                 if (query.containsKey("orphanGraceSeconds")) {
                     orphanGrace(Duration.ofSeconds(Long.parseLong(query.get("orphanGraceSeconds"))));
                 }
-                if (query.containsKey("connectTimeoutMs")) {
-                    connectTimeout(Duration.ofMillis(Long.parseLong(query.get("connectTimeoutMs"))));
-                }
-                if (query.containsKey("requestTimeoutMs")) {
-                    requestTimeout(Duration.ofMillis(Long.parseLong(query.get("requestTimeoutMs"))));
-                }
+                timeouts(query.containsKey("connectTimeoutMs") ? Duration.ofMillis(Long.parseLong(query.get("connectTimeoutMs")))
+                        : connectTimeout,
+                        query.containsKey("requestTimeoutMs") ? Duration.ofMillis(Long.parseLong(query.get("requestTimeoutMs")))
+                                : requestTimeout);
             } catch (NumberFormatException | ArithmeticException e) {
                 throw invalid("a numeric URI parameter is not a number in range: " + e.getMessage());
             }

@@ -2,11 +2,14 @@ package dev.tenure.backend.sql;
 
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.Secret;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,6 +25,46 @@ public final class SqlUris {
             "password", "secret", "jwt", "key", "apikey", "api_key");
 
     private SqlUris() {
+    }
+
+    /**
+     * A backend URI taken apart.
+     *
+     * @param uri the parsed URI
+     * @param query its decoded parameters, already checked by {@link #checkParameters}
+     */
+    public record Parsed(URI uri, Map<String, String> query) {
+    }
+
+    /**
+     * Parses {@code uri}, which must have {@code scheme}, an authority without user info, and only
+     * known parameters (see {@link #checkParameters}). Messages never repeat the query, which may
+     * hold a token.
+     *
+     * @param form the expected form, for messages
+     * @param tokenSources how to supply a token instead of putting it in the URI, for messages
+     * @throws BackendException CONFIG naming what is wrong
+     */
+    public static Parsed parse(String uri, String scheme, String form, Set<String> own, String tokenSources) {
+        URI parsed;
+        try {
+            parsed = new URI(Objects.requireNonNull(uri, "uri"));
+        } catch (URISyntaxException e) {
+            throw invalid(scheme, "not a URI: '" + redacted(uri) + "'; expected " + form);
+        }
+        if (!scheme.equals(parsed.getScheme()) || parsed.getRawAuthority() == null) {
+            throw invalid(scheme, "expected " + form + ", got '" + redacted(uri) + "'");
+        }
+        if (parsed.getRawAuthority().contains("@")) {
+            throw invalid(scheme, "credentials in the URI are refused; " + tokenSources);
+        }
+        Map<String, String> query = query(parsed.getRawQuery());
+        checkParameters(scheme, query, own, tokenSources);
+        return new Parsed(parsed, query);
+    }
+
+    private static BackendException invalid(String scheme, String message) {
+        return BackendException.config(null, "invalid " + scheme + ": URI: " + message, null);
     }
 
     /**

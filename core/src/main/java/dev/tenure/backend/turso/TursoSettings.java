@@ -80,23 +80,17 @@ public record TursoSettings(URI endpoint, Optional<Secret> token, SqlOptions opt
      * @throws BackendException CONFIG naming what is wrong
      */
     public static TursoSettings fromUri(String uri, Map<String, String> env) {
-        URI parsed;
-        try {
-            parsed = new URI(Objects.requireNonNull(uri, "uri"));
-        } catch (URISyntaxException e) {
-            throw invalid("not a URI: '" + SqlUris.redacted(uri) + "'");
-        }
-        if (!"libsql".equals(parsed.getScheme()) || parsed.getHost() == null) {
-            throw invalid("expected libsql://host[:port][?tls=false&tokenFile=/path&table=name], got '" + SqlUris.redacted(uri) + "'");
-        }
-        if (parsed.getRawUserInfo() != null) {
-            throw invalid("credentials in the URI are refused; use tokenFile=/path or " + TOKEN_ENV);
+        String form = "libsql://host[:port][?tls=false&tokenFile=/path&table=name]";
+        SqlUris.Parsed p = SqlUris.parse(uri, "libsql", form, URI_PARAMETERS,
+                "use tokenFile=/path or the environment variable " + TOKEN_ENV);
+        URI parsed = p.uri();
+        Map<String, String> query = p.query();
+        if (parsed.getHost() == null) {
+            throw invalid("expected " + form + ", got '" + SqlUris.redacted(uri) + "'");
         }
         if (parsed.getRawPath() != null && !parsed.getRawPath().isEmpty() && !parsed.getRawPath().equals("/")) {
             throw invalid("a libsql:// URI names a server, not a path; remove '" + parsed.getRawPath() + "'");
         }
-        Map<String, String> query = SqlUris.query(parsed.getRawQuery());
-        SqlUris.checkParameters("libsql", query, URI_PARAMETERS, "use tokenFile=/path or the environment variable " + TOKEN_ENV);
         String tls = query.getOrDefault("tls", "true");
         if (!tls.equals("true") && !tls.equals("false")) {
             throw invalid("tls must be true or false, not '" + tls + "'");

@@ -2,27 +2,16 @@ package dev.tenure.backend.d1;
 
 import dev.tenure.backend.Secret;
 import dev.tenure.backend.conformance.RemoteBackendContract;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.tenure.backend.sql.FakeSqlServer;
 
-/** The transport half of the conformance suite, against {@link FakeD1Server}. */
+/** The transport half of the conformance suite, against {@link FakeD1Server}; the default 64 MiB large object is 256 chunks. */
 class D1BackendConformanceTest extends RemoteBackendContract<D1Backend> {
 
-    static final String TOKEN = "d1-conformance-token";
+    private static final String TOKEN = "d1-conformance-token";
 
     /** One server for the whole class, jqwik's tries included; started on first use. */
     private static final class Shared {
-        static final FakeD1Server SERVER = start();
-
-        private static FakeD1Server start() {
-            try {
-                FakeD1Server server = new FakeD1Server(TOKEN);
-                Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-                return server;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        static final FakeD1Server SERVER = FakeSqlServer.untilExit(() -> new FakeD1Server(TOKEN));
     }
 
     @Override

@@ -158,6 +158,27 @@ public abstract class FakeSqlServer implements AutoCloseable {
         server.start();
     }
 
+    /** Starts a fake server. */
+    @FunctionalInterface
+    public interface Starter<S extends FakeSqlServer> {
+        /** Starts it. */
+        S start() throws IOException;
+    }
+
+    /**
+     * Starts a server that lives until the JVM exits: for suites whose jqwik tries make backends
+     * outside JUnit's lifecycle, so no per-test hook could start or stop it.
+     */
+    public static <S extends FakeSqlServer> S untilExit(Starter<S> starter) {
+        try {
+            S server = starter.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            return server;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The server's base URL, {@code http://127.0.0.1:<port>}. */
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());

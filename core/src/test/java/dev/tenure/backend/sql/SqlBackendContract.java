@@ -123,6 +123,22 @@ public abstract class SqlBackendContract<S extends FakeSqlServer> {
         return Files.readAllBytes(target);
     }
 
+    /**
+     * Asserts that downloading {@code key} over an existing local file fails with {@code kind}, not
+     * ambiguous, with {@code fragment} in the message, and leaves the local file as it was.
+     */
+    protected BackendException assertDownloadFailsKeepingTheLocalFile(SqlSnapshotBackend b, String key, Kind kind, String fragment)
+            throws IOException {
+        byte[] before = "the local copy".getBytes(StandardCharsets.UTF_8);
+        Path local = file(before);
+        BackendException e = assertThrows(BackendException.class, () -> b.download(key, local));
+        assertEquals(kind, e.kind(), e.toString());
+        assertFalse(e.ambiguous(), e.toString());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(local), "the local file was touched");
+        return e;
+    }
+
     private long generations(String key) {
         return (Long) server.query("SELECT count(DISTINCT generation) FROM " + CHUNKS + " WHERE object_key = ?", key).rows().get(0).get(0);
     }
@@ -227,16 +243,10 @@ public abstract class SqlBackendContract<S extends FakeSqlServer> {
                 throw new IllegalStateException(e);
             }
         }, false);
-        Path local = file("the local copy".getBytes(StandardCharsets.UTF_8));
         if (snapshotsAreConsistent()) {
-            assertTrue(reader.download("k", local));
-            assertArrayEquals(v1, Files.readAllBytes(local));
+            assertArrayEquals(v1, download(reader, "k"), "the snapshot held the version current when the read began");
         } else {
-            BackendException e = assertThrows(BackendException.class, () -> reader.download("k", local));
-            assertEquals(Kind.TRANSPORT, e.kind(), e.toString());
-            assertFalse(e.ambiguous());
-            assertTrue(e.getMessage().contains("3 times in a row"), e.getMessage());
-            assertArrayEquals("the local copy".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(local));
+            assertDownloadFailsKeepingTheLocalFile(reader, "k", Kind.TRANSPORT, "3 times in a row");
         }
     }
 
@@ -245,11 +255,8 @@ public abstract class SqlBackendContract<S extends FakeSqlServer> {
         SqlSnapshotBackend b = backend(tiny());
         b.upload(file(random(3 * (16 << 10), 3)), "k");
         server.query("UPDATE " + CHUNKS + " SET data = ? WHERE object_key = 'k' AND idx = 1", stored(random(16 << 10, 99)));
-        Path local = file("keep".getBytes(StandardCharsets.UTF_8));
-        BackendException e = assertThrows(BackendException.class, () -> b.download("k", local));
-        assertEquals(Kind.INTERNAL, e.kind(), e.toString());
-        assertTrue(e.getMessage().contains("corrupt") && e.getMessage().contains("SHA-256"), e.getMessage());
-        assertArrayEquals("keep".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(local));
+        BackendException e = assertDownloadFailsKeepingTheLocalFile(b, "k", Kind.INTERNAL, "SHA-256");
+        assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
     }
 
     @Test
@@ -257,11 +264,7 @@ public abstract class SqlBackendContract<S extends FakeSqlServer> {
         SqlSnapshotBackend b = backend(tiny());
         b.upload(file(random(3 * (16 << 10), 3)), "k");
         server.query("DELETE FROM " + CHUNKS + " WHERE object_key = 'k' AND idx = 1");
-        Path local = file("keep".getBytes(StandardCharsets.UTF_8));
-        BackendException e = assertThrows(BackendException.class, () -> b.download("k", local));
-        assertEquals(Kind.INTERNAL, e.kind(), e.toString());
-        assertTrue(e.getMessage().contains("chunk 1 is missing"), e.getMessage());
-        assertArrayEquals("keep".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(local));
+        assertDownloadFailsKeepingTheLocalFile(b, "k", Kind.INTERNAL, "chunk 1 is missing");
     }
 
     // ---- writes, orphans, ambiguity ------------------------------------------------------------

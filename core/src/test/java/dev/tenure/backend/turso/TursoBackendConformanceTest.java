@@ -2,27 +2,16 @@ package dev.tenure.backend.turso;
 
 import dev.tenure.backend.Secret;
 import dev.tenure.backend.conformance.RemoteBackendContract;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.tenure.backend.sql.FakeSqlServer;
 
-/** The transport half of the conformance suite, against {@link FakeHranaServer}. */
+/** The transport half of the conformance suite, against {@link FakeHranaServer}; the default 64 MiB large object is 128 chunks. */
 class TursoBackendConformanceTest extends RemoteBackendContract<TursoBackend> {
 
-    static final String TOKEN = "hrana-conformance-token";
+    private static final String TOKEN = "hrana-conformance-token";
 
     /** One server for the whole class, jqwik's tries included; started on first use. */
     private static final class Shared {
-        static final FakeHranaServer SERVER = start();
-
-        private static FakeHranaServer start() {
-            try {
-                FakeHranaServer server = new FakeHranaServer(TOKEN);
-                Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-                return server;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        static final FakeHranaServer SERVER = FakeSqlServer.untilExit(() -> new FakeHranaServer(TOKEN));
     }
 
     @Override

@@ -1,11 +1,13 @@
 package dev.tenure.backend;
 
+import dev.tenure.backend.d1.D1Backend;
 import dev.tenure.backend.http.AtomicHttpBackend;
 import dev.tenure.backend.http.HttpBackend;
 import dev.tenure.backend.http.HttpSettings;
 import dev.tenure.backend.local.LocalBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.backend.s3.S3Backend;
+import dev.tenure.backend.turso.TursoBackend;
 import dev.tenure.backend.internal.UriQueries;
 import java.nio.file.Path;
 
@@ -17,12 +19,14 @@ public final class BackendUris {
 
     /** The URI forms understood, for messages. */
     static final String FORMS = "file:///path/to/dir, mem:, s3://bucket/prefix?endpoint=...&profile=..., "
-            + "http(s)://host/path/?preconditions=enforced";
+            + "http(s)://host/path/?preconditions=enforced, libsql://host?tokenFile=..., d1://account/database?tokenFile=...";
 
     /**
      * Opens any backend, atomic or not, for snapshot transport. Every form of
-     * {@link #openAtomic} is understood, plus {@code http(s)://...} without a precondition claim
-     * ({@link HttpBackend}).
+     * {@link #openAtomic} is understood, plus the snapshot-transport-only ones:
+     * {@code http(s)://...} without a precondition claim ({@link HttpBackend}),
+     * {@code libsql://host[:port]?tokenFile=...} ({@link TursoBackend}) and
+     * {@code d1://account/database?tokenFile=...} ({@link D1Backend}).
      *
      * @throws BackendException CONFIG for a URI it does not understand, listing the forms
      */
@@ -32,6 +36,12 @@ public final class BackendUris {
             HttpSettings settings = HttpSettings.fromUri(uri);
             return settings.preconditions() == HttpSettings.Preconditions.ENFORCED
                     ? AtomicHttpBackend.open(settings) : HttpBackend.open(settings);
+        }
+        if (uri.startsWith("libsql://")) {
+            return TursoBackend.open(uri);
+        }
+        if (uri.startsWith("d1://")) {
+            return D1Backend.open(uri);
         }
         return openAtomic(uri);
     }
@@ -72,6 +82,10 @@ public final class BackendUris {
                         + " If-None-Match on PUT and DELETE, add preconditions=enforced and Tenure will check it", null);
             }
             return AtomicHttpBackend.open(settings);
+        }
+        if (uri.startsWith("libsql://") || uri.startsWith("d1://")) {
+            throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' is snapshot transport only: it cannot"
+                    + " compare-and-swap, so it cannot hold a lease, a ledger or a fenced snapshot", null);
         }
         throw BackendException.config(null, "unsupported backend URI '" + UriQueries.redact(uri) + "': use " + FORMS, null);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tenure.backend.RemoteBackend;
 import dev.tenure.backend.d1.D1Backend;
+import dev.tenure.backend.http.HttpBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.backend.turso.TursoBackend;
 import dev.tenure.backend.turso.TursoSettings;
@@ -17,21 +18,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Snapshot-transport backends cannot be handed to a lease or a ledger: the program does not
+ * Snapshot-transport backends cannot be handed to a lease, a ledger or a fenced snapshot store: the program does not
  * compile. Proved by compiling it, next to a control that hands over an atomic backend and does.
  */
 class NonAtomicBackendsTest {
 
     /** Every backend that is snapshot transport only. A new one is one more line here. */
     static Stream<Class<? extends RemoteBackend>> snapshotOnlyBackends() {
-        return Stream.of(TursoBackend.class, D1Backend.class);
+        return Stream.of(TursoBackend.class, D1Backend.class, HttpBackend.class);
     }
 
     /** The entry points that need compare-and-swap; each is put on line {@link #USE_LINE} of the probe. */
     private static final List<String> ENTRY_POINTS = List.of(
             "LeaseManager.builder(backend, \"holder-1\")",
-            "Ledger.open(backend, \"ledger-1\", LedgerOptions.defaults())");
-    private static final int USE_LINE = 9;
+            "Ledger.open(backend, \"ledger-1\", LedgerOptions.defaults())",
+            "SnapshotStore.open(backend, \"snapshot-1\", SnapshotOptions.defaults())");
+    private static final int USE_LINE = 11;
 
     private static String probe(Class<?> backendType, String use) {
         String source = String.join("\n",
@@ -40,6 +42,8 @@ class NonAtomicBackendsTest {
                 "import dev.tenure.lease.LeaseManager;",
                 "import dev.tenure.ledger.Ledger;",
                 "import dev.tenure.ledger.LedgerOptions;",
+                "import dev.tenure.snapshot.SnapshotOptions;",
+                "import dev.tenure.snapshot.SnapshotStore;",
                 "",
                 "class Probe {",
                 "    static Object use(" + backendType.getName() + " backend) {",

@@ -1,0 +1,69 @@
+package dev.tenure.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tenure.backend.d1.D1Backend;
+import dev.tenure.backend.http.HttpBackend;
+import dev.tenure.backend.local.LocalBackend;
+import dev.tenure.backend.memory.InMemoryBackend;
+import dev.tenure.backend.turso.TursoBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every backend has a URI; the snapshot-only ones open for transport and are refused where atomicity is needed. */
+class BackendUrisTest {
+
+    @TempDir
+    Path dir;
+
+    private static BackendException config(Runnable call) {
+        BackendException e = assertThrows(BackendException.class, call::run);
+        assertEquals(BackendException.Kind.CONFIG, e.kind(), e.toString());
+        return e;
+    }
+
+    @Test
+    void atomicFormsOpenEitherWay() {
+        assertInstanceOf(InMemoryBackend.class, BackendUris.open("mem:"));
+        assertInstanceOf(LocalBackend.class, BackendUris.openAtomic("file://" + dir.resolve("a")));
+        assertInstanceOf(LocalBackend.class, BackendUris.open("file:" + dir.resolve("b")));
+    }
+
+    @Test
+    void snapshotOnlyFormsOpenForTransportAndAreRefusedForAtomicity() throws IOException {
+        Path token = Files.writeString(dir.resolve("token"), "t0ken-s3cret");
+        // Port 9 (discard) on loopback: nothing is sent until the first operation, and none is made here.
+        try (RemoteBackend http = BackendUris.open("http://127.0.0.1:9/dav/")) {
+            assertInstanceOf(HttpBackend.class, http);
+        }
+        try (RemoteBackend turso = BackendUris.open("libsql://127.0.0.1:9?tls=false&tokenFile=" + token)) {
+            assertInstanceOf(TursoBackend.class, turso);
+        }
+        try (RemoteBackend d1 = BackendUris.open("d1://account-id/database-id?tokenFile=" + token + "&endpoint=http://127.0.0.1:9")) {
+            assertInstanceOf(D1Backend.class, d1);
+        }
+        assertTrue(config(() -> BackendUris.openAtomic("http://127.0.0.1:9/dav/")).getMessage().contains("preconditions=enforced"));
+        for (String uri : new String[] {"libsql://127.0.0.1:9?tls=false&tokenFile=" + token, "d1://a/b?tokenFile=" + token}) {
+            BackendException e = config(() -> BackendUris.openAtomic(uri));
+            assertTrue(e.getMessage().contains("snapshot transport only"), e.getMessage());
+            assertFalse(e.getMessage().contains(token.toString()), "the query stays out of messages: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void unknownFormsListTheOnesThatWork() {
+        BackendException e = config(() -> BackendUris.open("ftp://host/path?password=x"));
+        assertTrue(e.getMessage().contains("'ftp://host/path?...'"), e.getMessage());
+        for (String form : new String[] {"file:///", "mem:", "s3://", "http(s)://", "libsql://", "d1://"}) {
+            assertTrue(e.getMessage().contains(form), form + " missing from: " + e.getMessage());
+        }
+        config(() -> BackendUris.open(" "));
+    }
+}

@@ -49,6 +49,12 @@ public final class Simulation {
     private final SimLedger ledger;
     /** Writes acknowledged but not yet durable (only under {@link Mutation#ACK_BEFORE_DURABLE}). */
     private final List<byte[]> undurable = new ArrayList<>();
+    /**
+     * Operations the store has applied whose answer is still on its way to the node: an answer
+     * due after the end of the run is never delivered, so its operation must still enter the
+     * history (see {@link #run()}).
+     */
+    private final List<LinearizabilityChecker.Op> inFlight = new ArrayList<>();
 
     private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
         @Override
@@ -140,6 +146,16 @@ public final class Simulation {
             now = e.at();
             e.action().run();
         }
+        // Answers still in flight when the run ends were never received: the store applied those
+        // writes (a later read may have seen them), but their outcome is unknown to the client. Leaving
+        // them out of the history made such a read unexplainable (seed 106: a renewal applied at
+        // 29.99 s, its answer due after 30 s, read back by a contender before 30 s).
+        for (LinearizabilityChecker.Op op : inFlight) {
+            if (unknown(op) != null) {
+                recorder.ops.add(unknown(op));
+            }
+        }
+        inFlight.clear();
         SimulationResult result = Checkers.check(config, recorder, healAt, end);
         if (ledger == null) {
             return result;
@@ -320,6 +336,9 @@ public final class Simulation {
             }
             return;
         }
+        if (op != null) {
+            inFlight.add(op);
+        }
         at(arrival, () -> deliver(n, incarnation, request, found, written, failure, op));
     }
 
@@ -334,6 +353,7 @@ public final class Simulation {
     private void deliver(Node n, int incarnation, LeaseMachine.Command request, Optional<Versioned<byte[]>> found,
             ObjectVersion written, BackendException failure, LinearizabilityChecker.Op op) {
         if (n.crashed || n.incarnation != incarnation) {
+            inFlight.remove(op);
             if (op != null && unknown(op) != null) {
                 recorder.ops.add(unknown(op));
             }
@@ -344,6 +364,7 @@ public final class Simulation {
             return;
         }
         if (op != null) {
+            inFlight.remove(op);
             recorder.ops.add(new LinearizabilityChecker.Op(op.invoked(), now, op.kind(), op.expected(), op.writes(), op.outcome()));
         }
         if (request instanceof LeaseMachine.Read r) {
@@ -427,17 +448,32 @@ public final class Simulation {
                 }
                 handle(n, n.incarnation, n.machine.release(n.local()));
                 int inc = n.incarnation;
-                at(now + length / 2, () -> {
-                    if (!n.crashed && n.incarnation == inc) {
-                        handle(n, inc, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
-                    }
-                });
+                at(now + length / 2, () -> contendAgain(n, inc));
             }
             default -> {
                 return;
             }
         }
         recorder.fault(now, n.holder(), f, length, wasLeader);
+    }
+
+    /**
+     * The second half of a handover: the node contends again. LeaseMachine refuses an acquire while
+     * its own release is still in flight (NotAcquired naming itself, and it does not keep contending);
+     * production callers (LeaseDriver) wait for Released first, so the simulated node does too. Acquiring
+     * at a fixed time instead left a node whose release was slow (partitioned, lost answer) idle for
+     * good, and when that happened to every node nobody led again (a false liveness violation).
+     */
+    private void contendAgain(Node n, int inc) {
+        if (n.crashed || n.incarnation != inc) {
+            return;
+        }
+        if (n.machine.token().isPresent() && !n.valid()) {
+            // Still releasing: the release write ends (answer, error or request timeout) within a request timeout.
+            at(now + MS, () -> contendAgain(n, inc));
+            return;
+        }
+        handle(n, inc, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
     }
 
     // ---- sampling ------------------------------------------------------------------------------

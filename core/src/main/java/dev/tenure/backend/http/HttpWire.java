@@ -161,7 +161,11 @@ final class HttpWire {
     }
 
     private HttpResponse<byte[]> sendPut(URI url, HttpRequest.BodyPublisher body, ConditionalPut condition, String key, Op op) {
-        HttpRequest.Builder b = request(url).PUT(body).header("Content-Type", "application/octet-stream");
+        // The timeout runs until the answer's headers, so it covers sending the body: a large
+        // snapshot gets one more second per MiB rather than failing on a slow link.
+        long mib = Math.max(0, body.contentLength()) >> 20;
+        HttpRequest.Builder b = request(url).PUT(body).header("Content-Type", "application/octet-stream")
+                .timeout(settings.requestTimeout().plusSeconds(mib));
         if (condition instanceof ConditionalPut.IfAbsent) {
             b.header("If-None-Match", "*");
         } else if (condition instanceof ConditionalPut.IfVersion v) {

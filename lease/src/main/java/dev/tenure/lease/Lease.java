@@ -64,13 +64,18 @@ public final class Lease implements AutoCloseable {
         checkValid();
     }
 
-    /** Releases the lease (the record keeps its epoch) and waits for the write, bounded by the request timeout. */
+    /**
+     * Releases the lease (the record keeps its epoch) and waits for the write, at most twice the
+     * request timeout; if it returns before the write was confirmed, the write goes on, and an
+     * acquisition of the same lease by this manager waits for it to end. Releasing again, or a
+     * handle whose lease was lost, does nothing: it never ends a lease taken after this one.
+     */
     public void release() throws InterruptedException {
         markLost("it was released");
-        driver.release(slot);
+        driver.release(slot, this);
     }
 
-    /** Same as {@link #release()}; an interruption is kept as the thread's interrupt flag. */
+    /** Same as {@link #release()} (so closing a released handle does nothing); an interruption is kept as the thread's interrupt flag. */
     @Override
     public void close() {
         try {

@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * Runs lease machines against a backend. Every machine event is handled on the scheduler's one
  * thread; blocking backend calls run on the I/O executor and their answers come back to that
  * thread; listener callbacks run on the callback executor, in order.
+ *
+ * <p>A machine that is still letting go of a lease (its release write, or the release of a lease
+ * that lapsed, is in flight) answers a new acquisition with NotAcquired and does not contend: one
+ * lease lifetime at a time. So an acquisition or election asked for in that state is <em>parked</em>
+ * and started as soon as the machine has settled; an acquisition gives up at its own deadline
+ * ({@code tryAcquire}: twice the request timeout) if the release has not ended by then.
  */
 final class LeaseDriver {
 
@@ -32,6 +38,8 @@ final class LeaseDriver {
     static final class Slot {
         final LeaseMachine machine;
         CompletableFuture<Optional<Lease>> acquiring;
+        /** An acquisition or election waiting for the machine to finish letting go of a lease. */
+        Parked parked;
         final List<CompletableFuture<Void>> renewing = new ArrayList<>();
         final List<CompletableFuture<Void>> releasing = new ArrayList<>();
         Lease lease;
@@ -39,6 +47,26 @@ final class LeaseDriver {
 
         Slot(LeaseMachine machine) {
             this.machine = machine;
+        }
+    }
+
+    /**
+     * A request that arrived while the machine was still letting go: an acquisition ({@code result}
+     * set) or an election ({@code election} set). {@code giveUp} is the timer that ends an
+     * acquisition at its deadline if it is still parked then.
+     */
+    private static final class Parked {
+        final CompletableFuture<Optional<Lease>> result;
+        final LeaderElection election;
+        final LeaseMachine.Mode mode;
+        final long deadline;
+        LeaseScheduler.Cancellable giveUp;
+
+        Parked(CompletableFuture<Optional<Lease>> result, LeaderElection election, LeaseMachine.Mode mode, long deadline) {
+            this.result = result;
+            this.election = election;
+            this.mode = mode;
+            this.deadline = deadline;
         }
     }
 
@@ -70,16 +98,28 @@ final class LeaseDriver {
 
     // ---- API entry points (any thread) ---------------------------------------------------------
 
+    /**
+     * Starts an acquisition. While this manager is still letting go of the lease (see the class
+     * comment) it waits for that first: until {@code deadline} for {@link LeaseMachine.Mode#UNTIL_DEADLINE},
+     * twice the request timeout for {@link LeaseMachine.Mode#ONCE}; if the release has not ended by
+     * then the result is empty.
+     */
     CompletableFuture<Optional<Lease>> acquire(String name, LeaseMachine.Mode mode, long deadline) {
         CompletableFuture<Optional<Lease>> result = new CompletableFuture<>();
         scheduler.execute(() -> {
             Slot slot = slot(name);
-            if (slot.election != null) {
+            if (slot.election != null || (slot.parked != null && slot.parked.election != null)) {
                 result.completeExceptionally(new IllegalStateException("lease " + name + " is held by an election of this manager"));
                 return;
             }
-            if (slot.acquiring != null) {
+            if (slot.acquiring != null || slot.parked != null) {
                 result.completeExceptionally(new IllegalStateException("lease " + name + " is already being acquired"));
+                return;
+            }
+            if (settling(slot)) {
+                long giveUpAt = mode == LeaseMachine.Mode.UNTIL_DEADLINE ? deadline
+                        : mode == LeaseMachine.Mode.ONCE ? nanoTime() + 2 * config.requestTimeout().toNanos() : Long.MAX_VALUE;
+                park(slot, new Parked(result, null, mode, deadline), giveUpAt);
                 return;
             }
             slot.acquiring = result;
@@ -88,10 +128,19 @@ final class LeaseDriver {
         return result;
     }
 
+    /** Starts an election; while this manager is still letting go of the lease, it starts when that ends. */
     void elect(String name, LeaderElection election) {
         scheduler.execute(() -> {
             Slot slot = slot(name);
-            if (slot.election != null || slot.acquiring != null || slot.lease != null) {
+            if (slot.election != null || slot.acquiring != null || slot.parked != null) {
+                election.failed(new IllegalStateException("lease " + name + " is already in use by this manager"));
+                return;
+            }
+            if (settling(slot)) {
+                park(slot, new Parked(null, election, LeaseMachine.Mode.FOREVER, Long.MAX_VALUE), Long.MAX_VALUE);
+                return;
+            }
+            if (slot.lease != null) {
                 election.failed(new IllegalStateException("lease " + name + " is already in use by this manager"));
                 return;
             }
@@ -108,6 +157,11 @@ final class LeaseDriver {
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduler.execute(() -> {
             Slot slot = slots.get(name);
+            if (slot != null && slot.parked != null && slot.parked.election == election) {
+                unpark(slot);
+                done.complete(null);
+                return;
+            }
             if (slot == null || slot.election != election) {
                 done.complete(null);
                 return;
@@ -135,13 +189,30 @@ final class LeaseDriver {
         awaitOrTimeout(done, 2 * config.requestTimeout().toNanos() + config.ttlNanos());
     }
 
-    void release(Slot slot) throws InterruptedException {
-        awaitBounded(beginRelease(slot), slot.machine.key());
+    /** Releases {@code lease}; nothing happens when it is no longer this slot's lease (released before, or lost). */
+    void release(Slot slot, Lease lease) throws InterruptedException {
+        awaitBounded(beginRelease(slot, lease), slot.machine.key());
     }
 
-    private CompletableFuture<Void> beginRelease(Slot slot) {
+    /**
+     * Releases {@code lease}, or with {@code null} (the manager closing) whatever the slot holds or
+     * is acquiring; an acquisition parked behind an earlier release then ends with an error.
+     */
+    private CompletableFuture<Void> beginRelease(Slot slot, Lease lease) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduler.execute(() -> {
+            if (lease != null && slot.lease != lease) {
+                // A handle released before (or lost): the slot may hold a newer lease, which is not this handle's to end.
+                done.complete(null);
+                return;
+            }
+            if (lease == null && slot.parked != null) {
+                Parked parked = unpark(slot);
+                if (parked.result != null) {
+                    parked.result.completeExceptionally(new IllegalStateException("lease manager of " + config.holder()
+                            + " closed while acquiring " + slot.machine.key()));
+                }
+            }
             if (slot.lease == null && slot.acquiring == null) {
                 done.complete(null);
                 return;
@@ -162,7 +233,7 @@ final class LeaseDriver {
         List<CompletableFuture<Void>> releases = new ArrayList<>();
         for (Slot slot : await(held, "listing leases")) {
             LeaderElection election = slot.election;
-            releases.add(election != null ? beginStopElection(election.name(), election) : beginRelease(slot));
+            releases.add(election != null ? beginStopElection(election.name(), election) : beginRelease(slot, null));
         }
         awaitBounded(CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)), releases.size() + " leases");
     }
@@ -197,6 +268,55 @@ final class LeaseDriver {
                 deliver(slot, notify.event());
             }
         }
+        if (slot.parked != null && !settling(slot)) {
+            startParked(slot);
+        }
+    }
+
+    /**
+     * True while the machine is still letting go of a lease, when it would answer an acquisition
+     * with NotAcquired (naming this holder) and not contend: it holds a lease that is no longer
+     * valid (its release write, or the release of a lapsed lease, is in flight), or it is finishing
+     * an acquisition that nobody waits for any more (asked to let go while its write was in flight).
+     */
+    private boolean settling(Slot slot) {
+        LeaseMachine machine = slot.machine;
+        if (machine.token().isPresent()) {
+            return !machine.isValid(nanoTime());
+        }
+        boolean unattended = slot.parked != null || (slot.acquiring == null && slot.election == null);
+        return unattended && machine.busy();
+    }
+
+    private void park(Slot slot, Parked parked, long giveUpAt) {
+        slot.parked = parked;
+        if (giveUpAt != Long.MAX_VALUE) {
+            parked.giveUp = scheduler.schedule(() -> {
+                if (slot.parked == parked) {
+                    unpark(slot);
+                    parked.result.complete(Optional.empty());
+                }
+            }, giveUpAt - nanoTime());
+        }
+    }
+
+    private Parked unpark(Slot slot) {
+        Parked parked = slot.parked;
+        slot.parked = null;
+        if (parked.giveUp != null) {
+            parked.giveUp.cancel();
+        }
+        return parked;
+    }
+
+    private void startParked(Slot slot) {
+        Parked parked = unpark(slot);
+        if (parked.election != null) {
+            slot.election = parked.election;
+        } else {
+            slot.acquiring = parked.result;
+        }
+        run(slot, slot.machine.acquire(nanoTime(), parked.mode, parked.deadline));
     }
 
     private void doRead(Slot slot, LeaseMachine.Read read) {
@@ -240,7 +360,13 @@ final class LeaseDriver {
 
     private void deliver(Slot slot, LeaseMachine.Event event) {
         if (event instanceof LeaseMachine.Acquired acquired) {
-            Lease lease = new Lease(this, slot, acquired.token(), acquired.validUntilNanos());
+            Lease held = slot.lease;
+            // Acquiring a lease already held gives the same handle, so that renewals and release reach it.
+            boolean same = held != null && held.fencingToken().equals(acquired.token());
+            Lease lease = same ? held : new Lease(this, slot, acquired.token(), acquired.validUntilNanos());
+            if (same) {
+                lease.extend(acquired.validUntilNanos());
+            }
             slot.lease = lease;
             complete(slot, Optional.of(lease));
             LeaderElection election = slot.election;

@@ -229,7 +229,8 @@ public final class LeaseMachine {
         if (phase == Phase.HELD) {
             writeRelease(now, out);
         }
-        // A renewal in flight finishes first; its answer then leads to the release write.
+        // A renewal in flight finishes first; its answer then leads to the release write. If it is
+        // still unresolved at the lease's deadline, the release is written then (see the DEADLINE timer).
         return out;
     }
 
@@ -349,6 +350,12 @@ public final class LeaseMachine {
                     revoke(now, unreachable ? RevocationReason.STORE_UNREACHABLE : RevocationReason.DEADLINE_PASSED,
                             unreachable ? "renewals failed until the deadline: " + lastFailure.getMessage()
                                     : "no renewal was confirmed before the deadline", out);
+                } else if (heldRecord != null && releaseRequested && phase != Phase.RELEASE_WRITE && now >= validUntil
+                        && !config.has(ProtocolMutation.RETRY_PAST_DEADLINE)) {
+                    // A release waiting for a renewal that is still unresolved (its read-back failing, or a retry
+                    // that no longer fits) would otherwise wait for good: write it now. Conditional on the last
+                    // confirmed version, it fails harmlessly if the renewal landed; its answer or timeout ends it.
+                    writeRelease(now, out);
                 }
             }
             case RETRY -> {

@@ -81,6 +81,14 @@ public final class LeaseManager implements AutoCloseable {
      * One attempt: takes the lease if it is free, released, or has been seen unchanged for its
      * TTL plus the skew margin (across earlier calls too); otherwise returns empty at once.
      *
+     * <p>If this manager is still writing its own release of the lease (a {@link Lease#release()}
+     * that returned before the write was confirmed, or one running on another thread), the attempt
+     * is made when that write ends, so it finds the record released and takes it at the next
+     * epoch. It waits for that at most twice the request timeout, then returns empty. A release
+     * write that got no answer in time may not have landed: the record then still names this
+     * holder, and the attempt returns empty rather than take it on a guess. A lease this manager
+     * holds already is returned as the same handle.
+     *
      * @throws LeaseRecordException when the stored record is corrupt (it is never overwritten)
      * @throws BackendException when the store refuses (credentials, configuration)
      */
@@ -91,6 +99,11 @@ public final class LeaseManager implements AutoCloseable {
     /**
      * Waits until the lease is taken or {@code timeout} passes (on the manager's clock).
      *
+     * <p>If this manager is still writing its own release of the lease, it waits for that write to
+     * end and then contends as usual, all within {@code timeout}: a released record is taken at once,
+     * at the next epoch (a change of holder, even back to this one). A lease this manager holds
+     * already is returned as the same handle.
+     *
      * @throws TimeoutException when the lease could not be taken in time
      */
     public Lease acquire(String name, Duration timeout) throws InterruptedException, TimeoutException {
@@ -100,7 +113,13 @@ public final class LeaseManager implements AutoCloseable {
                 .orElseThrow(() -> new TimeoutException("lease " + name + " not acquired within " + timeout));
     }
 
-    /** Starts contending for {@code name}; the listener hears of every change. Close the election to stop. */
+    /**
+     * Starts contending for {@code name}; the listener hears of every change. Close the election to
+     * stop. If this manager is still writing its own release of the lease, contending starts when
+     * that write ends. While a {@link Lease} of this manager holds the lease, or another election or
+     * acquisition of it is under way, the election cannot start: the listener hears
+     * {@link RevocationReason#STORE_REJECTED}.
+     */
     public LeaderElection elect(String name, LeaderListener listener) {
         LeaderElection election = new LeaderElection(driver, checkName(name), listener);
         driver.elect(name, election);

@@ -291,4 +291,32 @@ class LeaseMachineTest {
         assertTrue(a.last(Acquired.class).isEmpty());
         assertFalse(a.valid());
     }
+
+    @Test
+    void aReleaseWaitingOnARenewalThatCannotBeReadBackBeforeTheDeadlineStillEnds() {
+        Node a = holding("a");
+        h.advanceHoldingRequests(ms(300)); // the renewal write is in flight
+        a.handle(a.machine.release(a.local())); // the release waits for the renewal's answer
+        h.fail(BackendException.transport("leases/writer", true, "reset after sending", null));
+        // The store cannot be reached to read the renewal back, until after the lease's deadline (900 ms).
+        BackendException unreachable = BackendException.transport("leases/writer", false, "connection refused", null);
+        while (!(h.inFlight() > 0 && h.peek() instanceof LeaseMachine.Write)) {
+            assertTrue(millis(h.now) < 5_000, "the release never ended: " + a.events);
+            if (h.inFlight() > 0) {
+                h.fail(unreachable);
+            } else {
+                h.advanceHoldingRequests(ms(10));
+            }
+        }
+        assertTrue(millis(h.now) >= 900, "the release write waits for the renewal until the deadline");
+        LeaseRecord release = LeaseRecordCodec.decode("leases/writer", ((LeaseMachine.Write) h.peek()).bytes());
+        assertTrue(release.released());
+        h.deliver(); // the store answers again
+        assertInstanceOf(LeaseMachine.Released.class, a.events.get(a.events.size() - 1), a.events.toString());
+        assertTrue(a.machine.token().isEmpty(), "the machine no longer holds the lease");
+        assertTrue(h.stored().released());
+        assertEquals(1, h.stored().epoch());
+        h.tryAcquire(a);
+        assertEquals(2, a.last(Acquired.class).orElseThrow().token().epoch());
+    }
 }

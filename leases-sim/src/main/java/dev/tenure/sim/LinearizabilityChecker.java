@@ -90,6 +90,10 @@ final class LinearizabilityChecker {
         String state = initial;
         Entry entry = head.next;
         int best = 0;
+        // The first operation the search could not get past at its deepest: the one to blame. The
+        // operation at which the whole search finally gives up is merely the earliest one.
+        int blamed = -1;
+        String blamedState = null;
         int alternative = 0;
         while (head.next != null) {
             if (entry == null) {
@@ -106,7 +110,10 @@ final class LinearizabilityChecker {
                         state = next.get(a);
                         linearized.set(entry.op);
                         lift(entry);
-                        best = Math.max(best, linearized.cardinality());
+                        if (linearized.cardinality() > best) {
+                            best = linearized.cardinality();
+                            blamed = -1;
+                        }
                         entry = head.next;
                         moved = true;
                         break;
@@ -117,10 +124,15 @@ final class LinearizabilityChecker {
                     entry = entry.next;
                 }
             } else {
+                if (blamed < 0 && linearized.cardinality() == best) {
+                    blamed = entry.op;
+                    blamedState = state;
+                }
                 if (stack.isEmpty()) {
-                    Op stuck = ops.get(entry.op);
-                    return new Result(false, n, best, "no order explains " + stuck.kind() + " " + stuck.outcome()
-                            + " invoked at " + stuck.invoked() + " returned at " + stuck.returned());
+                    Op stuck = ops.get(blamed >= 0 ? blamed : entry.op);
+                    return new Result(false, n, best, "no order explains " + describe(stuck)
+                            + (blamed >= 0 ? "; the longest explained order leaves the register holding "
+                                    + (blamedState == null ? "nothing" : blamedState) + " before it" : ""));
                 }
                 Frame top = stack.pop();
                 state = top.state();
@@ -131,6 +143,18 @@ final class LinearizabilityChecker {
             }
         }
         return new Result(true, n, n, "linearizable");
+    }
+
+    private static String describe(Op op) {
+        String what = op.kind() == Kind.READ ? " that saw " + (op.expected() == null ? "nothing" : op.expected())
+                : op.kind() == Kind.DELETE ? "" : " expecting " + (op.expected() == null ? "nothing" : op.expected())
+                        + " and writing " + op.writes();
+        return op.kind() + " " + op.outcome() + what + ", invoked at " + millis(op.invoked()) + " and returned at "
+                + (op.returned() == Long.MAX_VALUE ? "never" : millis(op.returned()));
+    }
+
+    private static String millis(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.3f ms", nanos / 1e6);
     }
 
     /** The states {@code op} may leave the register in, or none when it cannot apply in {@code state}. */

@@ -51,7 +51,11 @@ public final class LeaderElection implements AutoCloseable {
         return Optional.ofNullable(leader);
     }
 
-    /** Stops contending and releases the lease if held; waits for the release, bounded by the request timeout. */
+    /**
+     * Stops contending and releases the lease if held; waits for the release, bounded by twice the
+     * request timeout. An acquisition still in flight (its read or write not yet answered) that
+     * lands after close is never reported as elected nor renewed: it is released at once.
+     */
     @Override
     public void close() {
         if (closed) {

@@ -29,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * lease lifetime at a time. So an acquisition or election asked for in that state is <em>parked</em>
  * and started as soon as the machine has settled; an acquisition gives up at its own deadline
  * ({@code tryAcquire}: twice the request timeout) if the release has not ended by then.
+ *
+ * <p>An acquisition that lands when nobody waits for it any more (the manager closed, or the
+ * election that started it was closed, while its read or write was in flight) is never handed out
+ * nor renewed: it is released at once by a conditional write of {@code released=true}. Closing
+ * fails every acquisition still pending with {@link IllegalStateException} at once, and waits
+ * (bounded) for the acquisitions in flight to settle and for their releases.
  */
 final class LeaseDriver {
 
@@ -44,6 +50,8 @@ final class LeaseDriver {
         final List<CompletableFuture<Void>> releasing = new ArrayList<>();
         Lease lease;
         LeaderElection election;
+        /** An acquisition landed with nobody waiting for it: release it once the current commands have run. */
+        boolean releaseOrphan;
 
         Slot(LeaseMachine machine) {
             this.machine = machine;
@@ -77,6 +85,10 @@ final class LeaseDriver {
     private final Executor callbacks;
     private final RandomGenerator random;
     private final Map<String, Slot> slots = new HashMap<>();
+    /** Set on the protocol thread when the manager starts closing: no acquisition or election starts after it. */
+    private boolean closed;
+    /** Every acquisition future not yet completed, so that closing can fail those a stopped protocol thread dropped. */
+    private final java.util.Set<CompletableFuture<Optional<Lease>>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     LeaseDriver(AtomicRemoteBackend backend, LeaseConfig config, LeaseScheduler scheduler, Executor io, Executor callbacks,
             RandomGenerator random) {
@@ -106,31 +118,58 @@ final class LeaseDriver {
      */
     CompletableFuture<Optional<Lease>> acquire(String name, LeaseMachine.Mode mode, long deadline) {
         CompletableFuture<Optional<Lease>> result = new CompletableFuture<>();
-        scheduler.execute(() -> {
-            Slot slot = slot(name);
-            if (slot.election != null || (slot.parked != null && slot.parked.election != null)) {
-                result.completeExceptionally(new IllegalStateException("lease " + name + " is held by an election of this manager"));
-                return;
-            }
-            if (slot.acquiring != null || slot.parked != null) {
-                result.completeExceptionally(new IllegalStateException("lease " + name + " is already being acquired"));
-                return;
-            }
-            if (settling(slot)) {
-                long giveUpAt = mode == LeaseMachine.Mode.UNTIL_DEADLINE ? deadline
-                        : mode == LeaseMachine.Mode.ONCE ? nanoTime() + 2 * config.requestTimeout().toNanos() : Long.MAX_VALUE;
-                park(slot, new Parked(result, null, mode, deadline), giveUpAt);
-                return;
-            }
-            slot.acquiring = result;
-            run(slot, slot.machine.acquire(nanoTime(), mode, deadline));
-        });
+        pending.add(result);
+        result.whenComplete((r, e) -> pending.remove(result));
+        try {
+            scheduler.execute(() -> startAcquire(name, mode, deadline, result));
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            result.completeExceptionally(closedWhileAcquiring(name));
+        }
         return result;
+    }
+
+    private void startAcquire(String name, LeaseMachine.Mode mode, long deadline, CompletableFuture<Optional<Lease>> result) {
+        if (closed) {
+            result.completeExceptionally(closedWhileAcquiring(name));
+            return;
+        }
+        Slot slot = slot(name);
+        if (slot.election != null || (slot.parked != null && slot.parked.election != null)) {
+            result.completeExceptionally(new IllegalStateException("lease " + name + " is held by an election of this manager"));
+            return;
+        }
+        if (slot.acquiring != null || slot.parked != null) {
+            result.completeExceptionally(new IllegalStateException("lease " + name + " is already being acquired"));
+            return;
+        }
+        if (settling(slot)) {
+            long giveUpAt = mode == LeaseMachine.Mode.UNTIL_DEADLINE ? deadline
+                    : mode == LeaseMachine.Mode.ONCE ? nanoTime() + 2 * config.requestTimeout().toNanos() : Long.MAX_VALUE;
+            park(slot, new Parked(result, null, mode, deadline), giveUpAt);
+            return;
+        }
+        slot.acquiring = result;
+        run(slot, slot.machine.acquire(nanoTime(), mode, deadline));
+    }
+
+    private IllegalStateException closedWhileAcquiring(String name) {
+        return new IllegalStateException("lease manager of " + config.holder() + " closed while acquiring " + name);
+    }
+
+    /** After the protocol thread stopped: fails every acquisition it did not complete (none, unless it dropped tasks). */
+    void failPending() {
+        for (CompletableFuture<Optional<Lease>> waiting : List.copyOf(pending)) {
+            waiting.completeExceptionally(new IllegalStateException("lease manager of " + config.holder() + " closed while acquiring"));
+        }
     }
 
     /** Starts an election; while this manager is still letting go of the lease, it starts when that ends. */
     void elect(String name, LeaderElection election) {
-        scheduler.execute(() -> {
+        Runnable start = () -> {
+            if (closed) {
+                election.failed(new IllegalStateException("lease manager of " + config.holder() + " is closed"));
+                return;
+            }
             Slot slot = slot(name);
             if (slot.election != null || slot.acquiring != null || slot.parked != null) {
                 election.failed(new IllegalStateException("lease " + name + " is already in use by this manager"));
@@ -146,7 +185,12 @@ final class LeaseDriver {
             }
             slot.election = election;
             run(slot, slot.machine.acquire(nanoTime(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
-        });
+        };
+        try {
+            scheduler.execute(start);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            election.failed(new IllegalStateException("lease manager of " + config.holder() + " is closed"));
+        }
     }
 
     void stopElection(String name, LeaderElection election) throws InterruptedException {
@@ -169,13 +213,12 @@ final class LeaseDriver {
             slot.election = null;
             run(slot, slot.machine.stopContending());
             if (slot.lease != null) {
-                slot.releasing.add(done);
                 slot.lease.markLost("the election was closed");
-                run(slot, slot.machine.release(nanoTime()));
-            } else {
-                run(slot, slot.machine.release(nanoTime()));
-                done.complete(null);
             }
+            // Done when the lease is released, or when an acquisition in flight has settled (one that
+            // lands is released at once: nobody waits for it any more).
+            slot.releasing.add(done);
+            run(slot, slot.machine.release(nanoTime()));
         });
         return done;
     }
@@ -196,7 +239,9 @@ final class LeaseDriver {
 
     /**
      * Releases {@code lease}, or with {@code null} (the manager closing) whatever the slot holds or
-     * is acquiring; an acquisition parked behind an earlier release then ends with an error.
+     * is acquiring: a pending acquisition (parked behind an earlier release, or in flight) then ends
+     * at once with {@link IllegalStateException}, and one that lands later is released. Done when
+     * nothing is held or in flight any more.
      */
     private CompletableFuture<Void> beginRelease(Slot slot, Lease lease) {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -209,19 +254,21 @@ final class LeaseDriver {
             if (lease == null && slot.parked != null) {
                 Parked parked = unpark(slot);
                 if (parked.result != null) {
-                    parked.result.completeExceptionally(new IllegalStateException("lease manager of " + config.holder()
-                            + " closed while acquiring " + slot.machine.key()));
+                    parked.result.completeExceptionally(closedWhileAcquiring(slot.machine.key()));
                 }
             }
-            if (slot.lease == null && slot.acquiring == null) {
+            if (lease == null && slot.acquiring != null) {
+                CompletableFuture<Optional<Lease>> waiting = slot.acquiring;
+                slot.acquiring = null;
+                waiting.completeExceptionally(closedWhileAcquiring(slot.machine.key()));
+            }
+            if (slot.lease == null && slot.machine.token().isEmpty() && !slot.machine.busy()) {
+                run(slot, slot.machine.release(nanoTime())); // stops waiting to contend, if it was
                 done.complete(null);
                 return;
             }
             slot.releasing.add(done);
             run(slot, slot.machine.release(nanoTime()));
-            if (slot.lease == null) {
-                done.complete(null);
-            }
         });
         return done;
     }
@@ -229,7 +276,10 @@ final class LeaseDriver {
     /** Releases every held lease and stops every election at once, then waits for them together, a bounded time. */
     void releaseAll() throws InterruptedException {
         CompletableFuture<List<Slot>> held = new CompletableFuture<>();
-        scheduler.execute(() -> held.complete(new ArrayList<>(slots.values())));
+        scheduler.execute(() -> {
+            closed = true;
+            held.complete(new ArrayList<>(slots.values()));
+        });
         List<CompletableFuture<Void>> releases = new ArrayList<>();
         for (Slot slot : await(held, "listing leases")) {
             LeaderElection election = slot.election;
@@ -267,6 +317,16 @@ final class LeaseDriver {
             } else if (c instanceof LeaseMachine.Notify notify) {
                 deliver(slot, notify.event());
             }
+        }
+        if (slot.releaseOrphan) {
+            slot.releaseOrphan = false;
+            run(slot, slot.machine.release(nanoTime()));
+            return;
+        }
+        if (!slot.releasing.isEmpty() && slot.lease == null && slot.machine.token().isEmpty() && !slot.machine.busy()) {
+            // Nothing held and nothing in flight: whoever waits for this slot to let go is done.
+            slot.releasing.forEach(f -> f.complete(null));
+            slot.releasing.clear();
         }
         if (slot.parked != null && !settling(slot)) {
             startParked(slot);
@@ -360,6 +420,12 @@ final class LeaseDriver {
 
     private void deliver(Slot slot, LeaseMachine.Event event) {
         if (event instanceof LeaseMachine.Acquired acquired) {
+            if (slot.lease == null && slot.acquiring == null && slot.election == null) {
+                // Landed after everyone who asked for it stopped waiting (closed): never hand it out or
+                // renew it; release it (conditional write of released=true) once these commands have run.
+                slot.releaseOrphan = true;
+                return;
+            }
             Lease held = slot.lease;
             // Acquiring a lease already held gives the same handle, so that renewals and release reach it.
             boolean same = held != null && held.fencingToken().equals(acquired.token());

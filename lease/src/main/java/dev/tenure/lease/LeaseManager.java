@@ -126,7 +126,16 @@ public final class LeaseManager implements AutoCloseable {
         return election;
     }
 
-    /** Releases every lease, stops every election, and stops the threads this manager started. */
+    /**
+     * Releases every lease, stops every election, and stops the threads this manager started.
+     *
+     * <p>Every {@link #acquire}, {@link #tryAcquire} still pending (waiting for a release, for
+     * another holder's lease to expire, or with its read or write still in flight) fails at once
+     * with {@link IllegalStateException}; so does any call made after close. An acquisition whose
+     * write lands after close is never handed out nor renewed: it is released at once (a
+     * conditional write of {@code released=true}), and close waits for that, at most twice the
+     * request timeout, like for every release; after that the record simply expires.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -146,6 +155,7 @@ public final class LeaseManager implements AutoCloseable {
             if (ownedCallbacks != null) {
                 ownedCallbacks.shutdown();
             }
+            driver.failPending();
         }
     }
 

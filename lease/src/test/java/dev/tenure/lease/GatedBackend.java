@@ -7,13 +7,16 @@ import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.Versioned;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Holds the next release write (a record with {@code released=true}) at the store's door until
- * the test opens the gate: the write is then in flight for as long as the test likes, and reaches
- * the store when it says so. Every other call passes straight through.
+ * Holds the next release write (a record with {@code released=true}), the next acquire or renew
+ * write (one with {@code released=false}) or the next read at the store's door until the test
+ * opens the gate: the call is then in flight for as long as the test likes, and reaches the store
+ * when it says so. Every other call passes straight through.
  */
 final class GatedBackend extends ForwardingAtomicBackend {
 
@@ -24,12 +27,12 @@ final class GatedBackend extends ForwardingAtomicBackend {
         private final CountDownLatch landed = new CountDownLatch(1);
 
         void awaitArrived() throws InterruptedException {
-            assertTrue(arrived.await(10, TimeUnit.SECONDS), "no release write reached the store");
+            assertTrue(arrived.await(10, TimeUnit.SECONDS), "no held call reached the store");
         }
 
         /** Waits until the store has answered the held write (applied or refused). */
         void awaitLanded() throws InterruptedException {
-            assertTrue(landed.await(10, TimeUnit.SECONDS), "the held release write never reached the store");
+            assertTrue(landed.await(10, TimeUnit.SECONDS), "the held call never reached the store");
         }
 
         void open() {
@@ -42,7 +45,10 @@ final class GatedBackend extends ForwardingAtomicBackend {
         }
     }
 
+    private enum Kind { RELEASE, WRITE, READ }
+
     private volatile Gate next;
+    private volatile Kind nextKind;
     private volatile Gate last;
 
     GatedBackend(AtomicRemoteBackend store) {
@@ -51,10 +57,59 @@ final class GatedBackend extends ForwardingAtomicBackend {
 
     /** Holds the next release write until the returned gate opens. */
     Gate holdNextRelease() {
+        return hold(Kind.RELEASE);
+    }
+
+    /** Holds the next write of a record that is not released (an acquisition or a renewal) until the returned gate opens. */
+    Gate holdNextWrite() {
+        return hold(Kind.WRITE);
+    }
+
+    /** Holds the next read until the returned gate opens. */
+    Gate holdNextRead() {
+        return hold(Kind.READ);
+    }
+
+    private Gate hold(Kind kind) {
         Gate gate = new Gate();
+        nextKind = kind;
         next = gate;
         last = gate;
         return gate;
+    }
+
+    /** Takes the gate for a call of {@code kind}, if one waits for it. */
+    private synchronized Gate take(Kind kind) {
+        Gate gate = next;
+        if (gate == null || nextKind != kind) {
+            return null;
+        }
+        next = null;
+        return gate;
+    }
+
+    private static void pass(Gate gate, String key) {
+        gate.arrived.countDown();
+        try {
+            gate.open.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw BackendException.transport(key, true, "interrupted while held at the gate", e);
+        }
+    }
+
+    @Override
+    public Optional<Versioned<byte[]>> read(String key) {
+        Gate gate = take(Kind.READ);
+        if (gate != null) {
+            pass(gate, key);
+            try {
+                return super.read(key);
+            } finally {
+                gate.landed.countDown();
+            }
+        }
+        return super.read(key);
     }
 
     /** How many writes wait at a gate now (0 or 1). */
@@ -73,16 +128,9 @@ final class GatedBackend extends ForwardingAtomicBackend {
 
     @Override
     public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
-        Gate gate = next;
-        if (gate != null && LeaseRecordCodec.decode(key, bytes).released()) {
-            next = null;
-            gate.arrived.countDown();
-            try {
-                gate.open.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw BackendException.transport(key, true, "interrupted while held at the gate", e);
-            }
+        Gate gate = take(LeaseRecordCodec.decode(key, bytes).released() ? Kind.RELEASE : Kind.WRITE);
+        if (gate != null) {
+            pass(gate, key);
             try {
                 return super.put(key, bytes, condition);
             } finally {

@@ -7,6 +7,7 @@ import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Keys;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
+import dev.tenure.backend.internal.HttpCalls.Op;
 import dev.tenure.backend.internal.LocalFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -165,7 +166,7 @@ public final class S3Backend implements AtomicRemoteBackend {
             verifySha256(key, got.response().metadata(), sha256(content));
             return Optional.of(new Versioned<>(content, version(key, got.response().eTag())));
         } catch (SdkException e) {
-            return absentOrThrow(key, S3Errors.Op.READ, e);
+            return absentOrThrow(key, Op.READ, e);
         }
     }
 
@@ -176,7 +177,7 @@ public final class S3Backend implements AtomicRemoteBackend {
             HeadObjectResponse head = s3.headObject(b -> b.bucket(settings.bucket()).key(full));
             return Optional.of(version(key, head.eTag()));
         } catch (SdkException e) {
-            return absentOrThrow(key, S3Errors.Op.READ, e);
+            return absentOrThrow(key, Op.READ, e);
         }
     }
 
@@ -192,7 +193,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         try {
             body = s3.getObject(get(full));
         } catch (SdkException e) {
-            return absentOrThrow(key, S3Errors.Op.READ, e).isPresent();
+            return absentOrThrow(key, Op.READ, e).isPresent();
         }
         try (body) {
             GetObjectResponse response = body.response();
@@ -210,7 +211,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         } catch (IOException e) {
             throw BackendException.transport(key, false, "S3 download of '" + key + "' failed: " + e.getMessage(), e);
         } catch (SdkException e) {
-            throw S3Errors.map(key, settings.bucket(), S3Errors.Op.READ, e);
+            throw S3Errors.map(key, settings.bucket(), Op.READ, e);
         }
     }
 
@@ -230,7 +231,7 @@ public final class S3Backend implements AtomicRemoteBackend {
                 }
             }
         } catch (SdkException e) {
-            throw S3Errors.map(prefix, settings.bucket(), S3Errors.Op.LIST, e);
+            throw S3Errors.map(prefix, settings.bucket(), Op.LIST, e);
         }
         keys.sort(null);
         return keys;
@@ -287,7 +288,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         } else if (condition instanceof ConditionalPut.IfVersion v) {
             request.ifMatch(settings.profile().ifMatchValue(v.version().token()));
         }
-        S3Errors.Op op = condition == null ? S3Errors.Op.WRITE : S3Errors.Op.CONDITIONAL_WRITE;
+        Op op = condition == null ? Op.WRITE : Op.CONDITIONAL_WRITE;
         try {
             PutObjectResponse response = s3.putObject(request.build(), body);
             return version(key, response.eTag());
@@ -303,7 +304,7 @@ public final class S3Backend implements AtomicRemoteBackend {
                     .metadata(Map.of(SHA256_METADATA, HexFormat.of().formatHex(d.sha256()))));
             uploadId = created.uploadId();
         } catch (SdkException e) {
-            throw S3Errors.map(key, settings.bucket(), S3Errors.Op.WRITE, e);
+            throw S3Errors.map(key, settings.bucket(), Op.WRITE, e);
         }
         try (FileChannel in = FileChannel.open(localPath, StandardOpenOption.READ)) {
             List<CompletedPart> parts = new ArrayList<>();
@@ -326,7 +327,7 @@ public final class S3Backend implements AtomicRemoteBackend {
                     .uploadId(uploadId).multipartUpload(m -> m.parts(parts)).build());
         } catch (SdkException e) {
             abort(full, uploadId);
-            throw S3Errors.map(key, settings.bucket(), S3Errors.Op.WRITE, e);
+            throw S3Errors.map(key, settings.bucket(), Op.WRITE, e);
         } catch (IOException e) {
             abort(full, uploadId);
             throw BackendException.config(key, "cannot read " + localPath + " to upload: " + e.getMessage(), e);
@@ -350,7 +351,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         try {
             s3.deleteObject(DeleteObjectRequest.builder().bucket(settings.bucket()).key(full).build());
         } catch (SdkException e) {
-            BackendException mapped = S3Errors.map(key, settings.bucket(), S3Errors.Op.DELETE, e);
+            BackendException mapped = S3Errors.map(key, settings.bucket(), Op.DELETE, e);
             if (mapped.kind() != BackendException.Kind.NOT_FOUND) {
                 throw mapped;
             }
@@ -370,7 +371,7 @@ public final class S3Backend implements AtomicRemoteBackend {
             s3.deleteObject(DeleteObjectRequest.builder().bucket(settings.bucket()).key(full)
                     .ifMatch(settings.profile().ifMatchValue(expected.token())).build());
         } catch (SdkException e) {
-            throw S3Errors.map(key, settings.bucket(), S3Errors.Op.CONDITIONAL_DELETE, e);
+            throw S3Errors.map(key, settings.bucket(), Op.CONDITIONAL_DELETE, e);
         }
     }
 
@@ -408,7 +409,7 @@ public final class S3Backend implements AtomicRemoteBackend {
                     .contentMD5(Base64.getEncoder().encodeToString(md5(content))).build(), RequestBody.fromBytes(content));
             return true;
         } catch (SdkException e) {
-            BackendException mapped = S3Errors.map(key, settings.bucket(), S3Errors.Op.CONDITIONAL_WRITE, e);
+            BackendException mapped = S3Errors.map(key, settings.bucket(), Op.CONDITIONAL_WRITE, e);
             if (mapped.kind() == BackendException.Kind.PRECONDITION_FAILED || mapped.kind() == BackendException.Kind.CONFIG) {
                 return false;
             }
@@ -422,7 +423,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         return GetObjectRequest.builder().bucket(settings.bucket()).key(full).build();
     }
 
-    private <T> Optional<T> absentOrThrow(String key, S3Errors.Op op, SdkException e) {
+    private <T> Optional<T> absentOrThrow(String key, Op op, SdkException e) {
         BackendException mapped = S3Errors.map(key, settings.bucket(), op, e);
         if (mapped.kind() == BackendException.Kind.NOT_FOUND) {
             return Optional.empty();

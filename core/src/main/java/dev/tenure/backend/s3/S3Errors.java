@@ -2,29 +2,12 @@ package dev.tenure.backend.s3;
 
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.internal.HttpCalls;
+import dev.tenure.backend.internal.HttpCalls.Op;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /** Maps S3 answers and client failures to backend errors, per the table in {@code docs/backends.md}. */
 final class S3Errors {
-
-    /** What the failed request was; decides ambiguity and how 404 and 412 read. */
-    enum Op {
-        READ(false, false),
-        WRITE(true, false),
-        CONDITIONAL_WRITE(true, true),
-        DELETE(true, false),
-        CONDITIONAL_DELETE(true, true),
-        LIST(false, false);
-
-        final boolean mutation;
-        final boolean conditional;
-
-        Op(boolean mutation, boolean conditional) {
-            this.mutation = mutation;
-            this.conditional = conditional;
-        }
-    }
 
     private S3Errors() {
     }
@@ -39,8 +22,8 @@ final class S3Errors {
             return BackendException.transport(key, false, where + ": cannot connect: " + HttpCalls.describe(e), e);
         }
         // A timeout or a reset after the request left: a mutation may have been applied.
-        return BackendException.transport(key, op.mutation, where + ": " + HttpCalls.describe(e)
-                + (op.mutation ? " (the write may have been applied)" : ""), e);
+        return BackendException.transport(key, op.mutation(), where + ": " + HttpCalls.describe(e)
+                + (op.mutation() ? " (the write may have been applied)" : ""), e);
     }
 
     static BackendException mapStatus(String key, String bucket, Op op, String where, int status, String code,
@@ -50,7 +33,7 @@ final class S3Errors {
             case 412:
                 return BackendException.preconditionFailed(key, answer);
             case 304:
-                if (op.conditional) {
+                if (op.conditional()) {
                     return BackendException.preconditionFailed(key, answer);
                 }
                 return BackendException.internal(key, answer, cause);
@@ -61,12 +44,12 @@ final class S3Errors {
                 if (code.equals("BucketAlreadyExists") || code.equals("BucketNotEmpty")) {
                     return BackendException.config(key, answer, cause);
                 }
-                return BackendException.transport(key, op.mutation, answer, cause);
+                return BackendException.transport(key, op.mutation(), answer, cause);
             case 404:
                 if (code.equals("NoSuchBucket")) {
                     return BackendException.config(key, answer + ": bucket '" + bucket + "' does not exist", cause);
                 }
-                if (op.conditional) {
+                if (op.conditional()) {
                     return BackendException.preconditionFailed(key, answer + ": the object does not exist");
                 }
                 return BackendException.notFound(key, answer);
@@ -76,7 +59,7 @@ final class S3Errors {
             case 400:
                 if (code.equals("RequestTimeout") || code.equals("BadDigest")) {
                     // BadDigest: the body was corrupted on the way and the store refused it; nothing was written.
-                    return BackendException.transport(key, code.equals("RequestTimeout") && op.mutation, answer, cause);
+                    return BackendException.transport(key, code.equals("RequestTimeout") && op.mutation(), answer, cause);
                 }
                 if (code.equals("XAmzContentSHA256Mismatch")) {
                     return BackendException.config(key, answer + ": this store rejects the SDK's payload checksums;"
@@ -91,13 +74,13 @@ final class S3Errors {
                 return BackendException.config(key, answer + ": wrong region or endpoint for this bucket", cause);
             case 501:
                 return BackendException.config(key, answer + ": the store does not implement this request"
-                        + (op.conditional ? " (conditional headers unsupported?)" : ""), cause);
+                        + (op.conditional() ? " (conditional headers unsupported?)" : ""), cause);
             case 429:
                 return BackendException.transport(key, false, answer + ": throttled", cause);
             default:
                 if (status >= 500) {
-                    return BackendException.transport(key, op.mutation, answer
-                            + (op.mutation ? " (the write may have been applied)" : ""), cause);
+                    return BackendException.transport(key, op.mutation(), answer
+                            + (op.mutation() ? " (the write may have been applied)" : ""), cause);
                 }
                 return BackendException.internal(key, answer, cause);
         }

@@ -9,6 +9,7 @@ import dev.tenure.backend.internal.LocalFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 /**
  * The local file a reader or writer keeps in step with the remote snapshot, and its sidecar
@@ -65,7 +67,29 @@ final class LocalCopy {
         if (Files.isDirectory(absolute)) {
             throw BackendException.config(null, "local snapshot path " + local + " is a directory; give the database file's path", null);
         }
-        return new LocalCopy(name, absolute);
+        LocalCopy copy = new LocalCopy(name, absolute);
+        copy.sweepLeftovers();
+        return copy;
+    }
+
+    /**
+     * Deletes the temporary files a crash in the middle of a download or an upload of this file
+     * left beside it. Only one reader or writer uses a local file, so none of them can be in use
+     * when another opens it.
+     */
+    private void sweepLeftovers() {
+        Pattern leftover = Pattern.compile("\\." + Pattern.quote(file.getFileName().toString())
+                + "\\.[0-9a-f]{1,16}\\.(download|upload)\\.tmp");
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(file.getParent(),
+                p -> leftover.matcher(p.getFileName().toString()).matches())) {
+            for (Path stale : siblings) {
+                Files.deleteIfExists(stale);
+            }
+        } catch (NoSuchFileException e) {
+            // No directory yet: nothing was ever left there.
+        } catch (IOException e) {
+            // A leftover only costs disk space; failing to sweep must not stop a replica opening.
+        }
     }
 
     Path file() {

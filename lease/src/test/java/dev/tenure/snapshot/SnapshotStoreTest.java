@@ -14,6 +14,7 @@ import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.local.LocalBackend;
+import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.lease.FencingToken;
 import dev.tenure.snapshot.Fixtures.Backend;
 import dev.tenure.snapshot.Fixtures.Recorder;
@@ -88,6 +89,25 @@ class SnapshotStoreTest {
             assertTrue(leftovers(readerFile.getParent()).isEmpty(), "no temporary files left: " + leftovers(readerFile.getParent()));
             assertTrue(leftovers(writerFile.getParent()).isEmpty(), "no staged copies left");
         }
+    }
+
+    @Test
+    void openingSweepsTheTemporaryFilesACrashLeftButNothingElse() throws Exception {
+        SnapshotStore snapshots = SnapshotStore.open(new InMemoryBackend(), "db", OPTIONS);
+        Path local = dir.resolve("crashed/db.sqlite");
+        write(local, utf8("local"));
+        Path download = dir.resolve("crashed/.db.sqlite.3f9a0c1b2d4e5f60.download.tmp");
+        write(download, utf8("half"));
+        Path upload = dir.resolve("crashed/.db.sqlite.7.upload.tmp");
+        write(upload, utf8("half"));
+        Path otherFiles = dir.resolve("crashed/.other.sqlite.3f9a.download.tmp");
+        write(otherFiles, utf8("not ours"));
+        Path notHex = dir.resolve("crashed/.db.sqlite.zz.download.tmp");
+        write(notHex, utf8("not ours"));
+        snapshots.reader(local);
+        assertFalse(Files.exists(download) || Files.exists(upload), "a crashed download's and upload's leftovers are swept");
+        assertTrue(Files.exists(otherFiles) && Files.exists(notHex), "files this snapshot never makes are left alone");
+        assertArrayEquals(utf8("local"), bytes(local), "nothing stored: the local file stays");
     }
 
     @ParameterizedTest

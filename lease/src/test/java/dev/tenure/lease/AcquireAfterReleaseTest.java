@@ -5,26 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenure.backend.memory.InMemoryBackend;
-import dev.tenure.retry.RetryPolicy;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,49 +26,7 @@ import org.junit.jupiter.api.Test;
  * and on the protocol thread. Only {@link Lease#release()} waits in real time, for its bound of
  * twice the request timeout (200 ms), when the test holds its write.
  */
-class AcquireAfterReleaseTest {
-
-    private static final Duration REQUEST_TIMEOUT = Duration.ofMillis(100);
-
-    private final InMemoryBackend store = new InMemoryBackend();
-    private final CountingBackend counting = new CountingBackend(store);
-    private final GatedBackend gated = new GatedBackend(counting);
-    private final VirtualTime time = new VirtualTime();
-    private final ExecutorService callers = Executors.newCachedThreadPool();
-    private final List<LeaseManager> managers = new ArrayList<>();
-
-    AcquireAfterReleaseTest() {
-        time.notWaitingFor(gated::held);
-    }
-
-    private LeaseManager manager(String holder) {
-        LeaseManager m = LeaseManager.builder(gated, holder)
-                .ttl(Duration.ofSeconds(10))
-                .renewInterval(Duration.ofSeconds(3))
-                .safetyMargin(Duration.ofSeconds(1))
-                .skewMargin(Duration.ofMillis(500))
-                .requestTimeout(REQUEST_TIMEOUT)
-                .retryPolicy(RetryPolicy.tests())
-                .clock(time)
-                .scheduler(time)
-                .ioExecutor(time.io())
-                .random(new SplittableRandom(holder.hashCode()))
-                .build();
-        managers.add(m);
-        return m;
-    }
-
-    @AfterEach
-    void closeAll() {
-        gated.openAll();
-        managers.forEach(LeaseManager::close);
-        time.close();
-        callers.shutdownNow();
-    }
-
-    private LeaseRecord stored() {
-        return LeaseRecordCodec.decode("leases/writer", store.read("leases/writer").orElseThrow().value());
-    }
+class AcquireAfterReleaseTest extends GatedLeaseTest {
 
     /**
      * Calls {@code api} on another thread and returns once its request has reached the protocol
@@ -92,14 +40,6 @@ class AcquireAfterReleaseTest {
         return call;
     }
 
-    private static <T> T result(Future<T> call) throws Exception {
-        return call.get(10, TimeUnit.SECONDS);
-    }
-
-    private static Throwable failure(Future<?> call) {
-        return assertThrows(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS)).getCause();
-    }
-
     @Test
     void acquireRightAfterReleaseReturnedWaitsForTheReleaseWriteThenTakesTheLeaseAtTheNextEpoch() throws Exception {
         LeaseManager a = manager("a");
@@ -108,7 +48,7 @@ class AcquireAfterReleaseTest {
         first.release(); // gives up waiting after its bound; the write is still held at the gate
         gate.awaitArrived();
         assertFalse(first.isValid());
-        assertFalse(stored().released(), "the release has not landed yet");
+        assertFalse(stored().orElseThrow().released(), "the release has not landed yet");
         counting.reset();
 
         Future<Lease> again = callAndAwaitArrival(() -> a.acquire("writer", Duration.ofSeconds(5)));
@@ -123,7 +63,7 @@ class AcquireAfterReleaseTest {
         assertEquals(Duration.ZERO, time.elapsed(), "a released record is taken at once: no TTL was waited out");
         assertEquals(1, counting.reads.get(), "after the release landed: one read");
         assertEquals(2, counting.writes.get(), "the release write, then one conditional write");
-        LeaseRecord record = stored();
+        LeaseRecord record = stored().orElseThrow();
         assertEquals("a", record.holder());
         assertEquals(2, record.epoch());
         assertFalse(record.released());
@@ -165,11 +105,11 @@ class AcquireAfterReleaseTest {
         // take that record on a guess: it returns empty.
         time.advance(REQUEST_TIMEOUT);
         assertEquals(Optional.empty(), result(attempt));
-        assertFalse(stored().released());
+        assertFalse(stored().orElseThrow().released());
 
         gate.open(); // the release lands after all
         gate.awaitLanded();
-        assertTrue(stored().released());
+        assertTrue(stored().orElseThrow().released());
         Lease again = a.tryAcquire("writer").orElseThrow();
         assertEquals(3, again.fencingToken().epoch());
     }
@@ -193,20 +133,6 @@ class AcquireAfterReleaseTest {
         assertEquals(2, a.acquire("writer", Duration.ofSeconds(1)).fencingToken().epoch());
     }
 
-    private static LeaderListener recording(BlockingQueue<String> events) {
-        return new LeaderListener() {
-            @Override
-            public void onElected(FencingToken token) {
-                events.add("elected " + token);
-            }
-
-            @Override
-            public void onRevoked(RevocationReason reason) {
-                events.add("revoked " + reason);
-            }
-        };
-    }
-
     @Test
     void electWhileTheReleaseIsStillInFlightIsElectedOnceItLands() throws Exception {
         BlockingQueue<String> events = new LinkedBlockingQueue<>();
@@ -226,8 +152,8 @@ class AcquireAfterReleaseTest {
         assertEquals("elected writer@2", events.poll(10, TimeUnit.SECONDS));
         assertTrue(election.isLeader());
         election.close();
-        assertTrue(stored().released());
-        assertEquals(2, stored().epoch());
+        assertTrue(stored().orElseThrow().released());
+        assertEquals(2, stored().orElseThrow().epoch());
     }
 
     @Test
@@ -254,8 +180,8 @@ class AcquireAfterReleaseTest {
 
         assertTrue(second.isValid());
         second.checkValid();
-        assertFalse(stored().released(), "the new lease is still held");
-        assertEquals(2, stored().epoch());
+        assertFalse(stored().orElseThrow().released(), "the new lease is still held");
+        assertEquals(2, stored().orElseThrow().epoch());
     }
 
     @Test
@@ -267,7 +193,7 @@ class AcquireAfterReleaseTest {
         time.advance(Duration.ofSeconds(20));
         assertTrue(held.isValid(), "renewals extend the one handle there is");
         held.release();
-        assertTrue(stored().released());
+        assertTrue(stored().orElseThrow().released());
     }
 
     @Test

@@ -7,22 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenure.backend.memory.InMemoryBackend;
-import dev.tenure.retry.RetryPolicy;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,49 +24,7 @@ import org.junit.jupiter.api.Test;
  * ever sent. Public API in virtual time ({@link VirtualTime}); the protocol thread outlives the
  * manager here (the test owns it), so a lease kept renewed after close would show as writes.
  */
-class CloseInFlightTest {
-
-    private static final Duration REQUEST_TIMEOUT = Duration.ofMillis(100);
-
-    private final InMemoryBackend store = new InMemoryBackend();
-    private final CountingBackend counting = new CountingBackend(store);
-    private final GatedBackend gated = new GatedBackend(counting);
-    private final VirtualTime time = new VirtualTime();
-    private final ExecutorService callers = Executors.newCachedThreadPool();
-    private final List<LeaseManager> managers = new ArrayList<>();
-
-    CloseInFlightTest() {
-        time.notWaitingFor(gated::held);
-    }
-
-    private LeaseManager manager(String holder) {
-        LeaseManager m = LeaseManager.builder(gated, holder)
-                .ttl(Duration.ofSeconds(10))
-                .renewInterval(Duration.ofSeconds(3))
-                .safetyMargin(Duration.ofSeconds(1))
-                .skewMargin(Duration.ofMillis(500))
-                .requestTimeout(REQUEST_TIMEOUT)
-                .retryPolicy(RetryPolicy.tests())
-                .clock(time)
-                .scheduler(time)
-                .ioExecutor(time.io())
-                .random(new SplittableRandom(holder.hashCode()))
-                .build();
-        managers.add(m);
-        return m;
-    }
-
-    @AfterEach
-    void closeAll() {
-        gated.openAll();
-        managers.forEach(LeaseManager::close);
-        time.close();
-        callers.shutdownNow();
-    }
-
-    private Optional<LeaseRecord> stored() {
-        return store.read("leases/writer").map(v -> LeaseRecordCodec.decode("leases/writer", v.value()));
-    }
+class CloseInFlightTest extends GatedLeaseTest {
 
     private <T> Future<T> call(Callable<T> api) {
         return callers.submit(api);
@@ -87,14 +35,6 @@ class CloseInFlightTest {
             closeable.close();
             return null;
         });
-    }
-
-    private static <T> T result(Future<T> call) throws Exception {
-        return call.get(10, TimeUnit.SECONDS);
-    }
-
-    private static Throwable failure(Future<?> call) {
-        return assertThrows(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS)).getCause();
     }
 
     private static void assertClosedFailure(Future<?> call) {
@@ -112,20 +52,6 @@ class CloseInFlightTest {
         time.advance(Duration.ofMinutes(1));
         assertEquals(0, counting.writes.get(), "no renewal (or any write) after close");
         stored().ifPresent(r -> assertTrue(r.released() || !r.holder().equals(holder), "still let go: " + r));
-    }
-
-    private static LeaderListener recording(BlockingQueue<String> events) {
-        return new LeaderListener() {
-            @Override
-            public void onElected(FencingToken token) {
-                events.add("elected " + token);
-            }
-
-            @Override
-            public void onRevoked(RevocationReason reason) {
-                events.add("revoked " + reason);
-            }
-        };
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.tenure.snapshot;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.lease.FencingToken;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * A named snapshot on an atomic backend: one writer at a time, fenced by a lease's tokens, and
@@ -13,12 +12,10 @@ import java.util.Optional;
  *
  * <p>Holds nothing but settings; the backend stays the caller's to close.
  */
-public final class SnapshotStore {
-
-    private final Remote remote;
+public final class SnapshotStore extends SnapshotReading {
 
     private SnapshotStore(Remote remote) {
-        this.remote = remote;
+        super(remote);
     }
 
     /**
@@ -29,26 +26,6 @@ public final class SnapshotStore {
      */
     public static SnapshotStore open(AtomicRemoteBackend backend, String name, SnapshotOptions options) {
         return new SnapshotStore(Remote.of(backend, backend, name, options));
-    }
-
-    /** The snapshot's name. */
-    public String name() {
-        return remote.name;
-    }
-
-    /** The current snapshot as the manifest describes it; empty when nothing was ever flushed. One read. */
-    public Optional<SnapshotInfo> latest() {
-        return remote.readManifest().flatMap(c -> c.manifest().info());
-    }
-
-    /**
-     * A reader keeping {@code local} equal to the current snapshot; downloads it now unless the
-     * file already holds it.
-     *
-     * @throws SnapshotException.Integrity when the downloaded content does not match the manifest
-     */
-    public SnapshotReader reader(Path local) {
-        return SnapshotReader.open(remote, local);
     }
 
     /**

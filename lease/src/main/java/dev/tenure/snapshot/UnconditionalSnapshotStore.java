@@ -2,7 +2,6 @@ package dev.tenure.snapshot;
 
 import dev.tenure.backend.RemoteBackend;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * A named snapshot on any backend, written <strong>unconditionally</strong>: for stores that
@@ -14,12 +13,10 @@ import java.util.Optional;
  * <p>An unfenced writer refuses a snapshot that fenced writers have claimed. Holds nothing but
  * settings; the backend stays the caller's to close.
  */
-public final class UnconditionalSnapshotStore {
-
-    private final Remote remote;
+public final class UnconditionalSnapshotStore extends SnapshotReading {
 
     private UnconditionalSnapshotStore(Remote remote) {
-        this.remote = remote;
+        super(remote);
     }
 
     /**
@@ -31,26 +28,6 @@ public final class UnconditionalSnapshotStore {
      */
     public static UnconditionalSnapshotStore open(RemoteBackend backend, String name, SnapshotOptions options) {
         return new UnconditionalSnapshotStore(Remote.of(backend, null, name, options));
-    }
-
-    /** The snapshot's name. */
-    public String name() {
-        return remote.name;
-    }
-
-    /** The current snapshot as the manifest describes it; empty when nothing was ever flushed. */
-    public Optional<SnapshotInfo> latest() {
-        return remote.readManifest().flatMap(c -> c.manifest().info());
-    }
-
-    /**
-     * A reader keeping {@code local} equal to the current snapshot; downloads it now unless the
-     * file already holds it.
-     *
-     * @throws SnapshotException.Integrity when the downloaded content does not match the manifest
-     */
-    public SnapshotReader reader(Path local) {
-        return SnapshotReader.open(remote, local);
     }
 
     /**

@@ -119,15 +119,13 @@ public final class AtomicHttpBackend extends HttpTransport implements AtomicRemo
     public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(condition, "condition");
-        wire.objectUrl(key);
         return strong(key, "PUT", wire.put(key, HttpRequest.BodyPublishers.ofByteArray(bytes), condition));
     }
 
     @Override
     public ObjectVersion uploadConditional(Path localPath, String key, ConditionalPut condition) {
         Objects.requireNonNull(condition, "condition");
-        wire.objectUrl(key);
-        return strong(key, "PUT", wire.put(key, HttpWire.fileBody(localPath, key), condition));
+        return strong(key, "PUT", wire.putFile(key, localPath, condition));
     }
 
     @Override

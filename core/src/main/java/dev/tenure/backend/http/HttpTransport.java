@@ -30,8 +30,7 @@ abstract class HttpTransport implements RemoteBackend {
 
     @Override
     public void upload(Path localPath, String key) {
-        wire.objectUrl(key);
-        wire.put(key, HttpWire.fileBody(localPath, key), null);
+        wire.putFile(key, localPath, null);
     }
 
     @Override

@@ -124,7 +124,7 @@ final class HttpWire {
     }
 
     /** The bytes of a local file to PUT; CONFIG when it cannot be read. */
-    static HttpRequest.BodyPublisher fileBody(Path local, String key) {
+    private static HttpRequest.BodyPublisher fileBody(Path local, String key) {
         try {
             return HttpRequest.BodyPublishers.ofFile(local);
         } catch (FileNotFoundException e) {
@@ -138,20 +138,32 @@ final class HttpWire {
      * PUT because a parent collection is missing gets the collections made and the PUT once more.
      */
     Optional<String> put(String key, HttpRequest.BodyPublisher body, ConditionalPut condition) {
+        return put(key, objectUrl(key), body, condition);
+    }
+
+    /** As {@link #put}, with the content of a local file; a bad key is refused before the file is opened. */
+    Optional<String> putFile(String key, Path local, ConditionalPut condition) {
         URI url = objectUrl(key);
+        return put(key, url, fileBody(local, key), condition);
+    }
+
+    private Optional<String> put(String key, URI url, HttpRequest.BodyPublisher body, ConditionalPut condition) {
         Op op = condition == null ? Op.WRITE : Op.CONDITIONAL_WRITE;
-        if (body.contentLength() == 0 && !(condition instanceof ConditionalPut.IfVersion)) {
+        // IfVersion names an existing object, so its parents exist; a missing parent means a missing object.
+        boolean mayCreate = !(condition instanceof ConditionalPut.IfVersion);
+        if (mayCreate && body.contentLength() == 0) {
             // lighttpd 1.4 answers an empty PUT under a missing collection with 500, not 409, which
             // would read as an ambiguous failure; making the parents first avoids asking.
-            makeParents(key);
+            makeParents(url, key);
         }
         HttpResponse<byte[]> r = sendPut(url, body, condition, key, op);
-        if (r.statusCode() == 409 && !(condition instanceof ConditionalPut.IfVersion)) {
-            makeParents(key);
+        if (r.statusCode() == 409) {
+            if (!mayCreate) {
+                throw BackendException.preconditionFailed(key, where("PUT", key) + ": HTTP 409: the object does not exist"
+                        + " (its parent collection is missing)");
+            }
+            makeParents(url, key);
             r = sendPut(url, body, condition, key, op);
-        } else if (r.statusCode() == 409) {
-            throw BackendException.preconditionFailed(key, where("PUT", key) + ": HTTP 409: the object does not exist"
-                    + " (its parent collection is missing)");
         }
         int status = r.statusCode();
         if (status == 200 || status == 201 || status == 204) {
@@ -190,9 +202,8 @@ final class HttpWire {
         throw failure(key, op, "DELETE", status, r.body(), r);
     }
 
-    /** Makes the collection that holds {@code key}, and any missing above it, up to the server root. */
-    private void makeParents(String key) {
-        URI object = objectUrl(key);
+    /** Makes the collection that holds the object at {@code object}, and any missing above it, up to the server root. */
+    private void makeParents(URI object, String key) {
         URI parent = object.resolve(".");
         if (!parent.equals(settings.baseUrl().resolve("/"))) {
             makeCollection(parent, key, 0);

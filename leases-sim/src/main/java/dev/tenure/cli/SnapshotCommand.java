@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -40,11 +41,8 @@ final class SnapshotCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "BACKEND")
-        String backendUri;
-
-        @Parameters(index = "1", paramLabel = "NAME")
-        String name;
+        @Mixin
+        Target target;
 
         @Parameters(index = "2", paramLabel = "FILE")
         Path file;
@@ -61,9 +59,9 @@ final class SnapshotCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            try (RemoteBackend backend = BackendUris.open(backendUri)) {
+            try (RemoteBackend backend = BackendUris.open(target.backendUri)) {
                 if (lease == null) {
-                    try (SnapshotWriter writer = UnconditionalSnapshotStore.open(backend, name, SnapshotOptions.defaults())
+                    try (SnapshotWriter writer = UnconditionalSnapshotStore.open(backend, target.name, SnapshotOptions.defaults())
                             .unfencedWriter(holder, file)) {
                         print(out, "pushed (unfenced: the last write wins)", writer.flush());
                     }
@@ -75,7 +73,7 @@ final class SnapshotCommand {
                 }
                 try (LeaseManager leases = LeaseManager.builder(atomic, holder).build();
                         Lease held = leases.acquire(lease, wait);
-                        SnapshotWriter writer = SnapshotStore.open(atomic, name, SnapshotOptions.defaults())
+                        SnapshotWriter writer = SnapshotStore.open(atomic, target.name, SnapshotOptions.defaults())
                                 .writer(held.fencingToken(), holder, file)) {
                     print(out, "pushed under lease " + held.fencingToken(), writer.flush());
                 }
@@ -91,11 +89,8 @@ final class SnapshotCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "BACKEND")
-        String backendUri;
-
-        @Parameters(index = "1", paramLabel = "NAME")
-        String name;
+        @Mixin
+        Target target;
 
         @Parameters(index = "2", paramLabel = "FILE")
         Path file;
@@ -103,9 +98,9 @@ final class SnapshotCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (RemoteBackend backend = BackendUris.open(backendUri)) {
-                SnapshotReader reader = either(backend, name, s -> s.reader(file), s -> s.reader(file));
-                return report(out, name, "pulled into " + file, reader.current());
+            try (RemoteBackend backend = BackendUris.open(target.backendUri)) {
+                SnapshotReader reader = either(backend, target.name, s -> s.reader(file), s -> s.reader(file));
+                return report(out, target.name, "pulled into " + file, reader.current());
             }
         }
     }
@@ -116,19 +111,25 @@ final class SnapshotCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "BACKEND")
-        String backendUri;
-
-        @Parameters(index = "1", paramLabel = "NAME")
-        String name;
+        @Mixin
+        Target target;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (RemoteBackend backend = BackendUris.open(backendUri)) {
-                return report(out, name, "latest", either(backend, name, SnapshotStore::latest, UnconditionalSnapshotStore::latest));
+            try (RemoteBackend backend = BackendUris.open(target.backendUri)) {
+                return report(out, target.name, "latest", either(backend, target.name, SnapshotStore::latest, UnconditionalSnapshotStore::latest));
             }
         }
+    }
+
+    /** The two positional parameters every snapshot command starts with. */
+    static final class Target {
+        @Parameters(index = "0", paramLabel = "BACKEND", description = "The backend URI.")
+        String backendUri;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "The snapshot's name.")
+        String name;
     }
 
     /** The fenced store on an atomic backend, the unconditional one on any other. */

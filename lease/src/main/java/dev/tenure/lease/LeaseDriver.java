@@ -10,9 +10,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.random.RandomGenerator;
@@ -88,7 +91,7 @@ final class LeaseDriver {
     /** Set on the protocol thread when the manager starts closing: no acquisition or election starts after it. */
     private boolean closed;
     /** Every acquisition future not yet completed, so that closing can fail those a stopped protocol thread dropped. */
-    private final java.util.Set<CompletableFuture<Optional<Lease>>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Optional<Lease>>> pending = ConcurrentHashMap.newKeySet();
 
     LeaseDriver(AtomicRemoteBackend backend, LeaseConfig config, LeaseScheduler scheduler, Executor io, Executor callbacks,
             RandomGenerator random) {
@@ -122,7 +125,7 @@ final class LeaseDriver {
         result.whenComplete((r, e) -> pending.remove(result));
         try {
             scheduler.execute(() -> startAcquire(name, mode, deadline, result));
-        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        } catch (RejectedExecutionException stopped) {
             result.completeExceptionally(closedWhileAcquiring(name));
         }
         return result;
@@ -188,7 +191,7 @@ final class LeaseDriver {
         };
         try {
             scheduler.execute(start);
-        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        } catch (RejectedExecutionException stopped) {
             election.failed(new IllegalStateException("lease manager of " + config.holder() + " is closed"));
         }
     }
@@ -413,7 +416,7 @@ final class LeaseDriver {
     private void post(Runnable task) {
         try {
             scheduler.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        } catch (RejectedExecutionException stopped) {
             LOG.debug("answer dropped: the lease manager has stopped");
         }
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 
 /**
@@ -38,7 +39,7 @@ public final class LeaseManager implements AutoCloseable {
     private final boolean ownsScheduler;
     private final ExecutorService ownedIo;
     private final ExecutorService ownedCallbacks;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private LeaseManager(Builder b) {
         LeaseConfig config = new LeaseConfig(b.keyPrefix, b.holder, b.ttl, b.renewInterval, b.safetyMargin, b.skewMargin,

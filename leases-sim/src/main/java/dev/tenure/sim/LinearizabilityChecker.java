@@ -6,6 +6,7 @@ import java.util.BitSet;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -154,7 +155,7 @@ final class LinearizabilityChecker {
     }
 
     private static String millis(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.3f ms", nanos / 1e6);
+        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
     }
 
     /** The states {@code op} may leave the register in, or none when it cannot apply in {@code state}. */

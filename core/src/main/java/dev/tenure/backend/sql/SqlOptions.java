@@ -2,6 +2,7 @@ package dev.tenure.backend.sql;
 
 import dev.tenure.backend.BackendException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -38,7 +39,7 @@ public record SqlOptions(String table, int chunkBytes, int requestBytes, Duratio
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         // The table prefix is the one part of the SQL text that comes from configuration, so it is
         // held to a pattern that cannot quote, comment or end a statement.
-        if (table == null || !TABLE.matcher(table).matches() || table.toLowerCase(java.util.Locale.ROOT).startsWith("sqlite")) {
+        if (table == null || !TABLE.matcher(table).matches() || table.toLowerCase(Locale.ROOT).startsWith("sqlite")) {
             throw invalid("table prefix '" + table + "' must be a letter followed by up to 39 letters, digits or '_',"
                     + " and must not start with 'sqlite'");
         }

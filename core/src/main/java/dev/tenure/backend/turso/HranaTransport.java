@@ -17,6 +17,7 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -349,7 +350,7 @@ final class HranaTransport implements SqlTransport {
     }
 
     private String where(Op op, String key) {
-        return "libsql " + base.getHost() + " " + op.name().toLowerCase(java.util.Locale.ROOT)
+        return "libsql " + base.getHost() + " " + op.name().toLowerCase(Locale.ROOT)
                 + (key == null ? "" : " '" + key + "'");
     }
 

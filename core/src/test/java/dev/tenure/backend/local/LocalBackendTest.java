@@ -172,7 +172,9 @@ class LocalBackendTest {
                         Assumptions.abort(why);
                     }
                 } else if (!dir.toFile().setWritable(false, false)) {
-                    Assumptions.abort("cannot make " + dir + " read-only");
+                    String why = "cannot make " + dir + " read-only";
+                    System.out.println("[skip] " + why);
+                    Assumptions.abort(why);
                 }
             }
             return new ReadOnly(all, isRoot);

@@ -183,6 +183,11 @@ public final class Ledger {
         return Optional.of(s);
     }
 
+    /** The segment if the cache holds it: no request. */
+    Optional<Segment> cached(long seq) {
+        return Optional.ofNullable(cache.getIfPresent(seq));
+    }
+
     void remember(Segment s) {
         cache.put(s.seq(), s);
     }

@@ -12,7 +12,14 @@ import java.util.Optional;
  * retention deleted it: the reader then reads the checkpoint again, and when the checkpoint has
  * moved past the segment it needed, it throws {@link LedgerException.Truncated} instead of ending
  * as if the log ended. Opening costs one checkpoint read plus one segment read (or cache hit) per
- * segment between the checkpoint and the start, whose headers decide the epoch rule's start.
+ * segment between the checkpoint and the start, whose headers decide the epoch rule's start (and
+ * one more checkpoint read after them).
+ *
+ * <p>Retention deletes a segment only after the checkpoint moved above it, but a late write can
+ * land in the emptied slot afterwards (a writer's filler or fence, a dead writer's pipelined
+ * segment): a reader that fell behind would read it as the log. Such a segment almost always
+ * changes the epoch, so the reader reads the checkpoint again after every segment whose epoch
+ * differs from the rule's (once per writer term along the log) and is told it fell behind.
  */
 final class LedgerReader implements Iterator<LedgerEntry> {
 
@@ -52,6 +59,15 @@ final class LedgerReader implements Iterator<LedgerEntry> {
                 }
                 maxEpoch = Math.max(maxEpoch, segment.get().epoch());
             }
+            if (!moved && from.segment() > cp.low() && tell) {
+                // The same for the headers just replayed: read the checkpoint after them; if it moved,
+                // one of them may have been written after retention emptied its slot.
+                Checkpoint now = ledger.checkpoint();
+                if (now.low() > cp.low()) {
+                    cp = now;
+                    moved = true;
+                }
+            }
             if (moved) {
                 continue;
             }
@@ -81,6 +97,17 @@ final class LedgerReader implements Iterator<LedgerEntry> {
                 break;
             }
             Segment s = next.get();
+            if (s.epoch() != maxEpoch && ledger.fixed(RetentionFix.TRUNCATED_ERROR)) {
+                // A segment whose epoch differs from the rule's (a new writer's fence or filler, or a
+                // stale segment) may have landed in a slot retention had already emptied, after the
+                // reader fell behind. Such a write lands only once the checkpoint is above it: read
+                // the checkpoint after the segment, so a reader behind it is told, not misled.
+                Checkpoint cp = ledger.checkpoint();
+                if (cp.covers(seq)) {
+                    overtaken = new LedgerException.Truncated(ledger.name(), new Position(seq, index), cp.first());
+                    throw overtaken;
+                }
+            }
             if (s.epoch() >= maxEpoch) {
                 maxEpoch = s.epoch();
                 for (int i = index; i < s.entries().size(); i++) {

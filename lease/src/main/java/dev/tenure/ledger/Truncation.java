@@ -48,7 +48,8 @@ public final class Truncation {
     }
 
     /**
-     * Makes one store request (reads may be answered from the segment cache, at no request).
+     * Makes one store request; segments already in the ledger's cache are walked through at no
+     * request.
      *
      * @return true while steps remain
      * @throws IllegalArgumentException when the cut lies beyond the readable tail
@@ -94,20 +95,31 @@ public final class Truncation {
         }
     }
 
+    /** Walks through cached segments at no cost, and at most one segment read from the store. */
     private void walk() {
-        Optional<Segment> s = ledger.segment(walk);
-        if (s.isEmpty()) {
-            phase = ledger.fixed(RetentionFix.TAIL_RULE) ? Phase.RECHECK : Phase.WRITE;
-            return;
+        boolean requested = false;
+        while (phase == Phase.WALK) {
+            Optional<Segment> s = ledger.cached(walk);
+            if (s.isEmpty()) {
+                if (requested) {
+                    return;
+                }
+                requested = true;
+                s = ledger.segment(walk);
+            }
+            if (s.isEmpty()) {
+                phase = ledger.fixed(RetentionFix.TAIL_RULE) ? Phase.RECHECK : Phase.WRITE;
+                return;
+            }
+            if (walk == cut) {
+                phase = Phase.WRITE;
+                return;
+            }
+            if (ledger.fixed(RetentionFix.CHECKPOINT_EPOCH) && s.get().epoch() >= epoch) {
+                epoch = s.get().epoch(); // The epoch rule: a lower epoch after a higher one is skipped.
+            }
+            walk++;
         }
-        if (walk == cut) {
-            phase = Phase.WRITE;
-            return;
-        }
-        if (ledger.fixed(RetentionFix.CHECKPOINT_EPOCH) && s.get().epoch() >= epoch) {
-            epoch = s.get().epoch(); // The epoch rule: a lower epoch after a higher one is skipped.
-        }
-        walk++;
     }
 
     /** A segment below the cut is missing: a concurrent truncation deleted it, or the cut lies beyond the readable tail. */

@@ -41,7 +41,7 @@ record Checkpoint(long low, long epoch, long clearFrom, long revision) {
 
     /** The first position a reader can read. */
     Position first() {
-        return new Position(low, 0);
+        return Position.startOf(low);
     }
 
     /** The checkpoint after cutting before {@code newLow}, keeping the deletes still owed. */

@@ -30,7 +30,12 @@ import java.util.stream.StreamSupport;
  * <p>Readers apply the epoch rule: a segment counts only if its epoch is at least the highest
  * epoch among the segments accepted before it, so anything a fenced-off writer wrote after the
  * fence is skipped as never acknowledged. A missing segment ends the readable log (a writer never
- * acknowledges past a gap). Segments are immutable, so they are cached without invalidation.
+ * acknowledges past a gap), unless retention deleted it: a reader behind the checkpoint gets
+ * {@link LedgerException.Truncated}. Segments are immutable, so they are cached without invalidation.
+ *
+ * <p>The checkpoint is the rule writers, readers and truncations key on: it moves before any
+ * segment below it is deleted, it carries the epoch rule across the cut, and a segment that lands
+ * below it was seen by no reader and no truncation.
  */
 public final class Ledger {
 

@@ -260,6 +260,15 @@ public final class Ledger {
         return versionedCheckpoint().map(Versioned::value).orElse(Checkpoint.NONE);
     }
 
+    /**
+     * True when {@code seq} lies below the checkpoint: one uncached read. The writer's check after
+     * its fence (or any of its segments) lands: true means retention cut above it, nobody will
+     * read it, and the writer must fence again from {@code findTail(lowSeq()) + 1}.
+     */
+    boolean isCut(long seq) {
+        return checkpoint().covers(seq);
+    }
+
     String checkpointKey() {
         return prefix + "checkpoint";
     }

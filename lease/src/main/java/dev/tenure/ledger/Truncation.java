@@ -20,6 +20,9 @@ import java.util.Optional;
  * </ol>
  * A truncation that stops anywhere leaves the log readable: before step 3 nothing changed; after
  * it, the deletes owed stay in the checkpoint and the next truncation pays them.
+ *
+ * <p>One caller steps it (it is not thread-safe); any number of truncations, writers and readers
+ * may run against the same ledger at once.
  */
 public final class Truncation {
 

@@ -171,10 +171,11 @@ class LedgerRetentionTest {
             Checkpoint cp = writerSide.checkpoint();
             if (!fixed) {
                 assertTrue(cp.covers(acked.get(0).segment()), "without the fix the writer fences and appends below the cut: " + acked);
-                assertTrue(writerSide.checkpoint().covers(1), "what a writer reads after its fence lands shows it");
+                assertTrue(writerSide.isCut(1), "what a writer reads after its fence lands shows it");
                 continue;
             }
             assertEquals(5, cp.low());
+            assertFalse(writerSide.isCut(acked.get(0).segment() - 1), "its fence, just below its first append, is not cut");
             for (Position p : acked) {
                 assertFalse(cp.covers(p.segment()), "acknowledged at " + p + ", below the checkpoint " + cp.low());
             }

@@ -10,12 +10,11 @@ import dev.tenure.backend.Versioned;
 import dev.tenure.lease.FencingToken;
 import io.github.resilience4j.retry.Retry;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
-import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,7 +30,12 @@ import java.util.stream.StreamSupport;
  * <p>Readers apply the epoch rule: a segment counts only if its epoch is at least the highest
  * epoch among the segments accepted before it, so anything a fenced-off writer wrote after the
  * fence is skipped as never acknowledged. A missing segment ends the readable log (a writer never
- * acknowledges past a gap). Segments are immutable, so they are cached without invalidation.
+ * acknowledges past a gap), unless retention deleted it: a reader behind the checkpoint gets
+ * {@link LedgerException.Truncated}. Segments are immutable, so they are cached without invalidation.
+ *
+ * <p>The checkpoint is the rule writers, readers and truncations key on: it moves before any
+ * segment below it is deleted, it carries the epoch rule across the cut, and a segment that lands
+ * below it was seen by no reader and no truncation.
  */
 public final class Ledger {
 
@@ -42,8 +46,11 @@ public final class Ledger {
     private final Cache<Long, Segment> cache;
     /** Built once: readers call through it for every segment, from any thread. */
     private final Retry reads;
+    /** Retention fixes switched off, to show that the simulator's checkers catch each bug; empty outside tests. */
+    private final Set<RetentionFix> disabledFixes;
 
-    private Ledger(AtomicRemoteBackend backend, String name, LedgerOptions options) {
+    private Ledger(AtomicRemoteBackend backend, String name, LedgerOptions options, Set<RetentionFix> disabledFixes) {
+        this.disabledFixes = disabledFixes.isEmpty() ? Set.of() : EnumSet.copyOf(disabledFixes);
         this.backend = backend;
         this.name = name;
         this.prefix = "ledgers/" + name + "/";
@@ -55,11 +62,16 @@ public final class Ledger {
 
     /** Opens (or starts) the ledger {@code name}. Nothing is written until a writer appends. */
     public static Ledger open(AtomicRemoteBackend backend, String name, LedgerOptions options) {
+        return open(backend, name, options, Set.of());
+    }
+
+    /** As {@link #open}, with some retention fixes off (mutation tests only). */
+    static Ledger open(AtomicRemoteBackend backend, String name, LedgerOptions options, Set<RetentionFix> disabledFixes) {
         Objects.requireNonNull(backend, "backend");
         if (name == null || name.contains("/") || !Keys.isValid(name)) {
             throw new IllegalArgumentException("invalid ledger name '" + name + "': one key segment without '/'");
         }
-        return new Ledger(backend, name, Objects.requireNonNull(options, "options"));
+        return new Ledger(backend, name, Objects.requireNonNull(options, "options"), disabledFixes);
     }
 
     /** The ledger's name. */
@@ -90,14 +102,24 @@ public final class Ledger {
         return LedgerWriter.unfenced(this, writerId);
     }
 
-    /** Committed entries from {@code from} on, in order, applying the epoch rule. */
+    /**
+     * Committed entries from {@code from} on, in order, applying the epoch rule.
+     *
+     * @throws LedgerException.Truncated when {@code from} lies below the checkpoint (retention cut
+     *     it), at once or, for a reader that retention overtakes, from {@code hasNext}
+     */
     public Iterator<LedgerEntry> read(Position from) {
-        return new Reader(from);
+        return new LedgerReader(this, Objects.requireNonNull(from, "from"));
     }
 
-    /** The same as a stream. */
+    /** The same as a stream; a reader overtaken by retention throws {@link LedgerException.Truncated} from the stream. */
     public Stream<LedgerEntry> stream(Position from) {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(read(from), Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    /** The first readable position: {@link Position#START} until retention cuts the log, then where it cut. One read. */
+    public Position firstPosition() {
+        return checkpoint().first();
     }
 
     /** The sequence number of the last segment written, or 0 for an empty ledger; found without listing the ledger. */
@@ -106,19 +128,29 @@ public final class Ledger {
     }
 
     /**
-     * Deletes every segment before {@code position}'s segment (retention). The checkpoint moves
-     * first, so readers never look for a deleted segment.
+     * Retention: cuts the log before {@code position}'s segment and deletes every segment below it.
+     * Walks the segments from the current checkpoint to {@code position}'s segment (each must be
+     * readable), moves the checkpoint first (with the highest epoch accepted below the cut), then
+     * deletes. Safe to run concurrently with writers, readers and other truncations; a truncation
+     * that stopped half way leaves its deletes owed in the checkpoint, and the next call (even with
+     * the same position) finishes them.
+     *
+     * @throws IllegalArgumentException when {@code position} lies beyond the readable tail (the
+     *     message names it): segments there may be a dead writer's orphans, not the log
      */
     public void truncateBefore(Position position) {
-        long low = lowSeq();
-        if (position.segment() <= low) {
-            return;
+        Truncation t = truncation(position);
+        while (t.step()) {
+            // One store request per step.
         }
-        writeCheckpoint(position.segment());
-        for (long seq = low; seq < position.segment(); seq++) {
-            backend.delete(segmentKey(seq));
-            cache.invalidate(seq);
-        }
+    }
+
+    /**
+     * {@link #truncateBefore} one store request at a time, for a simulator that interleaves it
+     * with writers and readers in virtual time: call {@link Truncation#step()} until it returns false.
+     */
+    public Truncation truncation(Position position) {
+        return new Truncation(this, Objects.requireNonNull(position, "position"));
     }
 
     // ---- package: used by the writer -----------------------------------------------------------
@@ -156,6 +188,11 @@ public final class Ledger {
         return Optional.of(s);
     }
 
+    /** The segment if the cache holds it: no request. */
+    Optional<Segment> cached(long seq) {
+        return Optional.ofNullable(cache.getIfPresent(seq));
+    }
+
     void remember(Segment s) {
         cache.put(s.seq(), s);
     }
@@ -174,6 +211,19 @@ public final class Ledger {
      * 4, ... segments ahead), then bisects, so finding the tail costs O(log n) requests.
      */
     long findTail(long from) {
+        long tail = gallop(from);
+        if (fixed(RetentionFix.TAIL_RULE)) {
+            // A truncation may have cut (and deleted) above what we looked at: the next sequence
+            // after a tail found below the checkpoint would be invisible to readers. Look again from it.
+            Checkpoint cp = checkpoint();
+            if (cp.low() > tail + 1) {
+                return findTail(cp.low());
+            }
+        }
+        return tail;
+    }
+
+    private long gallop(long from) {
         long known = from - 1;
         if (!exists(from)) {
             return known;
@@ -196,12 +246,62 @@ public final class Ledger {
         return known;
     }
 
+    /** The first live sequence: one read of the checkpoint. */
     long lowSeq() {
-        return readLong(prefix + "checkpoint").orElse(1L);
+        return checkpoint().low();
     }
 
-    private void writeCheckpoint(long low) {
-        raiseTo(prefix + "checkpoint", low);
+    /**
+     * The checkpoint as stored now: one uncached read. A writer calls it after a segment of its
+     * own lands (its fence first of all) and before counting it: a segment below {@code low()}
+     * landed after retention cut there, so no reader and no truncation saw it.
+     */
+    Checkpoint checkpoint() {
+        return versionedCheckpoint().map(Versioned::value).orElse(Checkpoint.NONE);
+    }
+
+    /**
+     * True when {@code seq} lies below the checkpoint: one uncached read. The writer's check after
+     * its fence (or any of its segments) lands: true means retention cut above it, nobody will
+     * read it, and the writer must fence again from {@code findTail(lowSeq()) + 1}.
+     */
+    boolean isCut(long seq) {
+        return checkpoint().covers(seq);
+    }
+
+    String checkpointKey() {
+        return prefix + "checkpoint";
+    }
+
+    Optional<Versioned<Checkpoint>> versionedCheckpoint() {
+        String key = checkpointKey();
+        return withRetries(() -> backend.read(key)).map(v -> new Versioned<>(Checkpoint.decode(key, v.value()), v.version()));
+    }
+
+    void forget(long seq) {
+        cache.invalidate(seq);
+    }
+
+    /** Deletes are idempotent: transient failures are retried, ambiguous ones too. */
+    void delete(String key) {
+        int attempt = 0;
+        while (true) {
+            try {
+                withRetries(() -> {
+                    backend.delete(key);
+                    return null;
+                });
+                return;
+            } catch (BackendException e) {
+                if (!(e.retryable() || e.ambiguous()) || !options.retry().allowsAnotherAttempt(++attempt)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    boolean fixed(RetentionFix fix) {
+        return !disabledFixes.contains(fix);
     }
 
     /**
@@ -229,71 +329,12 @@ public final class Ledger {
         }
     }
 
-    private Optional<Long> readLong(String key) {
-        return withRetries(() -> backend.read(key)).map(v -> parseLong(key, v.value()));
-    }
-
     private static long parseLong(String key, byte[] raw) {
         String s = new String(raw, StandardCharsets.UTF_8).trim();
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
             throw new LedgerException.Corrupt(key + " should hold a number, not '" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'");
-        }
-    }
-
-    /** Walks segments from a position, applying the epoch rule. */
-    private final class Reader implements Iterator<LedgerEntry> {
-        private long seq;
-        private int index;
-        private long maxEpoch;
-        private final List<LedgerEntry> buffered = new ArrayList<>();
-        private boolean done;
-
-        Reader(Position from) {
-            long low = lowSeq();
-            this.seq = Math.max(1, low);
-            this.index = 0;
-            // Segments below the start still decide the highest epoch seen: replay their headers.
-            for (long s = seq; s < from.segment(); s++) {
-                Optional<Segment> segment = segment(s);
-                if (segment.isEmpty()) {
-                    done = true;
-                    return;
-                }
-                maxEpoch = Math.max(maxEpoch, segment.get().epoch());
-            }
-            this.seq = Math.max(seq, from.segment());
-            this.index = from.segment() >= seq ? from.index() : 0;
-        }
-
-        @Override
-        public boolean hasNext() {
-            while (buffered.isEmpty() && !done) {
-                Optional<Segment> next = segment(seq);
-                if (next.isEmpty()) {
-                    done = true;
-                    break;
-                }
-                Segment s = next.get();
-                if (s.epoch() >= maxEpoch) {
-                    maxEpoch = s.epoch();
-                    for (int i = index; i < s.entries().size(); i++) {
-                        buffered.add(new LedgerEntry(new Position(seq, i), s.epoch(), s.writer(), s.entries().get(i).clone()));
-                    }
-                }
-                seq++;
-                index = 0;
-            }
-            return !buffered.isEmpty();
-        }
-
-        @Override
-        public LedgerEntry next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            return buffered.remove(0);
         }
     }
 }

@@ -35,4 +35,31 @@ public class LedgerException extends RuntimeException {
             super(message, cause);
         }
     }
+
+    /**
+     * A reader asked for (or reached) a position that retention already cut: it fell behind. It
+     * can resume from {@link #firstReadable()}, knowing that everything between was deleted.
+     */
+    public static final class Truncated extends LedgerException {
+        private static final long serialVersionUID = 1L;
+        private final Position requested;
+        private final Position firstReadable;
+
+        Truncated(String ledger, Position requested, Position firstReadable) {
+            super("ledger " + ledger + " was truncated before " + firstReadable + ": position " + requested
+                    + " is gone; the first readable position is " + firstReadable, null);
+            this.requested = requested;
+            this.firstReadable = firstReadable;
+        }
+
+        /** The position the reader needed. */
+        public Position requested() {
+            return requested;
+        }
+
+        /** The first position still readable when this was found. */
+        public Position firstReadable() {
+            return firstReadable;
+        }
+    }
 }

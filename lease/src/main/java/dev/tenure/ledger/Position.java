@@ -22,6 +22,15 @@ public record Position(long segment, int index) implements Comparable<Position> 
         }
     }
 
+    /**
+     * The first position of segment {@code segment}. After reading a segment to its end, the
+     * position to keep (or to {@link Ledger#truncateBefore truncate before}) is the start of the
+     * next one: segments are immutable, so nothing more ever comes in the one just read.
+     */
+    public static Position startOf(long segment) {
+        return new Position(segment, 0);
+    }
+
     @Override
     public int compareTo(Position o) {
         return ORDER.compare(this, o);

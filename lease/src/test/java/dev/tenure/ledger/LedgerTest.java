@@ -276,25 +276,6 @@ class LedgerTest {
     }
 
     @Test
-    void truncationDeletesWholeSegmentsBelowTheCheckpoint() throws Exception {
-        TestStore store = new TestStore();
-        Ledger ledger = Ledger.open(store, "retained", OPTIONS);
-        List<Position> positions = new ArrayList<>();
-        try (LedgerWriter w = ledger.writer(new FencingToken("writer", 1), "a")) {
-            for (int i = 0; i < 5; i++) {
-                positions.add(w.append(utf8("e" + i)).get(10, TimeUnit.SECONDS));
-            }
-        }
-        ledger.truncateBefore(positions.get(3));
-        assertEquals(List.of("e3", "e4"), contents(Ledger.open(store, "retained", OPTIONS)));
-        assertTrue(!store.raw().exists(ledger.segmentKey(positions.get(0).segment())));
-        try (LedgerWriter w = ledger.writer(new FencingToken("writer", 2), "b")) {
-            w.append(utf8("e5")).get(10, TimeUnit.SECONDS);
-        }
-        assertEquals(List.of("e3", "e4", "e5"), contents(ledger));
-    }
-
-    @Test
     void findingTheTailCostsLogarithmicallyManyRequests() throws Exception {
         TestStore store = new TestStore();
         Ledger ledger = Ledger.open(store, "long", new LedgerOptions(1, 1 << 20, Duration.ZERO, 8, 10_000, 0, RetryPolicy.tests()));

@@ -1,0 +1,117 @@
+package dev.tenure.ledger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Where retention cut the log, stored under {@code ledgers/<name>/checkpoint}. Everyone keys on it:
+ * readers start at {@code low} with the epoch rule already at {@code epoch}; segments below
+ * {@code low} are deleted only after it moved; a writer whose segment landed below {@code low} was
+ * not seen by the truncation and must not count it.
+ *
+ * @param low the first live sequence; every segment below it is cut
+ * @param epoch the highest epoch the epoch rule accepted below {@code low}: readers start from it,
+ *     so a stale segment first after the cut is still skipped
+ * @param clearFrom the lowest sequence that may still exist below {@code low}: deletes still owed
+ *     (a truncation that crashed half way); equal to {@code low} once they are done
+ * @param revision rises by one with every write, so no two writes of the record are alike (no ABA)
+ */
+record Checkpoint(long low, long epoch, long clearFrom, long revision) {
+
+    static final String FORMAT = "tenure.ledger-checkpoint/1";
+    /** A ledger never truncated. */
+    static final Checkpoint NONE = new Checkpoint(1, 0, 1, 0);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    Checkpoint {
+        if (low < 1 || epoch < 0 || clearFrom < 1 || clearFrom > low || revision < 0) {
+            throw new IllegalArgumentException("invalid checkpoint: low " + low + ", epoch " + epoch + ", clearFrom " + clearFrom
+                    + ", revision " + revision);
+        }
+    }
+
+    /** True when {@code seq} lies below the cut: nobody reads it, retention may delete it. */
+    boolean covers(long seq) {
+        return seq < low;
+    }
+
+    /** The first position a reader can read. */
+    Position first() {
+        return Position.startOf(low);
+    }
+
+    /** The checkpoint after cutting before {@code newLow}, keeping the deletes still owed. */
+    Checkpoint raisedTo(long newLow, long newEpoch) {
+        return new Checkpoint(newLow, newEpoch, Math.min(clearFrom, low), revision + 1);
+    }
+
+    /** The same cut with every delete below it done. */
+    Checkpoint cleared() {
+        return new Checkpoint(low, epoch, low, revision + 1);
+    }
+
+    byte[] encode() {
+        try {
+            return JSON.writeValueAsBytes(JSON.createObjectNode().put("format", FORMAT).put("low", low).put("epoch", epoch)
+                    .put("clearFrom", clearFrom).put("revision", revision));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a ledger checkpoint", e);
+        }
+    }
+
+    /**
+     * Reads both formats. The first format was a plain number, the low sequence, with no epoch: it
+     * decodes to epoch 0, which is what readers assumed then (the epoch rule restarts at that cut),
+     * and to no deletes owed, since that truncation deleted before it returned.
+     */
+    static Checkpoint decode(String key, byte[] raw) {
+        String s = new String(raw, StandardCharsets.UTF_8).trim();
+        if (!s.isEmpty() && s.chars().allMatch(Character::isDigit)) {
+            long low = parse(key, s);
+            if (low < 1) {
+                throw corrupt(key, "a checkpoint below 1", s);
+            }
+            return new Checkpoint(low, 0, low, 0);
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(raw);
+        } catch (IOException e) {
+            throw corrupt(key, "neither a number nor JSON", s);
+        }
+        if (node == null || !node.isObject() || !FORMAT.equals(node.path("format").asText(null))) {
+            throw corrupt(key, "not a " + FORMAT + " record", s);
+        }
+        try {
+            return new Checkpoint(number(key, node, "low", s), number(key, node, "epoch", s), number(key, node, "clearFrom", s),
+                    number(key, node, "revision", s));
+        } catch (IllegalArgumentException e) {
+            throw corrupt(key, e.getMessage(), s);
+        }
+    }
+
+    private static long number(String key, JsonNode node, String field, String s) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw corrupt(key, "field '" + field + "' is missing or not an integer", s);
+        }
+        return v.asLong();
+    }
+
+    private static long parse(String key, String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw corrupt(key, "a number out of range", s);
+        }
+    }
+
+    private static LedgerException.Corrupt corrupt(String key, String why, String s) {
+        return new LedgerException.Corrupt(key + " should hold a ledger checkpoint (" + why + "), not '"
+                + (s.length() > 60 ? s.substring(0, 60) + "..." : s) + "'");
+    }
+}

@@ -1,0 +1,24 @@
+package dev.tenure.ledger;
+
+/**
+ * The retention fixes, each of which a mutation test switches off to show that the simulator's
+ * retention checker catches the bug it fixes. Never off outside tests.
+ */
+enum RetentionFix {
+    /**
+     * Issue item 3: truncation walks to its cut and refuses a cut beyond the readable tail, and
+     * tail discovery looks again from the checkpoint when it found a tail below it. Off: any cut
+     * is accepted and a writer that opens during a truncation can fence below the new checkpoint.
+     */
+    TAIL_RULE,
+    /**
+     * Issue item 4: the checkpoint carries the highest epoch accepted below the cut and readers
+     * start the epoch rule from it. Off: readers restart the rule at 0 at the checkpoint.
+     */
+    CHECKPOINT_EPOCH,
+    /**
+     * Issue item 7: a reader behind retention gets {@link LedgerException.Truncated}. Off: its
+     * iterator ends as if the log ended, and reading from a cut position starts at the checkpoint.
+     */
+    TRUNCATED_ERROR
+}

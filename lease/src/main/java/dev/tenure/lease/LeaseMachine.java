@@ -580,6 +580,9 @@ public final class LeaseMachine {
 
     /** An answer to a write we stopped waiting for (it timed out): it still tells whether that write landed. */
     private void lateAnswer(long id, long now, ObjectVersion written, BackendException failure, List<Command> out) {
+        if (config.has(ProtocolMutation.FORGET_UNRESOLVED_WRITES)) {
+            return; // the mistake: a late answer is ignored
+        }
         Unresolved u = null;
         for (Unresolved candidate : unresolved.values()) {
             if (candidate.requestId() == id) {
@@ -714,7 +717,9 @@ public final class LeaseMachine {
         }
         attempts++;
         out.add(request);
-        setTimer(out, Timer.REQUEST_TIMEOUT, Saturating.add(now, config.requestTimeoutNanos()));
+        // The request timeout counts from the send ({@link #onSent}); until the request has left,
+        // only a request that has not even left within a TTL (or the request timeout, if longer) counts as lost.
+        setTimer(out, Timer.REQUEST_TIMEOUT, Saturating.add(now, Math.max(config.ttlNanos(), config.requestTimeoutNanos())));
     }
 
     private long sentAtOf(long id, long fallback) {

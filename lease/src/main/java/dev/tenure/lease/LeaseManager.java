@@ -89,7 +89,7 @@ public final class LeaseManager implements AutoCloseable {
      * <p>If this manager is still writing its own release of the lease (a {@link Lease#release()}
      * that returned before the write was confirmed, or one running on another thread), the attempt
      * is made when that write ends, so it finds the record released and takes it at the next
-     * epoch. It waits for that at most twice the request timeout, then returns empty. A release
+     * epoch. It waits for that within its bound (one TTL), then returns empty. A release
      * write that got no answer in time may not have landed: the record then still names this
      * holder, and the attempt returns empty rather than take it on a guess. A lease this manager
      * holds already is returned as the same handle.

@@ -26,7 +26,9 @@ public enum Mutation {
     /** An election stops for good on a non-transport store error. */
     STOP_ON_STORE_ERROR(ProtocolMutation.STOP_ON_STORE_ERROR),
     /** Records are not checked against bounds, and expiry wraps for TTLs of 9.3e12 ms and more. */
-    NO_RECORD_BOUNDS(ProtocolMutation.NO_RECORD_BOUNDS);
+    NO_RECORD_BOUNDS(ProtocolMutation.NO_RECORD_BOUNDS),
+    /** A renewal refused with 409/412 revokes at once, without reading the record back. */
+    REVOKE_ON_REFUSED_RENEWAL(ProtocolMutation.REVOKE_ON_REFUSED_RENEWAL);
 
     private final ProtocolMutation protocol;
 

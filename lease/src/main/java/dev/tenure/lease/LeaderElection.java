@@ -17,6 +17,7 @@ public final class LeaderElection implements AutoCloseable {
     private volatile Lease lease;
     private volatile String leader;
     private volatile boolean closed;
+    private volatile RuntimeException failure;
 
     LeaderElection(LeaseDriver driver, String name, LeaderListener listener) {
         this.driver = driver;
@@ -49,6 +50,11 @@ public final class LeaderElection implements AutoCloseable {
     /** The holder named by the last record seen (possibly this node), if any was seen. */
     public Optional<String> leader() {
         return Optional.ofNullable(leader);
+    }
+
+    /** Why the election stopped by itself (a corrupt record), if it did; it does not contend any more then. */
+    public Optional<RuntimeException> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /**
@@ -98,10 +104,12 @@ public final class LeaderElection implements AutoCloseable {
     }
 
     void failed(RuntimeException error) {
-        // Not retryable (credentials, a corrupt record): the election cannot go on by itself.
+        // A corrupt record (or a misuse): the election cannot go on by itself. Store failures never get here.
         lease = null;
+        failure = error;
         if (!closed) {
             listener.onRevoked(RevocationReason.STORE_REJECTED);
+            listener.onStopped(error);
         }
     }
 

@@ -16,4 +16,12 @@ public interface LeaderListener {
     /** The record names another holder (or this one); informational. */
     default void onLeaderChanged(String holder) {
     }
+
+    /**
+     * The election stopped for good and will not contend again: the stored record is corrupt or out
+     * of bounds ({@link LeaseRecordException}, an operator must look at it), or the election could
+     * not start ({@link IllegalStateException}). Store failures never stop an election.
+     */
+    default void onStopped(RuntimeException cause) {
+    }
 }

@@ -45,11 +45,20 @@ public record LeaseConfig(String keyPrefix, String holder, Duration ttl, Duratio
                         + ", renewInterval " + ms(renewInterval) + ", requestTimeout " + ms(requestTimeout) + ")");
             }
         }
-        if (safetyMargin.isNegative() || skewMargin.isNegative()) {
-            throw new LeaseConfigurationException("safetyMargin and skewMargin must not be negative");
+        Objects.requireNonNull(safetyMargin, "safetyMargin");
+        Objects.requireNonNull(skewMargin, "skewMargin");
+        if (safetyMargin.isNegative() || safetyMargin.isZero() || skewMargin.isNegative() || skewMargin.isZero()) {
+            // Zero leaves no room for clock-rate drift or a late answer: two holders could overlap.
+            throw new LeaseConfigurationException("safetyMargin (" + ms(safetyMargin) + ") and skewMargin (" + ms(skewMargin)
+                    + ") must both be positive: the holder must stop before sentAt + ttl, and contenders wait beyond"
+                    + " the TTL, to absorb clock-rate drift between nodes");
         }
         if (ttl.toMillis() < 1) {
             throw new LeaseConfigurationException("ttl must be at least 1 ms, not " + ttl);
+        }
+        if (ttl.toMillis() > LeaseRecord.MAX_TTL_MILLIS) {
+            throw new LeaseConfigurationException("ttl (" + ms(ttl) + ") must be at most " + LeaseRecord.MAX_TTL_MILLIS
+                    + " ms (366 days): longer deadlines overflow the monotonic clock's range");
         }
         Duration usable = ttl.minus(safetyMargin);
         if (renewInterval.plus(requestTimeout).compareTo(usable) >= 0) {

@@ -25,19 +25,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs lease machines against a backend. Every machine event is handled on the scheduler's one
  * thread; blocking backend calls run on the I/O executor and their answers come back to that
- * thread; listener callbacks run on the callback executor, in order.
+ * thread; listener callbacks run on the callback executor, in order. Commands are carried out by
+ * {@link CommandDispatcher}, like in the simulator: every protocol rule (one lease lifetime at a
+ * time, releasing an acquisition that lands when nobody waits for it, invalidating handles before
+ * a release is sent, deadlines) lives in {@link LeaseMachine}; this class only maps its events to
+ * futures, {@link Lease} handles and elections.
  *
- * <p>A machine that is still letting go of a lease (its release write, or the release of a lease
- * that lapsed, is in flight) answers a new acquisition with NotAcquired and does not contend: one
- * lease lifetime at a time. So an acquisition or election asked for in that state is <em>parked</em>
- * and started as soon as the machine has settled; an acquisition gives up at its own deadline
- * ({@code tryAcquire}: twice the request timeout) if the release has not ended by then.
- *
- * <p>An acquisition that lands when nobody waits for it any more (the manager closed, or the
- * election that started it was closed, while its read or write was in flight) is never handed out
- * nor renewed: it is released at once by a conditional write of {@code released=true}. Closing
- * fails every acquisition still pending with {@link IllegalStateException} at once, and waits
- * (bounded) for the acquisitions in flight to settle and for their releases.
+ * <p>Closing fails every acquisition still pending with {@link IllegalStateException} at once,
+ * and waits (bounded) for the acquisitions in flight to settle and for their releases.
  */
 final class LeaseDriver {
 
@@ -47,8 +42,6 @@ final class LeaseDriver {
     static final class Slot {
         final LeaseMachine machine;
         CompletableFuture<Optional<Lease>> acquiring;
-        /** An acquisition or election waiting for the machine to finish letting go of a lease. */
-        Parked parked;
         final List<CompletableFuture<Void>> renewing = new ArrayList<>();
         final List<CompletableFuture<Void>> releasing = new ArrayList<>();
         Lease lease;
@@ -58,26 +51,6 @@ final class LeaseDriver {
 
         Slot(LeaseMachine machine) {
             this.machine = machine;
-        }
-    }
-
-    /**
-     * A request that arrived while the machine was still letting go: an acquisition ({@code result}
-     * set) or an election ({@code election} set). {@code giveUp} is the timer that ends an
-     * acquisition at its deadline if it is still parked then.
-     */
-    private static final class Parked {
-        final CompletableFuture<Optional<Lease>> result;
-        final LeaderElection election;
-        final LeaseMachine.Mode mode;
-        final long deadline;
-        LeaseScheduler.Cancellable giveUp;
-
-        Parked(CompletableFuture<Optional<Lease>> result, LeaderElection election, LeaseMachine.Mode mode, long deadline) {
-            this.result = result;
-            this.election = election;
-            this.mode = mode;
-            this.deadline = deadline;
         }
     }
 
@@ -114,10 +87,9 @@ final class LeaseDriver {
     // ---- API entry points (any thread) ---------------------------------------------------------
 
     /**
-     * Starts an acquisition. While this manager is still letting go of the lease (see the class
-     * comment) it waits for that first: until {@code deadline} for {@link LeaseMachine.Mode#UNTIL_DEADLINE},
-     * twice the request timeout for {@link LeaseMachine.Mode#ONCE}; if the release has not ended by
-     * then the result is empty.
+     * Starts an acquisition; {@code deadline} for {@link LeaseMachine.Mode#UNTIL_DEADLINE}
+     * ({@link LeaseMachine.Mode#ONCE} gives up one TTL from now). While this manager is still
+     * letting go of the lease, the machine waits for that first, within the deadline.
      */
     CompletableFuture<Optional<Lease>> acquire(String name, LeaseMachine.Mode mode, long deadline) {
         CompletableFuture<Optional<Lease>> result = new CompletableFuture<>();
@@ -137,18 +109,12 @@ final class LeaseDriver {
             return;
         }
         Slot slot = slot(name);
-        if (slot.election != null || (slot.parked != null && slot.parked.election != null)) {
+        if (slot.election != null) {
             result.completeExceptionally(new IllegalStateException("lease " + name + " is held by an election of this manager"));
             return;
         }
-        if (slot.acquiring != null || slot.parked != null) {
+        if (slot.acquiring != null) {
             result.completeExceptionally(new IllegalStateException("lease " + name + " is already being acquired"));
-            return;
-        }
-        if (settling(slot)) {
-            long giveUpAt = mode == LeaseMachine.Mode.UNTIL_DEADLINE ? deadline
-                    : mode == LeaseMachine.Mode.ONCE ? nanoTime() + 2 * config.requestTimeout().toNanos() : Long.MAX_VALUE;
-            park(slot, new Parked(result, null, mode, deadline), giveUpAt);
             return;
         }
         slot.acquiring = result;
@@ -166,7 +132,7 @@ final class LeaseDriver {
         }
     }
 
-    /** Starts an election; while this manager is still letting go of the lease, it starts when that ends. */
+    /** Starts an election; while this manager is still letting go of the lease, the machine starts contending when that ends. */
     void elect(String name, LeaderElection election) {
         Runnable start = () -> {
             if (closed) {
@@ -174,15 +140,7 @@ final class LeaseDriver {
                 return;
             }
             Slot slot = slot(name);
-            if (slot.election != null || slot.acquiring != null || slot.parked != null) {
-                election.failed(new IllegalStateException("lease " + name + " is already in use by this manager"));
-                return;
-            }
-            if (settling(slot)) {
-                park(slot, new Parked(null, election, LeaseMachine.Mode.FOREVER, Long.MAX_VALUE), Long.MAX_VALUE);
-                return;
-            }
-            if (slot.lease != null) {
+            if (slot.election != null || slot.acquiring != null || slot.lease != null) {
                 election.failed(new IllegalStateException("lease " + name + " is already in use by this manager"));
                 return;
             }
@@ -204,11 +162,6 @@ final class LeaseDriver {
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduler.execute(() -> {
             Slot slot = slots.get(name);
-            if (slot != null && slot.parked != null && slot.parked.election == election) {
-                unpark(slot);
-                done.complete(null);
-                return;
-            }
             if (slot == null || slot.election != election) {
                 done.complete(null);
                 return;
@@ -242,9 +195,8 @@ final class LeaseDriver {
 
     /**
      * Releases {@code lease}, or with {@code null} (the manager closing) whatever the slot holds or
-     * is acquiring: a pending acquisition (parked behind an earlier release, or in flight) then ends
-     * at once with {@link IllegalStateException}, and one that lands later is released. Done when
-     * nothing is held or in flight any more.
+     * is acquiring: a pending acquisition then ends at once with {@link IllegalStateException}, and
+     * one that lands later is released by the machine. Done when nothing is held or in flight any more.
      */
     private CompletableFuture<Void> beginRelease(Slot slot, Lease lease) {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -254,21 +206,10 @@ final class LeaseDriver {
                 done.complete(null);
                 return;
             }
-            if (lease == null && slot.parked != null) {
-                Parked parked = unpark(slot);
-                if (parked.result != null) {
-                    parked.result.completeExceptionally(closedWhileAcquiring(slot.machine.key()));
-                }
-            }
             if (lease == null && slot.acquiring != null) {
                 CompletableFuture<Optional<Lease>> waiting = slot.acquiring;
                 slot.acquiring = null;
                 waiting.completeExceptionally(closedWhileAcquiring(slot.machine.key()));
-            }
-            if (slot.lease == null && slot.machine.token().isEmpty() && !slot.machine.busy()) {
-                run(slot, slot.machine.release(nanoTime())); // stops waiting to contend, if it was
-                done.complete(null);
-                return;
             }
             slot.releasing.add(done);
             run(slot, slot.machine.release(nanoTime()));
@@ -307,20 +248,28 @@ final class LeaseDriver {
     }
 
     private void run(Slot slot, List<Command> commands) {
-        for (Command c : commands) {
-            if (c instanceof LeaseMachine.Read read) {
+        CommandDispatcher.dispatch(commands, new CommandDispatcher.Target() {
+            @Override
+            public void read(LeaseMachine.Read read) {
                 io.execute(() -> doRead(slot, read));
-            } else if (c instanceof LeaseMachine.Write write) {
+            }
+
+            @Override
+            public void write(LeaseMachine.Write write) {
                 io.execute(() -> doWrite(slot, write));
-            } else if (c instanceof LeaseMachine.Delete delete) {
-                throw new IllegalStateException("delete-on-release is a simulator mutation, never configured here: " + delete);
-            } else if (c instanceof LeaseMachine.SetTimer timer) {
+            }
+
+            @Override
+            public void timer(LeaseMachine.SetTimer timer) {
                 scheduler.schedule(() -> run(slot, slot.machine.onTimer(timer.timer(), timer.token(), nanoTime())),
                         timer.atNanos() - nanoTime());
-            } else if (c instanceof LeaseMachine.Notify notify) {
-                deliver(slot, notify.event());
             }
-        }
+
+            @Override
+            public void notify(LeaseMachine.Event event) {
+                deliver(slot, event);
+            }
+        });
         if (slot.releaseOrphan) {
             slot.releaseOrphan = false;
             run(slot, slot.machine.release(nanoTime()));
@@ -331,60 +280,18 @@ final class LeaseDriver {
             slot.releasing.forEach(f -> f.complete(null));
             slot.releasing.clear();
         }
-        if (slot.parked != null && !settling(slot)) {
-            startParked(slot);
-        }
     }
 
-    /**
-     * True while the machine is still letting go of a lease, when it would answer an acquisition
-     * with NotAcquired (naming this holder) and not contend: it holds a lease that is no longer
-     * valid (its release write, or the release of a lapsed lease, is in flight), or it is finishing
-     * an acquisition that nobody waits for any more (asked to let go while its write was in flight).
-     */
-    private boolean settling(Slot slot) {
-        LeaseMachine machine = slot.machine;
-        if (machine.token().isPresent()) {
-            return !machine.isValid(nanoTime());
-        }
-        boolean unattended = slot.parked != null || (slot.acquiring == null && slot.election == null);
-        return unattended && machine.busy();
-    }
-
-    private void park(Slot slot, Parked parked, long giveUpAt) {
-        slot.parked = parked;
-        if (giveUpAt != Long.MAX_VALUE) {
-            parked.giveUp = scheduler.schedule(() -> {
-                if (slot.parked == parked) {
-                    unpark(slot);
-                    parked.result.complete(Optional.empty());
-                }
-            }, giveUpAt - nanoTime());
-        }
-    }
-
-    private Parked unpark(Slot slot) {
-        Parked parked = slot.parked;
-        slot.parked = null;
-        if (parked.giveUp != null) {
-            parked.giveUp.cancel();
-        }
-        return parked;
-    }
-
-    private void startParked(Slot slot) {
-        Parked parked = unpark(slot);
-        if (parked.election != null) {
-            slot.election = parked.election;
-        } else {
-            slot.acquiring = parked.result;
-        }
-        run(slot, slot.machine.acquire(nanoTime(), parked.mode, parked.deadline));
+    /** Tells the machine that request {@code id} leaves now: validity and its timeout count from here. */
+    private void sending(Slot slot, long id) {
+        long sentAt = nanoTime();
+        post(() -> run(slot, slot.machine.onSent(id, sentAt)));
     }
 
     private void doRead(Slot slot, LeaseMachine.Read read) {
         Optional<Versioned<byte[]>> found = Optional.empty();
         BackendException failure = null;
+        sending(slot, read.requestId());
         try {
             found = backend.read(slot.machine.key());
         } catch (BackendException e) {
@@ -400,6 +307,9 @@ final class LeaseDriver {
     private void doWrite(Slot slot, LeaseMachine.Write write) {
         ObjectVersion written = null;
         BackendException failure = null;
+        // The send time is taken here, after encoding and after waiting for an I/O thread: as late
+        // as it can be while still before the store can apply the write.
+        sending(slot, write.requestId());
         try {
             written = backend.put(slot.machine.key(), write.bytes(), write.condition());
         } catch (BackendException e) {
@@ -424,8 +334,8 @@ final class LeaseDriver {
     private void deliver(Slot slot, LeaseMachine.Event event) {
         if (event instanceof LeaseMachine.Acquired acquired) {
             if (slot.lease == null && slot.acquiring == null && slot.election == null) {
-                // Landed after everyone who asked for it stopped waiting (closed): never hand it out or
-                // renew it; release it (conditional write of released=true) once these commands have run.
+                // Nobody waits for it (the machine releases what lands after a release was asked; this
+                // covers a future failed by close): never hand it out or renew it; release it.
                 slot.releaseOrphan = true;
                 return;
             }
@@ -474,6 +384,13 @@ final class LeaseDriver {
             LeaderElection election = slot.election;
             if (election != null) {
                 callbacks.execute(() -> election.revoked(revoked.reason()));
+            }
+        } else if (event instanceof LeaseMachine.Releasing) {
+            // Before the release write leaves: no handle may report valid once another node can take the record.
+            Lease lease = slot.lease;
+            slot.lease = null;
+            if (lease != null) {
+                lease.markLost("it is being released");
             }
         } else if (event instanceof LeaseMachine.Released) {
             Lease lease = slot.lease;

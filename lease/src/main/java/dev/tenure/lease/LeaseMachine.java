@@ -4,10 +4,11 @@ import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
-import dev.tenure.retry.RetryPolicy;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
@@ -15,17 +16,24 @@ import java.util.random.RandomGenerator;
  * The writer-lease protocol for one lease name and one holder, as a pure state machine: it reads
  * no clock and does no I/O. Every method takes the current monotonic time, consumes one event
  * (a request from the API, a backend answer, a timer) and returns the commands the driver must
- * carry out (send a request, arm a timer, notify). The same machine runs in production and,
- * unmodified, in the simulator.
+ * carry out (send a request, arm a timer, notify), in order. The same machine runs in production
+ * ({@link LeaseDriver}) and, unmodified, in the simulator; {@link CommandDispatcher} routes its
+ * commands for both.
  *
  * <p>Public so that the simulator can drive it directly; applications use {@link LeaseManager}.
  *
  * <p>Rules kept here (see {@code docs/leases.md}): expiry is judged on this node's monotonic
  * clock; a contender takes a lease only after seeing the same record version for
  * {@code record.ttl + skewMargin}, or at once when released; the holder's lease is valid until
- * {@code sentAt + ttl - safetyMargin} of the write that last succeeded; a renewal is exactly one
- * conditional write; an ambiguous write is resolved by reading back its nonce; epochs rise by one
- * per change of holder and never go back.
+ * {@code sentAt + ttl - safetyMargin} of the write that last succeeded, {@code sentAt} being the
+ * instant the request went out ({@link #onSent}); a renewal is exactly one conditional write; every
+ * acquire or renew write whose outcome is unknown stays this holder's ({@link #onRead}: a record
+ * carrying any of their nonces is ours, valid from that write's send time); a refused conditional
+ * write is re-read before anything is decided; epochs rise by one per change of holder and never
+ * go back. The machine also keeps the rules of one lease lifetime at a time: an acquisition asked
+ * for while the previous lease is still being let go waits for that to end; an acquisition that
+ * lands when nobody wants it any more is released at once; a release invalidates the lease
+ * ({@link Releasing}) before its write is sent.
  */
 public final class LeaseMachine {
 
@@ -37,7 +45,7 @@ public final class LeaseMachine {
     public record Read(long requestId) implements Command {
     }
 
-    /** Write the lease record conditionally; answer with {@link #onWrite}. */
+    /** Write the lease record conditionally; report the send with {@link #onSent}, answer with {@link #onWrite}. */
     public record Write(long requestId, byte[] bytes, ConditionalPut condition) implements Command {
     }
 
@@ -57,14 +65,17 @@ public final class LeaseMachine {
     public enum Timer { RENEW, DEADLINE, RETRY, RECHECK, GIVE_UP, REQUEST_TIMEOUT }
 
     /** What the machine tells the outside world. */
-    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Released, HolderSeen {
+    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Releasing, Released, HolderSeen {
     }
 
     /** The lease is held from now until {@code validUntilNanos} (unless renewed). */
     public record Acquired(FencingToken token, long validUntilNanos) implements Event {
     }
 
-    /** An acquisition attempt ended without the lease; {@code error} when it ended on a failure. */
+    /**
+     * An acquisition attempt ended without the lease; {@code error} when it ended on a failure
+     * ({@link LeaseOutcomeUnknownException} when its write is still unresolved).
+     */
     public record NotAcquired(Optional<String> holder, Optional<RuntimeException> error) implements Event {
     }
 
@@ -76,6 +87,13 @@ public final class LeaseMachine {
     public record Revoked(FencingToken token, RevocationReason reason, String detail) implements Event {
     }
 
+    /**
+     * The lease stopped being valid because it is being released: always emitted before the
+     * release write, so every handle is invalid before another holder can take the record.
+     */
+    public record Releasing(FencingToken token) implements Event {
+    }
+
     /** The holder let go (or the lease was already gone when it tried). */
     public record Released(FencingToken token) implements Event {
     }
@@ -85,11 +103,22 @@ public final class LeaseMachine {
     }
 
     /** How long an acquisition keeps trying. */
-    public enum Mode { ONCE, UNTIL_DEADLINE, FOREVER }
+    public enum Mode {
+        /** One attempt: gives up at once when another holder has it; returns within one TTL whatever the store does. */
+        ONCE,
+        /** Contends until the deadline given to {@link #acquire}. */
+        UNTIL_DEADLINE,
+        /** Contends (with backoff on every failure) until released; only a corrupt record stops it. */
+        FOREVER
+    }
 
     private enum Phase { IDLE, READING, ACQUIRE_WRITE, ACQUIRE_RESOLVE, WAITING, HELD, RENEW_WRITE, RENEW_RESOLVE, RELEASE_WRITE }
 
     private record Observed(ObjectVersion version, LeaseRecord record, long firstSeenNanos) {
+    }
+
+    /** An acquire or renew write whose outcome this holder does not know yet: if it landed, it is ours. */
+    private record Unresolved(long requestId, LeaseRecord record, ConditionalPut condition, long sentAt, boolean renewal) {
     }
 
     private final LeaseConfig config;
@@ -100,6 +129,10 @@ public final class LeaseMachine {
     private Phase phase = Phase.IDLE;
     private Mode mode = Mode.ONCE;
     private long acquireDeadline;
+    /** An acquisition is waiting for its answer (Acquired or NotAcquired). */
+    private boolean awaitingAnswer;
+    /** An acquisition asked for while the previous lease is still being let go: started when that ends. */
+    private boolean deferred;
     private Observed observed;
     private String lastHolderSeen;
 
@@ -107,6 +140,7 @@ public final class LeaseMachine {
     private ObjectVersion heldVersion;
     private LeaseRecord heldRecord;
     private long validUntil;
+    /** Let go: of the held lease, or (with nothing held) of any acquisition still in flight should it land. */
     private boolean releaseRequested;
     private boolean renewRequested;
     /** A release written after leadership already ended: nobody is told about it a second time. */
@@ -114,12 +148,14 @@ public final class LeaseMachine {
 
     // The request in flight.
     private long requestId;
-    private long sentAt;
     /** When the write whose outcome is pending was sent: validity counts from here, never from a later read-back. */
     private long writeSentAt;
     private LeaseRecord pendingRecord;
+    /** The condition of the last write refused with a precondition failure, until the re-read decides. */
+    private ConditionalPut refusedCondition;
     private int attempts;
     private BackendException lastFailure;
+    private final Map<String, Unresolved> unresolved = new LinkedHashMap<>();
     private final long[] timerTokens = new long[Timer.values().length];
 
     /** A machine for lease {@code name}; {@code random} supplies nonces and jitter. */
@@ -137,12 +173,12 @@ public final class LeaseMachine {
 
     /** True while the lease is held and its deadline has not passed. */
     public boolean isValid(long now) {
-        if (config.has(ProtocolMutation.RETRY_PAST_DEADLINE) && heldRecord != null && !releaseRequested
-                && (phase == Phase.HELD || phase == Phase.RENEW_WRITE || phase == Phase.RENEW_RESOLVE)) {
-            return true;
-        }
-        return heldRecord != null && !releaseRequested && now < validUntil
+        boolean held = heldRecord != null && !releaseRequested
                 && (phase == Phase.HELD || phase == Phase.RENEW_WRITE || phase == Phase.RENEW_RESOLVE);
+        if (config.has(ProtocolMutation.RETRY_PAST_DEADLINE)) {
+            return held;
+        }
+        return held && now < validUntil;
     }
 
     /** The token of the held lease. */
@@ -155,30 +191,50 @@ public final class LeaseMachine {
         return validUntil;
     }
 
-    boolean busy() {
+    /** True while a request is in flight or a write is still being resolved: the machine has not settled. */
+    public boolean busy() {
         return phase != Phase.IDLE && phase != Phase.HELD && phase != Phase.WAITING;
+    }
+
+    /** True while the machine is letting go of a lease (or of an acquisition nobody wants any more). */
+    public boolean lettingGo() {
+        return releaseRequested && (heldRecord != null || busy());
     }
 
     // ---- requests from the API -----------------------------------------------------------------
 
-    /** Starts acquiring. {@code deadline} matters for {@link Mode#UNTIL_DEADLINE} only. */
+    /**
+     * Starts acquiring. {@code deadline} is used by {@link Mode#UNTIL_DEADLINE}; {@link Mode#ONCE}
+     * gives up one TTL from now. While the previous lease is still being let go (its release write
+     * in flight), the acquisition waits for that to end, within its deadline.
+     */
     public List<Command> acquire(long now, Mode newMode, long deadline) {
         List<Command> out = new ArrayList<>();
-        if (heldRecord != null) {
-            // Held and valid: the same lease again. Lapsed or being released: not until that finishes.
-            out.add(new Notify(isValid(now) ? new Acquired(token().orElseThrow(), validUntil)
-                    : new NotAcquired(Optional.of(config.holder()), Optional.empty())));
+        if (heldRecord != null && isValid(now)) {
+            // Held and valid: the same lease again.
+            out.add(new Notify(new Acquired(token().orElseThrow(), validUntil)));
             return out;
         }
         mode = newMode;
-        acquireDeadline = deadline;
+        acquireDeadline = newMode == Mode.ONCE ? Saturating.add(now, config.ttlNanos())
+                : newMode == Mode.FOREVER ? Long.MAX_VALUE : deadline;
         attempts = 0;
+        awaitingAnswer = true;
+        if (mode != Mode.FOREVER) {
+            setTimer(out, Timer.GIVE_UP, acquireDeadline);
+        }
+        if (heldRecord != null) {
+            // One lease lifetime at a time: the lapsed or released lease is still being let go.
+            deferred = true;
+            return out;
+        }
+        // Whatever lands from here on is wanted again (an orphan acquisition in flight included).
+        releaseRequested = false;
+        silentRelease = false;
         if (phase == Phase.IDLE || phase == Phase.WAITING) {
             cancel(Timer.RECHECK);
+            cancel(Timer.RETRY);
             read(now, out);
-        }
-        if (mode == Mode.UNTIL_DEADLINE) {
-            setTimer(out, Timer.GIVE_UP, deadline);
         }
         return out;
     }
@@ -186,6 +242,7 @@ public final class LeaseMachine {
     /** Stops contending (an election closing without holding). */
     List<Command> stopContending() {
         mode = Mode.ONCE;
+        deferred = false;
         cancel(Timer.RECHECK);
         cancel(Timer.RETRY);
         cancel(Timer.GIVE_UP);
@@ -209,23 +266,38 @@ public final class LeaseMachine {
         return out;
     }
 
-    /** Lets go: writes {@code released=true} with the same epoch, so the next holder fences above it. */
+    /**
+     * Lets go: the lease is invalid from now ({@link Releasing} comes before the write), and
+     * {@code released=true} is written with the same epoch, so the next holder fences above it.
+     * With nothing held, stops contending; an acquisition whose write is in flight is released
+     * as soon as it lands, without being handed out. A pending acquisition gets NotAcquired.
+     */
     public List<Command> release(long now) {
         List<Command> out = new ArrayList<>();
         mode = Mode.ONCE;
+        deferred = false;
         cancel(Timer.RECHECK);
         cancel(Timer.GIVE_UP);
+        cancel(Timer.RETRY);
         if (heldRecord == null) {
-            if (phase == Phase.WAITING) {
-                phase = Phase.IDLE;
-            } else if (phase == Phase.ACQUIRE_WRITE || phase == Phase.ACQUIRE_RESOLVE) {
-                // An acquisition in flight may still land: let go of it as soon as it does.
-                releaseRequested = true;
+            switch (phase) {
+                case WAITING, IDLE -> phase = Phase.IDLE;
+                case READING -> {
+                    // Nothing written yet: drop the read (its answer is ignored) and stop.
+                    cancel(Timer.REQUEST_TIMEOUT);
+                    phase = Phase.IDLE;
+                }
+                default -> releaseRequested = true; // a write in flight may land: let go of it when it does
             }
+            answerNotAcquired(out, null);
             return out;
         }
+        boolean wasValid = !releaseRequested;
         releaseRequested = true;
         cancel(Timer.RENEW);
+        if (wasValid) {
+            out.add(new Notify(new Releasing(token().orElseThrow())));
+        }
         if (phase == Phase.HELD) {
             writeRelease(now, out);
         }
@@ -236,6 +308,30 @@ public final class LeaseMachine {
 
     // ---- answers from the backend --------------------------------------------------------------
 
+    /**
+     * The request {@code id} is going out now: called by the dispatcher right before the request
+     * leaves (after encoding, after any wait for a thread), so validity counts from a send time
+     * that is as late as it can be while still before the store can apply it.
+     */
+    public List<Command> onSent(long id, long now) {
+        List<Command> out = new ArrayList<>();
+        for (Map.Entry<String, Unresolved> e : unresolved.entrySet()) {
+            Unresolved u = e.getValue();
+            if (u.requestId() == id && now > u.sentAt()) {
+                e.setValue(new Unresolved(id, u.record(), u.condition(), now, u.renewal()));
+            }
+        }
+        if (id == requestId && (phase == Phase.READING || phase == Phase.ACQUIRE_WRITE || phase == Phase.RENEW_WRITE
+                || phase == Phase.RELEASE_WRITE || phase == Phase.ACQUIRE_RESOLVE || phase == Phase.RENEW_RESOLVE)) {
+            if (phase == Phase.ACQUIRE_WRITE || phase == Phase.RENEW_WRITE) {
+                writeSentAt = Math.max(writeSentAt, now);
+            }
+            // The request timeout counts from the send, not from when the machine asked for it.
+            setTimer(out, Timer.REQUEST_TIMEOUT, Saturating.add(now, config.requestTimeoutNanos()));
+        }
+        return out;
+    }
+
     public List<Command> onRead(long id, long now, Optional<Versioned<byte[]>> found, BackendException failure) {
         List<Command> out = new ArrayList<>();
         if (id != requestId || (phase != Phase.READING && phase != Phase.ACQUIRE_RESOLVE && phase != Phase.RENEW_RESOLVE)) {
@@ -244,27 +340,33 @@ public final class LeaseMachine {
         cancel(Timer.REQUEST_TIMEOUT);
         if (failure != null) {
             readFailed(now, failure, out);
-            return out;
+            return settle(now, out);
         }
         LeaseRecord record;
         try {
-            record = found.map(v -> LeaseRecordCodec.decode(key, v.value())).orElse(null);
+            record = found.map(v -> LeaseRecordCodec.decode(key, v.value(), !config.has(ProtocolMutation.NO_RECORD_BOUNDS)))
+                    .orElse(null);
         } catch (LeaseRecordException corrupt) {
             corruptRecord(now, corrupt, out);
-            return out;
+            return settle(now, out);
+        }
+        ConditionalPut refused = refusedCondition;
+        refusedCondition = null;
+        Unresolved mine = ours(record);
+        prune(found, record);
+        if (mine != null) {
+            claim(now, found.get().version(), mine, out);
+            return settle(now, out);
+        }
+        if (refused != null && conditionHolds(refused, found)) {
+            // The store refused a write whose condition still holds (a 409 while another write was
+            // in progress, a 404 from a store that maps a missing object so): back off, then re-read.
+            conflicted(now, refused, out);
+            return settle(now, out);
         }
         switch (phase) {
-            case ACQUIRE_RESOLVE -> {
-                if (record != null && record.nonce().equals(pendingRecord.nonce())) {
-                    held(now, found.get().version(), pendingRecord, writeSentAt, out, true);
-                } else {
-                    contend(now, found, record, out);
-                }
-            }
             case RENEW_RESOLVE -> {
-                if (record != null && record.nonce().equals(pendingRecord.nonce())) {
-                    renewed(now, found.get().version(), pendingRecord, writeSentAt, out);
-                } else if (found.isPresent() && found.get().version().equals(heldVersion)) {
+                if (found.isPresent() && found.get().version().equals(heldVersion)) {
                     // The renewal was not applied; the record is still ours. Try again while time remains.
                     retryRenew(now, lastFailure, out);
                 } else {
@@ -272,42 +374,75 @@ public final class LeaseMachine {
                             + (record == null ? "a delete" : record.holder() + " at epoch " + record.epoch()), out);
                 }
             }
+            case ACQUIRE_RESOLVE -> {
+                if (releaseRequested) {
+                    // Nobody wants it any more and it did not land (yet): stop; a late answer still resolves it.
+                    phase = Phase.IDLE;
+                    releaseRequested = unresolved.isEmpty() ? false : releaseRequested;
+                } else {
+                    contend(now, found, record, out);
+                }
+            }
             default -> contend(now, found, record, out);
         }
-        return out;
+        return settle(now, out);
     }
 
     public List<Command> onWrite(long id, long now, ObjectVersion written, BackendException failure) {
         List<Command> out = new ArrayList<>();
         if (id != requestId || (phase != Phase.ACQUIRE_WRITE && phase != Phase.RENEW_WRITE && phase != Phase.RELEASE_WRITE)) {
-            return out;
+            lateAnswer(id, now, written, failure, out);
+            return settle(now, out);
         }
         cancel(Timer.REQUEST_TIMEOUT);
         switch (phase) {
             case ACQUIRE_WRITE -> {
                 if (failure == null) {
-                    held(now, written, pendingRecord, writeSentAt, out, true);
+                    long sentAt = sentAtOf(id, writeSentAt);
+                    unresolved.clear();
+                    held(now, written, pendingRecord, sentAt, out, true);
                 } else if (failure.kind() == BackendException.Kind.PRECONDITION_FAILED) {
+                    // No blind retry: re-read, then decide (an earlier write of ours may be what is in place).
+                    refusedCondition = conditionOf(id);
+                    forget(id);
                     observed = null;
                     read(now, out);
                 } else if (failure.ambiguous()) {
                     lastFailure = failure;
                     resolve(now, Phase.ACQUIRE_RESOLVE, out);
                 } else {
-                    acquireFailed(now, failure, out);
+                    forget(id);
+                    if (releaseRequested) {
+                        phase = Phase.IDLE;
+                        releaseRequested = false;
+                    } else {
+                        acquireFailed(now, failure, out);
+                    }
                 }
             }
             case RENEW_WRITE -> {
                 if (failure == null) {
-                    renewed(now, written, pendingRecord, writeSentAt, out);
+                    long sentAt = sentAtOf(id, writeSentAt);
+                    unresolved.clear();
+                    renewed(now, written, pendingRecord, sentAt, out);
                 } else if (failure.kind() == BackendException.Kind.PRECONDITION_FAILED) {
-                    revoke(now, RevocationReason.LOST_TO_ANOTHER_HOLDER, "a renewal found another write in place", out);
+                    // 409/412: not necessarily another holder (an earlier renewal of ours may have
+                    // landed, or the store raced a write of its own): re-read, then decide.
+                    forget(id);
+                    lastFailure = failure;
+                    if (config.has(ProtocolMutation.REVOKE_ON_REFUSED_RENEWAL)) {
+                        revoke(now, RevocationReason.LOST_TO_ANOTHER_HOLDER, "a renewal found another write in place", out);
+                    } else {
+                        resolve(now, Phase.RENEW_RESOLVE, out);
+                    }
                 } else if (failure.ambiguous()) {
                     lastFailure = failure;
                     resolve(now, Phase.RENEW_RESOLVE, out);
                 } else if (failure.retryable()) {
+                    forget(id);
                     retryRenew(now, failure, out);
                 } else {
+                    forget(id);
                     revoke(now, RevocationReason.STORE_REJECTED, failure.getMessage(), out);
                 }
             }
@@ -325,7 +460,7 @@ public final class LeaseMachine {
                 }
             }
         }
-        return out;
+        return settle(now, out);
     }
 
     // ---- timers --------------------------------------------------------------------------------
@@ -363,17 +498,11 @@ public final class LeaseMachine {
                     reissueRead(now, out);
                 } else if (phase == Phase.IDLE && heldRecord == null && mode != Mode.ONCE) {
                     read(now, out);
+                } else if (phase == Phase.IDLE && heldRecord == null && awaitingAnswer) {
+                    read(now, out);
                 }
             }
-            case GIVE_UP -> {
-                if (mode == Mode.UNTIL_DEADLINE && heldRecord == null && (phase == Phase.WAITING || phase == Phase.IDLE
-                        || phase == Phase.READING)) {
-                    mode = Mode.ONCE;
-                    phase = Phase.IDLE;
-                    giveUp(out, null);
-                }
-                // A write in flight finishes first; its answer decides.
-            }
+            case GIVE_UP -> giveUpAtDeadline(now, out);
             case RECHECK -> {
                 if (phase == Phase.WAITING) {
                     read(now, out);
@@ -381,10 +510,106 @@ public final class LeaseMachine {
             }
             case REQUEST_TIMEOUT -> timedOut(now, out);
         }
-        return out;
+        return settle(now, out);
     }
 
     // ---- internals -----------------------------------------------------------------------------
+
+    /** After every event: an acquisition deferred behind a release starts once the release has ended. */
+    private List<Command> settle(long now, List<Command> out) {
+        if (deferred && heldRecord == null) {
+            deferred = false;
+            releaseRequested = false;
+            silentRelease = false;
+            if (phase == Phase.IDLE || phase == Phase.WAITING) {
+                read(now, out);
+            }
+        }
+        return out;
+    }
+
+    /** The unresolved write of ours that {@code record} carries, if any. */
+    private Unresolved ours(LeaseRecord record) {
+        if (record == null || record.released()) {
+            return null;
+        }
+        if (config.has(ProtocolMutation.FORGET_UNRESOLVED_WRITES)) {
+            // The mistake: only the write just sent counts, and only while resolving it.
+            boolean resolving = phase == Phase.ACQUIRE_RESOLVE || phase == Phase.RENEW_RESOLVE;
+            return resolving && pendingRecord != null && record.nonce().equals(pendingRecord.nonce())
+                    ? unresolved.get(record.nonce()) : null;
+        }
+        return unresolved.get(record.nonce());
+    }
+
+    /** Forgets the unresolved writes that can no longer land: their condition no longer holds (records are never deleted). */
+    private void prune(Optional<Versioned<byte[]>> found, LeaseRecord record) {
+        if (record != null && unresolved.containsKey(record.nonce())) {
+            unresolved.clear();
+            return;
+        }
+        unresolved.values().removeIf(u -> !conditionHolds(u.condition(), found));
+    }
+
+    private static boolean conditionHolds(ConditionalPut condition, Optional<Versioned<byte[]>> found) {
+        if (condition instanceof ConditionalPut.IfVersion iv) {
+            return found.isPresent() && found.get().version().equals(iv.version());
+        }
+        return found.isEmpty();
+    }
+
+    /** A write of ours is the stored record: the lease is ours, valid from that write's send time. */
+    private void claim(long now, ObjectVersion version, Unresolved mine, List<Command> out) {
+        LeaseRecord record = mine.record();
+        if (heldRecord != null && record.epoch() == heldRecord.epoch()) {
+            renewed(now, version, record, mine.sentAt(), out);
+        } else if (mine.renewal()) {
+            // A renewal of a lease lifetime that already ended (revoked while it was unresolved): the
+            // record is ours, but that lifetime is over and a new one needs a new epoch. Release it
+            // (so nobody waits it out), then acquire again if someone is waiting.
+            heldVersion = version;
+            heldRecord = record;
+            validUntil = 0;
+            phase = Phase.HELD;
+            deferred = awaitingAnswer || deferred;
+            releaseLate(now, out);
+        } else {
+            held(now, version, record, mine.sentAt(), out, true);
+        }
+    }
+
+    /** An answer to a write we stopped waiting for (it timed out): it still tells whether that write landed. */
+    private void lateAnswer(long id, long now, ObjectVersion written, BackendException failure, List<Command> out) {
+        if (config.has(ProtocolMutation.FORGET_UNRESOLVED_WRITES)) {
+            return; // the mistake: a late answer is ignored
+        }
+        Unresolved u = null;
+        for (Unresolved candidate : unresolved.values()) {
+            if (candidate.requestId() == id) {
+                u = candidate;
+            }
+        }
+        if (u == null) {
+            return;
+        }
+        if (failure != null) {
+            if (!failure.ambiguous()) {
+                unresolved.remove(u.record().nonce());
+            }
+            return;
+        }
+        // It landed. Claim it unless another request is in flight (its answer, or a re-read, finds it).
+        if (phase == Phase.IDLE || phase == Phase.WAITING) {
+            unresolved.clear();
+            requestId++; // nothing else is in flight; keeps stray answers out
+            cancel(Timer.RECHECK);
+            claim(now, written, u, out);
+        } else if (phase == Phase.HELD && heldRecord != null && u.record().epoch() == heldRecord.epoch()
+                && u.condition() instanceof ConditionalPut.IfVersion iv && iv.version().equals(heldVersion)) {
+            unresolved.clear();
+            renewed(now, written, u.record(), u.sentAt(), out);
+        }
+    }
 
     private void contend(long now, Optional<Versioned<byte[]>> found, LeaseRecord record, List<Command> out) {
         if (record == null) {
@@ -399,22 +624,27 @@ public final class LeaseMachine {
             out.add(new Notify(new HolderSeen(record.holder(), record.epoch(), record.released())));
         }
         if (record.released()) {
-            writeAcquire(now, record.takenOverBy(config.holder(), nonce(), config.ttlMillis(), config.wallMillis()),
-                    ConditionalPut.ifVersion(version), out);
+            takeOver(now, record, version, out);
             return;
         }
         if (observed == null || !observed.version().equals(version)) {
             observed = new Observed(version, record, now);
         }
-        long expiresAt = observed.firstSeenNanos() + record.ttlMillis() * 1_000_000L + config.skewMarginNanos();
+        long expiresAt;
+        if (config.has(ProtocolMutation.NO_RECORD_BOUNDS)) {
+            // The mistake: plain arithmetic, which wraps for a TTL of 9.3e12 ms or more.
+            expiresAt = observed.firstSeenNanos() + record.ttlMillis() * 1_000_000L + config.skewMarginNanos();
+        } else {
+            expiresAt = Saturating.add(Saturating.add(observed.firstSeenNanos(), Saturating.millisToNanos(record.ttlMillis())),
+                    config.skewMarginNanos());
+        }
         if (config.has(ProtocolMutation.WALL_CLOCK_EXPIRY)) {
             // The mistake: trust the writer's wall clock and compare it with ours.
             long wallLeft = record.writtenAtMillis() + record.ttlMillis() - config.wallMillis();
             expiresAt = now + Math.max(0, wallLeft) * 1_000_000L;
         }
         if (now >= expiresAt) {
-            writeAcquire(now, record.takenOverBy(config.holder(), nonce(), config.ttlMillis(), config.wallMillis()),
-                    ConditionalPut.ifVersion(version), out);
+            takeOver(now, record, version, out);
             return;
         }
         if (mode == Mode.ONCE || (mode == Mode.UNTIL_DEADLINE && expiresAt > acquireDeadline)) {
@@ -425,20 +655,36 @@ public final class LeaseMachine {
         phase = Phase.WAITING;
         // Look again every renew interval: the last version a dead holder wrote is then first seen
         // soon after it was written, so failover takes at most ttl + skew + one renew interval.
-        setTimer(out, Timer.RECHECK, Math.min(expiresAt, now + config.renewIntervalNanos()));
+        setTimer(out, Timer.RECHECK, Math.min(expiresAt, Saturating.add(now, config.renewIntervalNanos())));
+    }
+
+    private void takeOver(long now, LeaseRecord record, ObjectVersion version, List<Command> out) {
+        if (record.epoch() >= LeaseRecord.MAX_EPOCH && !config.has(ProtocolMutation.NO_RECORD_BOUNDS)) {
+            corruptRecord(now, new LeaseRecordException(key, "epoch " + record.epoch() + " is the highest Tenure allows ("
+                    + LeaseRecord.MAX_EPOCH + "): no holder can fence above it"), out);
+            return;
+        }
+        writeAcquire(now, record.takenOverBy(config.holder(), nonce(), config.ttlMillis(), config.wallMillis()),
+                ConditionalPut.ifVersion(version), out);
     }
 
     private void writeAcquire(long now, LeaseRecord record, ConditionalPut condition, List<Command> out) {
         phase = Phase.ACQUIRE_WRITE;
         pendingRecord = record;
-        send(now, out, new Write(++requestId, LeaseRecordCodec.encode(record), condition));
+        byte[] bytes = LeaseRecordCodec.encode(record);
+        Write write = new Write(++requestId, bytes, condition);
+        unresolved.put(record.nonce(), new Unresolved(write.requestId(), record, condition, now, false));
+        send(now, out, write);
     }
 
     private void renew(long now, List<Command> out) {
         renewRequested = false;
         phase = Phase.RENEW_WRITE;
         pendingRecord = heldRecord.renewed(nonce(), config.wallMillis());
-        send(now, out, new Write(++requestId, LeaseRecordCodec.encode(pendingRecord), ConditionalPut.ifVersion(heldVersion)));
+        ConditionalPut condition = ConditionalPut.ifVersion(heldVersion);
+        Write write = new Write(++requestId, LeaseRecordCodec.encode(pendingRecord), condition);
+        unresolved.put(pendingRecord.nonce(), new Unresolved(write.requestId(), pendingRecord, condition, now, true));
+        send(now, out, write);
     }
 
     private void writeRelease(long now, List<Command> out) {
@@ -466,19 +712,43 @@ public final class LeaseMachine {
     }
 
     private void send(long now, List<Command> out, Command request) {
-        sentAt = now;
         if (request instanceof Write) {
             writeSentAt = now;
         }
         attempts++;
         out.add(request);
-        setTimer(out, Timer.REQUEST_TIMEOUT, now + config.requestTimeoutNanos());
+        // The request timeout counts from the send ({@link #onSent}); until the request has left,
+        // only a request that has not even left within a TTL (or the request timeout, if longer) counts as lost.
+        setTimer(out, Timer.REQUEST_TIMEOUT, Saturating.add(now, Math.max(config.ttlNanos(), config.requestTimeoutNanos())));
+    }
+
+    private long sentAtOf(long id, long fallback) {
+        for (Unresolved u : unresolved.values()) {
+            if (u.requestId() == id) {
+                return u.sentAt();
+            }
+        }
+        return fallback;
+    }
+
+    /** The condition of our write {@code id}, while it is unresolved. */
+    private ConditionalPut conditionOf(long id) {
+        for (Unresolved u : unresolved.values()) {
+            if (u.requestId() == id) {
+                return u.condition();
+            }
+        }
+        return null;
+    }
+
+    private void forget(long id) {
+        unresolved.values().removeIf(u -> u.requestId() == id);
     }
 
     private void held(long now, ObjectVersion version, LeaseRecord record, long writeSentAt, List<Command> out, boolean acquired) {
         heldVersion = version;
         heldRecord = record;
-        validUntil = writeSentAt + config.ttlNanos() - config.safetyMarginNanos();
+        validUntil = Saturating.add(writeSentAt, config.ttlNanos() - config.safetyMarginNanos());
         observed = null;
         lastFailure = null;
         attempts = 0;
@@ -487,11 +757,16 @@ public final class LeaseMachine {
         cancel(Timer.RECHECK);
         cancel(Timer.RETRY);
         cancel(Timer.GIVE_UP);
+        cancel(Timer.REQUEST_TIMEOUT);
+        if (acquired && !awaitingAnswer && mode != Mode.FOREVER) {
+            // Landed when nobody waits for it any more: never hand it out nor renew it.
+            releaseRequested = true;
+        }
         if (releaseRequested) {
             silentRelease = acquired;
             writeRelease(now, out);
             if (acquired) {
-                out.add(new Notify(new NotAcquired(Optional.empty(), Optional.empty())));
+                answerNotAcquired(out, null);
             }
             return;
         }
@@ -499,7 +774,7 @@ public final class LeaseMachine {
             // The answer came after the lease would already have expired: never report it as held.
             releaseLate(now, out);
             if (acquired) {
-                out.add(new Notify(new NotAcquired(Optional.empty(), Optional.empty())));
+                answerNotAcquired(out, null);
             } else {
                 out.add(new Notify(new Revoked(new FencingToken(name, record.epoch()), RevocationReason.DEADLINE_PASSED,
                         "the renewal was confirmed after the deadline")));
@@ -507,10 +782,11 @@ public final class LeaseMachine {
             return;
         }
         if (acquired) {
+            awaitingAnswer = false;
             out.add(new Notify(new Acquired(token().orElseThrow(), validUntil)));
         }
         setTimer(out, Timer.DEADLINE, validUntil);
-        setTimer(out, Timer.RENEW, renewRequested ? now : writeSentAt + config.renewIntervalNanos());
+        setTimer(out, Timer.RENEW, renewRequested ? now : Saturating.add(writeSentAt, config.renewIntervalNanos()));
     }
 
     /** Leadership already ended but our write is the stored one: mark it released so the next holder need not wait. */
@@ -537,6 +813,11 @@ public final class LeaseMachine {
             setTimer(out, Timer.RENEW, now + backoff);
             return;
         }
+        if (releaseRequested) {
+            // Asked to let go while the renewal was unresolved: the record is still the one we hold.
+            writeRelease(now, out);
+            return;
+        }
         if (now + backoff + config.requestTimeoutNanos() >= validUntil || !config.retry().allowsAnotherAttempt(attempts)) {
             // No retry could finish before the deadline: the deadline timer ends leadership (fail closed).
             return;
@@ -544,11 +825,34 @@ public final class LeaseMachine {
         setTimer(out, Timer.RENEW, now + backoff);
     }
 
+    /** A conditional write was refused although its condition still holds: back off before trying again. */
+    private void conflicted(long now, ConditionalPut refused, List<Command> out) {
+        if (phase == Phase.RENEW_RESOLVE) {
+            retryRenew(now, lastFailure, out);
+            return;
+        }
+        if (releaseRequested) {
+            phase = Phase.IDLE;
+            releaseRequested = false;
+            return;
+        }
+        phase = Phase.IDLE;
+        if (mode == Mode.ONCE && !config.retry().allowsAnotherAttempt(attempts)) {
+            giveUp(out, BackendException.preconditionFailed(key, "the store kept refusing a conditional write ("
+                    + refused + ") whose condition held when read back, " + attempts + " attempts"));
+            return;
+        }
+        setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(Math.max(1, attempts), random).toNanos()));
+    }
+
     private void readFailed(long now, BackendException failure, List<Command> out) {
         lastFailure = failure;
         if (!failure.retryable()) {
             if (phase == Phase.RENEW_RESOLVE) {
                 revoke(now, RevocationReason.STORE_REJECTED, failure.getMessage(), out);
+            } else if (phase == Phase.ACQUIRE_RESOLVE) {
+                // We must still learn whether our write landed: keep reading, with backoff.
+                setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(attempts, random).toNanos()));
             } else {
                 acquireFailed(now, failure, out);
             }
@@ -562,22 +866,41 @@ public final class LeaseMachine {
             // Otherwise the deadline timer revokes.
             return;
         }
+        if (phase == Phase.ACQUIRE_RESOLVE) {
+            // We must learn whether our write landed before doing anything else; nobody waiting for
+            // it any more, give up once every write of ours would have expired anyway.
+            if (releaseRequested && !awaitingAnswer && now >= latestUnresolvedSentAt() + config.ttlNanos()) {
+                phase = Phase.IDLE;
+                return;
+            }
+            setTimer(out, Timer.RETRY, now + backoff);
+            return;
+        }
         boolean timeLeft = mode == Mode.FOREVER || (mode == Mode.UNTIL_DEADLINE && now + backoff < acquireDeadline)
                 || (mode == Mode.ONCE && config.retry().allowsAnotherAttempt(attempts));
-        if (phase == Phase.ACQUIRE_RESOLVE) {
-            // We must learn whether our write landed before doing anything else.
-            setTimer(out, Timer.RETRY, now + backoff);
-        } else if (timeLeft) {
+        if (timeLeft) {
             setTimer(out, Timer.RETRY, now + backoff);
         } else {
             acquireFailed(now, failure, out);
         }
     }
 
+    private long latestUnresolvedSentAt() {
+        long latest = Long.MIN_VALUE / 2;
+        for (Unresolved u : unresolved.values()) {
+            latest = Math.max(latest, u.sentAt());
+        }
+        return latest;
+    }
+
     private void acquireFailed(long now, RuntimeException failure, List<Command> out) {
         phase = Phase.IDLE;
-        if (mode == Mode.FOREVER && !(failure instanceof BackendException b && !b.retryable())) {
-            setTimer(out, Timer.RETRY, now + config.retry().backoff(Math.max(1, attempts), random).toNanos());
+        boolean stops = failure instanceof LeaseRecordException
+                || (config.has(ProtocolMutation.STOP_ON_STORE_ERROR) && failure instanceof BackendException b && !b.retryable());
+        if (mode == Mode.FOREVER && !stops) {
+            // An election keeps contending through any store failure (disk full, permissions, an
+            // outage), with backoff, until it is closed: the store may recover.
+            setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(Math.max(1, attempts), random).toNanos()));
             return;
         }
         giveUp(out, failure);
@@ -588,6 +911,9 @@ public final class LeaseMachine {
             revoke(now, RevocationReason.STORE_REJECTED, corrupt.getMessage(), out);
         } else {
             phase = Phase.IDLE;
+            mode = Mode.ONCE;
+            releaseRequested = false;
+            awaitingAnswer = true; // the error is always told: it stops elections too
             giveUp(out, corrupt);
         }
     }
@@ -600,8 +926,55 @@ public final class LeaseMachine {
             releaseRequested = false;
         }
         cancel(Timer.RETRY);
+        cancel(Timer.GIVE_UP);
+        answerNotAcquired(out, error);
+    }
+
+    private void answerNotAcquired(List<Command> out, RuntimeException error) {
+        if (!awaitingAnswer && mode != Mode.FOREVER) {
+            return;
+        }
+        awaitingAnswer = false;
         Optional<String> holder = Optional.ofNullable(observed).map(o -> o.record().holder());
         out.add(new Notify(new NotAcquired(holder, Optional.ofNullable(error))));
+    }
+
+    /** The acquisition's deadline: it returns now, whatever is in flight; what may have landed is resolved in the background. */
+    private void giveUpAtDeadline(long now, List<Command> out) {
+        if (mode == Mode.FOREVER || !awaitingAnswer) {
+            return;
+        }
+        if (deferred) {
+            deferred = false;
+            answerNotAcquired(out, null);
+            return;
+        }
+        if (heldRecord != null) {
+            return;
+        }
+        switch (phase) {
+            case ACQUIRE_WRITE, ACQUIRE_RESOLVE -> {
+                // The write may have landed: never report won or lost on a guess. Keep resolving; if it
+                // landed, it is released at once (nobody waits for it any more).
+                mode = Mode.ONCE;
+                releaseRequested = true;
+                silentRelease = true;
+                answerNotAcquired(out, new LeaseOutcomeUnknownException(name, lastFailure == null
+                        ? "no answer yet" : lastFailure.getMessage()));
+            }
+            case READING -> {
+                cancel(Timer.REQUEST_TIMEOUT);
+                cancel(Timer.RETRY);
+                phase = Phase.IDLE;
+                mode = Mode.ONCE;
+                answerNotAcquired(out, lastFailure);
+            }
+            default -> {
+                cancel(Timer.RETRY);
+                mode = Mode.ONCE;
+                answerNotAcquired(out, null);
+            }
+        }
     }
 
     private void timedOut(long now, List<Command> out) {

@@ -52,6 +52,10 @@ public final class LeaseManager implements AutoCloseable {
         Executor callbacks = b.callbacks != null ? b.callbacks : ownedCallbacks;
         RandomGenerator random = b.random != null ? b.random : new SecureRandom();
         this.driver = new LeaseDriver(b.backend, config, scheduler, io, callbacks, random);
+        // A cold JVM takes over a second to load JSON and the protocol classes. Paid here, not
+        // between taking a request's send time and sending it (where it cost the first write).
+        LeaseRecordCodec.warmUp();
+        new LeaseMachine(config, "warm-up", random).acquire(config.clock().nanoTime(), LeaseMachine.Mode.ONCE, 0);
     }
 
     /** A builder for leases held by {@code holder} on {@code backend}. */
@@ -85,12 +89,17 @@ public final class LeaseManager implements AutoCloseable {
      * <p>If this manager is still writing its own release of the lease (a {@link Lease#release()}
      * that returned before the write was confirmed, or one running on another thread), the attempt
      * is made when that write ends, so it finds the record released and takes it at the next
-     * epoch. It waits for that at most twice the request timeout, then returns empty. A release
+     * epoch. It waits for that within its bound (one TTL), then returns empty. A release
      * write that got no answer in time may not have landed: the record then still names this
      * holder, and the attempt returns empty rather than take it on a guess. A lease this manager
      * holds already is returned as the same handle.
      *
-     * @throws LeaseRecordException when the stored record is corrupt (it is never overwritten)
+     * <p>Returns within one TTL whatever the store does. If its write is still unanswered then
+     * (the store down after sending), the outcome is unknown: {@link LeaseOutcomeUnknownException};
+     * the write is resolved in the background and, if it landed, released at once.
+     *
+     * @throws LeaseOutcomeUnknownException when the attempt's write could not be resolved within one TTL
+     * @throws LeaseRecordException when the stored record is corrupt or out of bounds (it is never overwritten)
      * @throws BackendException when the store refuses (credentials, configuration)
      */
     public Optional<Lease> tryAcquire(String name) throws InterruptedException {
@@ -103,12 +112,14 @@ public final class LeaseManager implements AutoCloseable {
      * <p>If this manager is still writing its own release of the lease, it waits for that write to
      * end and then contends as usual, all within {@code timeout}: a released record is taken at once,
      * at the next epoch (a change of holder, even back to this one). A lease this manager holds
-     * already is returned as the same handle.
+     * already is returned as the same handle. Returns by {@code timeout} whatever the store does.
      *
      * @throws TimeoutException when the lease could not be taken in time
+     * @throws LeaseOutcomeUnknownException when the timeout came while the acquisition's write was
+     *         unanswered: it may have landed; it is resolved in the background and released if it did
      */
     public Lease acquire(String name, Duration timeout) throws InterruptedException, TimeoutException {
-        long deadline = driver.nanoTime() + timeout.toNanos();
+        long deadline = Saturating.add(driver.nanoTime(), Saturating.nanos(timeout));
         CompletableFuture<Optional<Lease>> result = driver.acquire(checkName(name), LeaseMachine.Mode.UNTIL_DEADLINE, deadline);
         return LeaseDriver.await(result, "acquiring " + name)
                 .orElseThrow(() -> new TimeoutException("lease " + name + " not acquired within " + timeout));
@@ -117,9 +128,12 @@ public final class LeaseManager implements AutoCloseable {
     /**
      * Starts contending for {@code name}; the listener hears of every change. Close the election to
      * stop. If this manager is still writing its own release of the lease, contending starts when
-     * that write ends. While a {@link Lease} of this manager holds the lease, or another election or
-     * acquisition of it is under way, the election cannot start: the listener hears
-     * {@link RevocationReason#STORE_REJECTED}.
+     * that write ends. The election keeps contending, with backoff, through every store failure
+     * (outages, disk full, permissions) until it is closed; only a corrupt or out-of-bounds record
+     * stops it, and the listener then hears {@link LeaderListener#onStopped} with the
+     * {@link LeaseRecordException}. While a {@link Lease} of this manager holds the lease, or another
+     * election or acquisition of it is under way, the election cannot start: the listener hears
+     * {@link RevocationReason#STORE_REJECTED} and {@link LeaderListener#onStopped}.
      */
     public LeaderElection elect(String name, LeaderListener listener) {
         LeaderElection election = new LeaderElection(driver, checkName(name), listener);

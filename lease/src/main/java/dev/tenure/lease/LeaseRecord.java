@@ -19,6 +19,18 @@ record LeaseRecord(String name, String holder, long epoch, long revision, String
 
     static final String FORMAT = "tenure.lease/1";
 
+    /**
+     * The highest epoch: 2^53 - 1, so that every JSON reader (doubles included) reads it exactly.
+     * A record at this epoch cannot be taken over (no holder could fence above it).
+     */
+    static final long MAX_EPOCH = (1L << 53) - 1;
+
+    /** The highest revision, far below overflow. */
+    static final long MAX_REVISION = (1L << 62);
+
+    /** The longest TTL a record may carry: 366 days (in nanoseconds it stays far from overflow). */
+    static final long MAX_TTL_MILLIS = 366L * 24 * 3600 * 1000;
+
     LeaseRecord {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(holder, "holder");

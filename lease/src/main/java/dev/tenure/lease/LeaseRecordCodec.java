@@ -39,6 +39,11 @@ final class LeaseRecordCodec {
     }
 
     static LeaseRecord decode(String key, byte[] bytes) {
+        return decode(key, bytes, true);
+    }
+
+    /** {@code checkBounds} false only under {@link ProtocolMutation#NO_RECORD_BOUNDS}. */
+    static LeaseRecord decode(String key, byte[] bytes, boolean checkBounds) {
         JsonNode node;
         try {
             node = JSON.readTree(bytes);
@@ -63,7 +68,20 @@ final class LeaseRecordCodec {
             throw new LeaseRecordException(key, "epoch, revision and ttlMillis must be positive (epoch " + record.epoch()
                     + ", revision " + record.revision() + ", ttlMillis " + record.ttlMillis() + ")");
         }
+        if (checkBounds && (record.epoch() > LeaseRecord.MAX_EPOCH || record.revision() > LeaseRecord.MAX_REVISION
+                || record.ttlMillis() > LeaseRecord.MAX_TTL_MILLIS)) {
+            // Beyond these, deadlines and epoch + 1 overflow: a contender would take a live lease at
+            // once, or never return. Refused, never overwritten.
+            throw new LeaseRecordException(key, "out of bounds (epoch " + record.epoch() + ", at most " + LeaseRecord.MAX_EPOCH
+                    + "; revision " + record.revision() + ", at most " + LeaseRecord.MAX_REVISION + "; ttlMillis "
+                    + record.ttlMillis() + ", at most " + LeaseRecord.MAX_TTL_MILLIS + ")");
+        }
         return record;
+    }
+
+    /** Encodes and decodes one record, so that a cold JVM pays for loading JSON before the first request, not during it. */
+    static void warmUp() {
+        decode("warm-up", encode(new LeaseRecord("warm-up", "warm-up", 1, 1, "0", 1, 0, false)));
     }
 
     private static String text(String key, JsonNode node, String field) {

@@ -3,6 +3,7 @@ package dev.tenure.lease;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.backend.BackendException;
 import dev.tenure.backend.local.LocalBackend;
 import dev.tenure.retry.RetryPolicy;
 import java.nio.file.Path;
@@ -54,6 +55,7 @@ class LocalContentionTest {
         Map<Long, Seen> byEpoch = new ConcurrentHashMap<>();
         AtomicInteger crashes = new AtomicInteger();
         AtomicInteger acquisitions = new AtomicInteger();
+        AtomicInteger unknown = new AtomicInteger();
         Map<Long, String> acquiredEpochs = new ConcurrentHashMap<>();
         long end = System.nanoTime() + RUN_NANOS;
         List<Thread> workers = new ArrayList<>();
@@ -77,7 +79,15 @@ class LocalContentionTest {
                         boolean crashed = false;
                         try {
                             while (System.nanoTime() < end && !crashed) {
-                                Optional<Lease> lease = m.tryAcquire("writer");
+                                Optional<Lease> lease;
+                                try {
+                                    lease = m.tryAcquire("writer");
+                                } catch (LeaseOutcomeUnknownException | BackendException overloaded) {
+                                    // Documented outcomes on an overloaded machine (16 contenders, 2 cores): the
+                                    // attempt's write or reads went unanswered within the TTL. Try again.
+                                    unknown.incrementAndGet();
+                                    continue;
+                                }
                                 if (lease.isEmpty()) {
                                     Thread.onSpinWait();
                                     continue;
@@ -135,8 +145,8 @@ class LocalContentionTest {
             }
             previous = e;
         }
-        System.out.printf("[lease] 16 managers on LocalBackend for 30 s: %d acquisitions, %d epochs, %d crashes, %d overlaps%n",
-                acquisitions.get(), ordered.size(), crashes.get(), overlaps);
+        System.out.printf("[lease] 16 managers on LocalBackend for 30 s: %d acquisitions, %d epochs, %d crashes, %d overlaps,"
+                + " %d attempts unresolved in time%n", acquisitions.get(), ordered.size(), crashes.get(), overlaps, unknown.get());
         assertEquals(0, overlaps, "two holders were valid at the same instant");
         assertTrue(ordered.size() > 20, "the lease should have changed hands many times: " + ordered.size());
         assertTrue(crashes.get() > 5, "holders should have crashed: " + crashes.get());

@@ -85,19 +85,39 @@ final class MachineHarness {
             this.machine = new LeaseMachine(config, "writer", new SplittableRandom(seed));
         }
 
+        /** Carries out commands with the production dispatcher; a request is sent (and its send time told) at once. */
         void handle(List<Command> commands) {
             if (crashed) {
                 return;
             }
-            for (Command c : commands) {
-                if (c instanceof LeaseMachine.SetTimer t) {
-                    timers.add(new Timer(toTrue(t.atNanos()), seq++, this, t));
-                } else if (c instanceof LeaseMachine.Notify n) {
-                    events.add(n.event());
-                    eventTimes.add(now);
-                } else {
-                    inFlight.add(new Pending(this, c));
+            Node node = this;
+            List<Command> sentNotes = new ArrayList<>();
+            CommandDispatcher.dispatch(commands, new CommandDispatcher.Target() {
+                @Override
+                public void read(LeaseMachine.Read read) {
+                    inFlight.add(new Pending(node, read));
+                    sentNotes.addAll(machine.onSent(read.requestId(), local()));
                 }
+
+                @Override
+                public void write(LeaseMachine.Write write) {
+                    inFlight.add(new Pending(node, write));
+                    sentNotes.addAll(machine.onSent(write.requestId(), local()));
+                }
+
+                @Override
+                public void timer(LeaseMachine.SetTimer t) {
+                    timers.add(new Timer(toTrue(t.atNanos()), seq++, node, t));
+                }
+
+                @Override
+                public void notify(LeaseMachine.Event event) {
+                    events.add(event);
+                    eventTimes.add(now);
+                }
+            });
+            if (!sentNotes.isEmpty()) {
+                handle(sentNotes);
             }
         }
 

@@ -7,12 +7,17 @@ import dev.tenure.lease.LeaderElection;
 import dev.tenure.lease.LeaderListener;
 import dev.tenure.lease.LeaseManager;
 import dev.tenure.lease.RevocationReason;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +27,8 @@ import picocli.CommandLine.Spec;
 /**
  * One replica of {@code tenure demo --processes}, in its own JVM. Prints machine-readable lines:
  * {@code ELECTED <epoch> <nanoTime>} when elected and {@code HELD <epoch> <first> <last>} (the
- * first and last instants it saw itself leader, on the host's monotonic clock) every 50 ms.
+ * first and last instants it saw itself leader, on the host's monotonic clock) every 50 ms, after
+ * {@code READY <nanoTime>} once its election has started. Runs until STOP on standard input.
  */
 @Command(name = "replica", hidden = true, description = "One replica of 'tenure demo --processes'.")
 final class ReplicaCommand implements Callable<Integer> {
@@ -47,6 +53,24 @@ final class ReplicaCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         AtomicRemoteBackend backend = BackendUris.openAtomic(backendUri);
         Map<Long, long[]> held = new TreeMap<>();
+        // The demo ends each replica with STOP on its standard input (or by closing it); --duration is only a cap.
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread stdin = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null && !line.equals("STOP")) {
+                    // Only STOP means anything.
+                }
+            } catch (IOException e) {
+                // Standard input gone: the demo is gone too.
+            }
+            stop.set(true);
+        }, "replica-stdin");
+        stdin.setDaemon(true);
+        stdin.start();
+        // Warm what the first requests need (the backend's read path), so that a cold JVM does not
+        // spend the first request's timeout loading classes. The manager warms JSON itself.
+        backend.read(LeaseManager.class.getSimpleName() + "-warm-up");
         try (LeaseManager manager = DemoCommand.manager(backend, name, ttl)) {
             LeaderElection election = manager.elect(DemoCommand.LEASE, new LeaderListener() {
                 @Override
@@ -65,9 +89,13 @@ final class ReplicaCommand implements Callable<Integer> {
                     }
                 }
             });
+            synchronized (out) {
+                out.printf("READY %d%n", System.nanoTime());
+                out.flush();
+            }
             long end = System.nanoTime() + duration.toNanos();
             long nextReport = 0;
-            while (System.nanoTime() < end) {
+            while (System.nanoTime() < end && !stop.get()) {
                 long now = System.nanoTime();
                 var token = election.token();
                 if (token.isPresent() && election.isLeader()) {

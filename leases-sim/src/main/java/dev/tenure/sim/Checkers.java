@@ -13,6 +13,7 @@ final class Checkers {
     static final String EPOCHS = "epochs-never-reset";
     static final String LIVENESS = "liveness";
     static final String LINEARIZABILITY = "linearizability";
+    static final String NO_GUESS = "never-lost-on-a-guess";
 
     private Checkers() {
     }
@@ -24,6 +25,8 @@ final class Checkers {
         r.overlapViolations.forEach(v -> violations.add(new SimulationResult.Violation(MUTUAL_EXCLUSION, v)));
         // 2. Every write a valid leader made carries an epoch no lower than any before it.
         r.fencingViolations.forEach(v -> violations.add(new SimulationResult.Violation(FENCING, v)));
+        // 2b. No node reported its lease lost, or its own write as another holder's, on a guess.
+        r.guessViolations.forEach(v -> violations.add(new SimulationResult.Violation(NO_GUESS, v)));
         // 3. Epochs of applied lease records never go back.
         long max = 0;
         for (long[] applied : r.appliedEpochs) {

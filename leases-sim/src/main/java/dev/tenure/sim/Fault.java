@@ -21,5 +21,20 @@ public enum Fault {
     /** Wall clocks are set minutes apart (only wall-clock expiry would notice). */
     WALL_SKEW,
     /** The holder releases now and then, handing the lease over. */
-    HANDOVER
+    HANDOVER,
+    /** The store answers a conditional PUT with 404 or 409 without applying it (a missing route, a concurrent write). */
+    CONDITIONAL_ERRORS,
+    /** The first request of each node incarnation leaves up to a TTL late (a cold JVM loading classes). */
+    SLOW_START,
+    /** A node's manager closes (releases) while its workers check validity; the node restarts later. */
+    CLOSE,
+    /** A write reaches the store only after its sender's request timeout, so it lands after the sender gave up on it. */
+    LATE_WRITES,
+    /** For a while the store refuses every request with a non-transport error (disk full). */
+    STORE_REJECTS,
+    /**
+     * An outside writer (another tool, a node configured beyond the bounds) takes the lease by the
+     * rules with a record whose TTL is out of bounds, holds it, then repairs it (writes it released).
+     */
+    FOREIGN_RECORD
 }

@@ -3,7 +3,7 @@ package dev.tenure.sim;
 import dev.tenure.lease.ProtocolMutation;
 import java.util.Optional;
 
-/** Bugs the checkers must catch: four in the protocol, one in the store. */
+/** Bugs the checkers must catch: in the protocol, in the driver around it, and in the store. */
 public enum Mutation {
     /** No safety or skew margin: drift lets two holders overlap. */
     NO_SAFETY_MARGIN(ProtocolMutation.NO_SAFETY_MARGIN),
@@ -14,7 +14,21 @@ public enum Mutation {
     /** The holder keeps acting while retrying a renewal past its deadline. */
     RETRY_PAST_DEADLINE(ProtocolMutation.RETRY_PAST_DEADLINE),
     /** The store acknowledges a write before it is durable; a later crash of the store loses it. */
-    ACK_BEFORE_DURABLE(null);
+    ACK_BEFORE_DURABLE(null),
+    /**
+     * Closing a manager sends the release without first invalidating its lease handles: a wrapper
+     * in the simulator drops the machine's Releasing notification, so workers see the lease valid
+     * until the release's answer comes back.
+     */
+    CLOSE_WITHOUT_INVALIDATE(null),
+    /** Only the write just sent counts as the holder's own: a write that timed out and landed later is taken for another's. */
+    FORGET_UNRESOLVED_WRITES(ProtocolMutation.FORGET_UNRESOLVED_WRITES),
+    /** An election stops for good on a non-transport store error. */
+    STOP_ON_STORE_ERROR(ProtocolMutation.STOP_ON_STORE_ERROR),
+    /** Records are not checked against bounds, and expiry wraps for TTLs of 9.3e12 ms and more. */
+    NO_RECORD_BOUNDS(ProtocolMutation.NO_RECORD_BOUNDS),
+    /** A renewal refused with 409/412 revokes at once, without reading the record back. */
+    REVOKE_ON_REFUSED_RENEWAL(ProtocolMutation.REVOKE_ON_REFUSED_RENEWAL);
 
     private final ProtocolMutation protocol;
 

@@ -31,6 +31,7 @@ final class Recorder {
     final List<long[]> appliedEpochs = new ArrayList<>();
     final List<String> overlapViolations = new ArrayList<>();
     final List<String> fencingViolations = new ArrayList<>();
+    final List<String> guessViolations = new ArrayList<>();
     long requests;
     long maxDataEpoch;
     private List<String> current = List.of();
@@ -60,6 +61,13 @@ final class Recorder {
                     + " after a write with epoch " + maxDataEpoch + " was accepted");
         }
         maxDataEpoch = Math.max(maxDataEpoch, epoch);
+    }
+
+    void guess(long at, String what) {
+        if (guessViolations.size() < 10) {
+            guessViolations.add("at " + at / 1_000_000 + " ms " + what);
+        }
+        log(at, "check", "GUESS: " + what);
     }
 
     void sample(long at, List<String> valid) {

@@ -71,6 +71,8 @@ final class Report {
         for (int i = 0; i < config.nodes(); i++) {
             holders.add("n" + i);
         }
+        int nodes = config.nodes();
+        holders.add("other"); // the store (disk full) and the outside writer
         StringBuilder svg = new StringBuilder();
         int height = rowHeight * (holders.size() + 1) + 30;
         svg.append("<svg xmlns='http://www.w3.org/2000/svg' width='").append(width + 80).append("' height='").append(height).append("'>");
@@ -83,7 +85,7 @@ final class Report {
         String[] colours = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#e15759", "#9c755f"};
         for (Recorder.Segment s : r.segments()) {
             for (String h : s.holders()) {
-                int node = Integer.parseInt(h.substring(1, h.indexOf('.')));
+                int node = row(h, nodes);
                 long epoch = Long.parseLong(h.substring(h.indexOf('@') + 1));
                 double x = 60 + width * s.from() / total;
                 double w = Math.max(1, width * (s.until() - s.from()) / total);
@@ -93,7 +95,7 @@ final class Report {
             }
         }
         for (Recorder.FaultEvent f : r.faults()) {
-            int node = Integer.parseInt(f.holder().substring(1, f.holder().indexOf('.')));
+            int node = row(f.holder(), nodes);
             double x = 60 + width * f.at() / total;
             double w = Math.max(1, width * f.lengthNanos() / total);
             int y = 20 + node * rowHeight;
@@ -122,5 +124,11 @@ final class Report {
 
     private static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** The timeline row of a holder: "n3.2" is node 3; the store and the outside writer share the last row. */
+    private static int row(String holder, int nodes) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^n(\\d+)\\.").matcher(holder);
+        return m.find() ? Integer.parseInt(m.group(1)) : nodes;
     }
 }

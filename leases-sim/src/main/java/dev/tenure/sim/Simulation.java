@@ -5,14 +5,18 @@ import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
 import dev.tenure.backend.memory.InMemoryBackend;
+import dev.tenure.lease.CommandDispatcher;
 import dev.tenure.lease.LeaseClock;
 import dev.tenure.lease.LeaseConfig;
 import dev.tenure.lease.LeaseMachine;
+import dev.tenure.lease.LeaseRecordException;
 import dev.tenure.lease.ProtocolMutation;
+import dev.tenure.lease.RevocationReason;
 import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
@@ -33,6 +37,8 @@ public final class Simulation {
     private static final long MS = 1_000_000L;
     private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([0-9a-f]+)\"");
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
+    private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
+    private static final Pattern TTL = Pattern.compile("\"ttlMillis\":(\\d+)");
 
     private final SimulationConfig config;
     private final SplittableRandom random;
@@ -55,6 +61,15 @@ public final class Simulation {
      * history (see {@link #run()}).
      */
     private final List<LinearizabilityChecker.Op> inFlight = new ArrayList<>();
+    /** The nonce in the read answer being handled ("" when absent), for the guess check; null outside one. */
+    private String answeredNonce;
+    /** Until then the store refuses everything (disk full). */
+    private long storeRejectsUntil;
+    /** The outside writer of {@link Fault#FOREIGN_RECORD}: valid until, its epoch, its nonce, and when it repairs. */
+    private long outsiderUntil;
+    private long outsiderEpoch;
+    private String outsiderNonce;
+    private long outsiderRepairAt;
 
     private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
         @Override
@@ -74,6 +89,17 @@ public final class Simulation {
         boolean crashed;
         long pausedUntil;
         long partitionedUntil;
+        /**
+         * What the node's workers see: its lease handle, driven by the machine's notifications the
+         * way LeaseDriver drives Lease handles (valid from Acquired, extended by Renewed, ended by
+         * Releasing, Released or Revoked, and by its own deadline).
+         */
+        boolean handleLive;
+        long handleUntil;
+        boolean firstRequestSent;
+        /** Nonces this incarnation wrote, and those whose outcome it learned (a success answer, or a state it claimed after them). */
+        final Set<String> written = new HashSet<>();
+        final Set<String> resolved = new HashSet<>();
 
         Node(int index, double rate, long wallOffsetMillis) {
             this.index = index;
@@ -95,7 +121,7 @@ public final class Simulation {
         }
 
         boolean valid() {
-            return !crashed && machine != null && machine.isValid(local());
+            return !crashed && machine != null && (machine.isValid(local()) || (handleLive && local() < handleUntil));
         }
     }
 
@@ -173,6 +199,10 @@ public final class Simulation {
     private void start(Node n) {
         n.incarnation++;
         n.crashed = false;
+        n.handleLive = false;
+        n.firstRequestSent = false;
+        n.written.clear();
+        n.resolved.clear();
         LeaseConfig lc = new LeaseConfig("leases/", n.holder(), config.ttl(), config.ttl().dividedBy(4), config.ttl().dividedBy(5),
                 config.ttl().dividedBy(10), config.ttl().dividedBy(4), RetryPolicy.tests(), clockOf(n),
                 config.mutation().flatMap(Mutation::protocol).map(Set::of).orElse(Set.<ProtocolMutation>of()));
@@ -196,24 +226,122 @@ public final class Simulation {
         };
     }
 
+    /** Carries out a node's commands with the production dispatcher (the same as LeaseDriver's). */
     private void handle(Node n, int incarnation, List<LeaseMachine.Command> commands) {
         if (n.crashed || n.incarnation != incarnation) {
             return;
         }
-        for (LeaseMachine.Command c : commands) {
-            if (c instanceof LeaseMachine.SetTimer t) {
-                at(Math.max(now, n.toTrue(t.atNanos())), () -> fire(n, incarnation, t));
-            } else if (c instanceof LeaseMachine.Notify notify) {
-                recorder.event(now, n.holder(), notify.event(), n.toTrue(validUntilOf(notify.event())));
-                if (ledger != null && notify.event() instanceof LeaseMachine.Acquired a) {
-                    ledger.elected(n.holder(), a.token());
-                } else if (ledger != null && (notify.event() instanceof LeaseMachine.Revoked
-                        || notify.event() instanceof LeaseMachine.Released)) {
-                    ledger.deposed(n.holder());
-                }
-            } else {
-                send(n, incarnation, c);
+        CommandDispatcher.Target target = new CommandDispatcher.Target() {
+            @Override
+            public void read(LeaseMachine.Read read) {
+                send(n, incarnation, read);
             }
+
+            @Override
+            public void write(LeaseMachine.Write write) {
+                send(n, incarnation, write);
+            }
+
+            @Override
+            public void delete(LeaseMachine.Delete delete) {
+                send(n, incarnation, delete);
+            }
+
+            @Override
+            public void timer(LeaseMachine.SetTimer t) {
+                at(Math.max(now, n.toTrue(t.atNanos())), () -> fire(n, incarnation, t));
+            }
+
+            @Override
+            public void notify(LeaseMachine.Event event) {
+                observe(n, incarnation, event);
+            }
+        };
+        if (config.mutation().orElse(null) == Mutation.CLOSE_WITHOUT_INVALIDATE) {
+            target = withoutInvalidation(target);
+        }
+        CommandDispatcher.dispatch(commands, target);
+    }
+
+    /** The mutation of a driver that releases without first invalidating its handles: Releasing never reaches them. */
+    private static CommandDispatcher.Target withoutInvalidation(CommandDispatcher.Target inner) {
+        return new CommandDispatcher.Target() {
+            @Override
+            public void read(LeaseMachine.Read read) {
+                inner.read(read);
+            }
+
+            @Override
+            public void write(LeaseMachine.Write write) {
+                inner.write(write);
+            }
+
+            @Override
+            public void delete(LeaseMachine.Delete delete) {
+                inner.delete(delete);
+            }
+
+            @Override
+            public void timer(LeaseMachine.SetTimer timer) {
+                inner.timer(timer);
+            }
+
+            @Override
+            public void notify(LeaseMachine.Event event) {
+                if (!(event instanceof LeaseMachine.Releasing)) {
+                    inner.notify(event);
+                }
+            }
+        };
+    }
+
+    /** A notification: the record, the workers' handle, the guess check, the ledger, and an operator restarting a stopped node. */
+    private void observe(Node n, int incarnation, LeaseMachine.Event event) {
+        recorder.event(now, n.holder(), event, n.toTrue(validUntilOf(event)));
+        if (event instanceof LeaseMachine.Acquired a) {
+            n.handleLive = true;
+            n.handleUntil = a.validUntilNanos();
+            n.resolved.addAll(n.written);
+        } else if (event instanceof LeaseMachine.Renewed r) {
+            n.handleUntil = r.validUntilNanos();
+            n.resolved.addAll(n.written);
+        } else if (event instanceof LeaseMachine.Released) {
+            n.handleLive = false;
+            n.resolved.addAll(n.written);
+        } else if (event instanceof LeaseMachine.Revoked || event instanceof LeaseMachine.Releasing) {
+            n.handleLive = false;
+        }
+        checkNoGuess(n, event);
+        if (ledger != null && event instanceof LeaseMachine.Acquired a) {
+            ledger.elected(n.holder(), a.token());
+        } else if (ledger != null && (event instanceof LeaseMachine.Revoked || event instanceof LeaseMachine.Released)) {
+            ledger.deposed(n.holder());
+        }
+        if (event instanceof LeaseMachine.NotAcquired na && na.error().orElse(null) instanceof LeaseRecordException) {
+            // The election stopped on a corrupt record, as it must: an operator repairs the record and restarts the node.
+            long restartAt = Math.max(now, outsiderRepairAt) + random.nextLong(config.ttl().toNanos() / 10, config.ttl().toNanos());
+            at(restartAt, () -> {
+                if (n.incarnation == incarnation && !n.crashed) {
+                    n.crashed = true;
+                    start(n);
+                }
+            });
+        }
+    }
+
+    /**
+     * Never won or lost on a guess: a node must not report its lease lost to another holder, nor see
+     * "another holder" in a record, while the record it looked at is its own write whose outcome it
+     * had not learned. Checked against the record in the read being answered (or the store's).
+     */
+    private void checkNoGuess(Node n, LeaseMachine.Event event) {
+        String seen = answeredNonce != null ? answeredNonce : store.read(storeKey).map(v -> nonceOf(v.value())).orElse("");
+        if (event instanceof LeaseMachine.Revoked r && r.reason() == RevocationReason.LOST_TO_ANOTHER_HOLDER && n.written.contains(seen)) {
+            recorder.guess(now, n.holder() + " reported its lease lost to another holder while the record was its own write (nonce "
+                    + seen + ")");
+        } else if (event instanceof LeaseMachine.HolderSeen h && !h.released() && h.holder().equals(n.holder())
+                && n.written.contains(seen) && !n.resolved.contains(seen)) {
+            recorder.guess(now, n.holder() + " took its own unresolved write (nonce " + seen + ") for another holder's record");
         }
     }
 
@@ -252,16 +380,72 @@ public final class Simulation {
     }
 
     private void send(Node n, int incarnation, LeaseMachine.Command request) {
+        if (config.has(Fault.SLOW_START) && !n.firstRequestSent) {
+            // A cold JVM: the first request of this incarnation leaves late (classes loading, JSON warming up).
+            n.firstRequestSent = true;
+            long delay = random.nextLong(0, config.ttl().toNanos());
+            recorder.log(now, n.holder(), "first request leaves " + delay / MS + " ms late (cold start)");
+            at(now + delay, () -> {
+                if (!n.crashed && n.incarnation == incarnation) {
+                    transmit(n, incarnation, request);
+                }
+            });
+            return;
+        }
+        n.firstRequestSent = true;
+        transmit(n, incarnation, request);
+    }
+
+    /** The request leaves now: the machine is told (its send time), then the network takes it. */
+    private void transmit(Node n, int incarnation, LeaseMachine.Command request) {
+        if (request instanceof LeaseMachine.Write w) {
+            n.written.add(nonceOf(w.bytes()));
+        }
+        handle(n, incarnation, n.machine.onSent(requestIdOf(request), n.local()));
         long sentAt = now;
         recorder.requests++;
         if (n.partitionedUntil > now || faulty(Fault.DROP, 40)) {
             recorder.log(now, n.holder(), "request lost " + describe(request));
             return;
         }
-        at(now + latency(), () -> arrive(n, incarnation, request, sentAt));
+        long delay = latency();
+        if (request instanceof LeaseMachine.Write && faulty(Fault.LATE_WRITES, 12)) {
+            // Reaches the store just after the sender's request timeout (ttl / 4): it lands after the sender gave up on it.
+            delay = config.ttl().toNanos() / 4 + random.nextLong(1, 60) * MS;
+            recorder.log(now, n.holder(), "write reaches the store late, in " + delay / MS + " ms");
+        }
+        at(now + delay, () -> arrive(n, incarnation, request, sentAt));
+    }
+
+    private static long requestIdOf(LeaseMachine.Command request) {
+        if (request instanceof LeaseMachine.Read r) {
+            return r.requestId();
+        }
+        if (request instanceof LeaseMachine.Write w) {
+            return w.requestId();
+        }
+        return ((LeaseMachine.Delete) request).requestId();
     }
 
     private void arrive(Node n, int incarnation, LeaseMachine.Command request, long sentAt) {
+        if (now < storeRejectsUntil) {
+            BackendException full = BackendException.internal(storeKey, "507 Insufficient Storage: no space left on device", null);
+            recorder.log(now, n.holder(), "store refused " + describe(request) + ": " + full.getMessage());
+            respond(n, incarnation, request, null, null, full, null);
+            return;
+        }
+        if (request instanceof LeaseMachine.Write w && faulty(Fault.CONDITIONAL_ERRORS, 25)) {
+            // Not applied. 404 to a create reads as a configuration error (the route is missing); 404 to an
+            // If-Match and 409 read as "precondition failed", which the protocol re-reads before deciding.
+            boolean create = w.condition() instanceof ConditionalPut.IfAbsent;
+            BackendException refused = random.nextBoolean()
+                    ? BackendException.preconditionFailed(storeKey, "409 ConditionalRequestConflict")
+                    : create ? BackendException.config(storeKey, "404 on a create-if-absent: the route does not exist", null)
+                    : BackendException.preconditionFailed(storeKey, "404: the object does not exist");
+            recorder.log(now, n.holder(), "store refused " + describe(request) + ": " + refused.getMessage());
+            respond(n, incarnation, request, null, null, refused, null);
+            return;
+        }
         if (faulty(Fault.ERRORS, 30)) {
             int which = random.nextInt(3);
             BackendException error = which == 0
@@ -368,8 +552,17 @@ public final class Simulation {
             recorder.ops.add(new LinearizabilityChecker.Op(op.invoked(), now, op.kind(), op.expected(), op.writes(), op.outcome()));
         }
         if (request instanceof LeaseMachine.Read r) {
-            handle(n, incarnation, n.machine.onRead(r.requestId(), n.local(), found == null ? Optional.empty() : found, failure));
+            Optional<Versioned<byte[]>> answer = found == null ? Optional.empty() : found;
+            answeredNonce = failure != null ? null : answer.map(v -> nonceOf(v.value())).orElse("");
+            try {
+                handle(n, incarnation, n.machine.onRead(r.requestId(), n.local(), answer, failure));
+            } finally {
+                answeredNonce = null;
+            }
         } else if (request instanceof LeaseMachine.Write w) {
+            if (failure == null && written != null) {
+                n.resolved.add(nonceOf(w.bytes()));
+            }
             handle(n, incarnation, n.machine.onWrite(w.requestId(), n.local(), written, failure));
         } else if (request instanceof LeaseMachine.Delete d) {
             handle(n, incarnation, n.machine.onWrite(d.requestId(), n.local(), written, failure));
@@ -396,10 +589,23 @@ public final class Simulation {
             return;
         }
         long ttl = config.ttl().toNanos();
+        if (config.has(Fault.STORE_REJECTS)) {
+            long from = random.nextLong(ttl, Math.max(ttl + 1, healAt - 4 * ttl));
+            long length = random.nextLong(ttl / 2, 2 * ttl);
+            at(from, () -> {
+                storeRejectsUntil = now + length;
+                recorder.fault(now, "store", Fault.STORE_REJECTS, length, false);
+            });
+        }
+        if (config.has(Fault.FOREIGN_RECORD)) {
+            long from = random.nextLong(ttl, Math.max(ttl + 1, healAt * 4 / 10));
+            long length = random.nextLong(ttl, 2 * ttl);
+            at(from, () -> outsiderPoll(healAt * 6 / 10, length, null, 0));
+        }
         for (long t = ttl; t < healAt; t += random.nextLong(ttl / 2, 3 * ttl)) {
             long when = t;
             List<Fault> candidates = new ArrayList<>();
-            for (Fault f : EnumSet.of(Fault.PARTITION, Fault.PAUSE, Fault.CRASH, Fault.HANDOVER)) {
+            for (Fault f : EnumSet.of(Fault.PARTITION, Fault.PAUSE, Fault.CRASH, Fault.HANDOVER, Fault.CLOSE)) {
                 if (config.has(f)) {
                     candidates.add(f);
                 }
@@ -450,6 +656,28 @@ public final class Simulation {
                 int inc = n.incarnation;
                 at(now + length / 2, () -> contendAgain(n, inc));
             }
+            case CLOSE -> {
+                // The manager closes while the node's workers keep checking validity; the process exits
+                // once the release has ended (a request timeout at most) and starts again later.
+                if (!n.valid()) {
+                    return;
+                }
+                handle(n, n.incarnation, n.machine.release(n.local()));
+                int inc = n.incarnation;
+                at(now + config.ttl().toNanos() / 2, () -> {
+                    if (n.incarnation == inc && !n.crashed) {
+                        n.crashed = true;
+                        if (ledger != null) {
+                            ledger.deposed(n.holder());
+                        }
+                    }
+                });
+                at(now + Math.max(length, config.ttl().toNanos()), () -> {
+                    if (n.incarnation == inc) {
+                        start(n);
+                    }
+                });
+            }
             default -> {
                 return;
             }
@@ -458,22 +686,90 @@ public final class Simulation {
     }
 
     /**
-     * The second half of a handover: the node contends again. LeaseMachine refuses an acquire while
-     * its own release is still in flight (NotAcquired naming itself, and it does not keep contending);
-     * production callers (LeaseDriver) wait for Released first, so the simulated node does too. Acquiring
-     * at a fixed time instead left a node whose release was slow (partitioned, lost answer) idle for
-     * good, and when that happened to every node nobody led again (a false liveness violation).
+     * The second half of a handover: the node contends again. While its own release is still in
+     * flight the machine itself waits for it to end (one lease lifetime at a time), so nothing here
+     * decides anything.
      */
     private void contendAgain(Node n, int inc) {
         if (n.crashed || n.incarnation != inc) {
             return;
         }
-        if (n.machine.token().isPresent() && !n.valid()) {
-            // Still releasing: the release write ends (answer, error or request timeout) within a request timeout.
-            at(now + MS, () -> contendAgain(n, inc));
+        handle(n, inc, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
+    }
+
+    // ---- the outside writer (FOREIGN_RECORD) -----------------------------------------------------
+
+    /**
+     * Polls the record every 20 ms like a contender that keeps the rules (a released record at once,
+     * a stale one after its TTL + 5% + the skew margin), and takes it once with a record whose TTL is
+     * beyond the bounds (9.3e12 ms and more: the nanoseconds overflow). It holds it for
+     * {@code length}, then repairs it: writes it released, with a TTL within bounds.
+     */
+    private void outsiderPoll(long stopAt, long length, ObjectVersion seenVersion, long seenSince) {
+        if (now > stopAt) {
             return;
         }
-        handle(n, inc, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
+        Optional<Versioned<byte[]>> found = store.read(storeKey == null ? "leases/" + NAME : storeKey);
+        recorder.ops.add(new LinearizabilityChecker.Op(now, now + 1, LinearizabilityChecker.Kind.READ,
+                found.map(v -> nonceOf(v.value())).orElse(null), null, LinearizabilityChecker.Outcome.OK));
+        if (found.isEmpty()) {
+            at(now + 20 * MS, () -> outsiderPoll(stopAt, length, null, 0));
+            return;
+        }
+        String json = new String(found.get().value(), StandardCharsets.UTF_8);
+        ObjectVersion version = found.get().version();
+        long since = version.equals(seenVersion) ? seenSince : now;
+        long recordTtl = Math.min(longOf(TTL, json), 3_600_000L) * MS;
+        boolean released = json.contains("\"released\":true");
+        if (!released && now - since < recordTtl + recordTtl / 20 + config.ttl().toNanos() / 10) {
+            at(now + 20 * MS, () -> outsiderPoll(stopAt, length, version, since));
+            return;
+        }
+        long epoch = epochOf(found.get().value()) + 1;
+        String nonce = String.format("%016x", random.nextLong()) + "0f";
+        long ttlMillis = random.nextLong(9_300_000_000_000L, 18_000_000_000_000L);
+        byte[] bytes = record("outsider", epoch, longOf(REVISION, json) + 1, nonce, ttlMillis, false);
+        ObjectVersion written = store.put(storeKey, bytes, ConditionalPut.ifVersion(version));
+        recorder.nonceOfVersion.put(written, nonce);
+        recorder.applied(now, epoch);
+        recorder.ops.add(new LinearizabilityChecker.Op(now, now + 1, LinearizabilityChecker.Kind.PUT_IF_VERSION, nonceOf(found.get().value()),
+                nonce, LinearizabilityChecker.Outcome.OK));
+        outsiderUntil = now + length;
+        outsiderEpoch = epoch;
+        outsiderNonce = nonce;
+        outsiderRepairAt = now + length;
+        recorder.fault(now, "outsider", Fault.FOREIGN_RECORD, length, false);
+        recorder.log(now, "outsider", "took the lease at epoch " + epoch + " with ttlMillis " + ttlMillis);
+        at(outsiderRepairAt, this::outsiderRepair);
+    }
+
+    private void outsiderRepair() {
+        outsiderUntil = 0;
+        Optional<Versioned<byte[]>> found = store.read(storeKey);
+        if (found.isEmpty() || !outsiderNonce.equals(nonceOf(found.get().value()))) {
+            recorder.log(now, "outsider", "its record was overwritten before it repaired it");
+            return;
+        }
+        String json = new String(found.get().value(), StandardCharsets.UTF_8);
+        String nonce = String.format("%016x", random.nextLong()) + "1f";
+        byte[] bytes = record("outsider", outsiderEpoch, longOf(REVISION, json) + 1, nonce, config.ttl().toMillis(), true);
+        ObjectVersion written = store.put(storeKey, bytes, ConditionalPut.ifVersion(found.get().version()));
+        recorder.nonceOfVersion.put(written, nonce);
+        recorder.applied(now, outsiderEpoch);
+        recorder.ops.add(new LinearizabilityChecker.Op(now, now + 1, LinearizabilityChecker.Kind.PUT_IF_VERSION, outsiderNonce, nonce,
+                LinearizabilityChecker.Outcome.OK));
+        recorder.log(now, "outsider", "repaired the record: released, ttl within bounds");
+    }
+
+    private static byte[] record(String holder, long epoch, long revision, String nonce, long ttlMillis, boolean released) {
+        return ("{\"format\":\"tenure.lease/1\",\"name\":\"" + NAME + "\",\"holder\":\"" + holder + "\",\"epoch\":" + epoch
+                + ",\"revision\":" + revision + ",\"nonce\":\"" + nonce + "\",\"ttlMillis\":" + ttlMillis
+                + ",\"writtenAtMillis\":0,\"released\":" + released + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long longOf(Pattern p, String json) {
+        Matcher m = p.matcher(json);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     // ---- sampling ------------------------------------------------------------------------------
@@ -489,6 +785,10 @@ public final class Simulation {
                     ledger.append(n.holder(), n.machine.token().orElseThrow().epoch());
                 }
             }
+        }
+        if (outsiderUntil > now) {
+            valid.add("outsider@" + outsiderEpoch);
+            recorder.dataWrite(now, "outsider", outsiderEpoch);
         }
         recorder.sample(now, valid);
         if (ledger != null && now % (1000 * MS) == 0) {

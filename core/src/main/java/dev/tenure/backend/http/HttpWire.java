@@ -148,7 +148,7 @@ final class HttpWire {
     }
 
     private Optional<String> put(String key, URI url, HttpRequest.BodyPublisher body, ConditionalPut condition) {
-        Op op = condition == null ? Op.WRITE : Op.CONDITIONAL_WRITE;
+        Op op = HttpCalls.putOp(condition);
         // IfVersion names an existing object, so its parents exist; a missing parent means a missing object.
         boolean mayCreate = !(condition instanceof ConditionalPut.IfVersion);
         if (mayCreate && body.contentLength() == 0) {

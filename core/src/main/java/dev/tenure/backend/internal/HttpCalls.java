@@ -23,8 +23,13 @@ public final class HttpCalls {
         READ(false, false),
         /** An unconditional write. */
         WRITE(true, false),
-        /** A write with a precondition. */
+        /** A write with {@code If-Match}: a 404 means the object it names is gone, so its precondition failed. */
         CONDITIONAL_WRITE(true, true),
+        /**
+         * A write with {@code If-None-Match: *}: its precondition is that the object is absent, so a
+         * 404 cannot mean the precondition failed (a missing bucket, collection or route instead).
+         */
+        CREATE(true, true),
         /** An unconditional delete. */
         DELETE(true, false),
         /** A delete with a precondition. */
@@ -52,6 +57,14 @@ public final class HttpCalls {
     }
 
     private HttpCalls() {
+    }
+
+    /** The operation of a PUT with {@code condition} ({@code null}: unconditional). */
+    public static Op putOp(dev.tenure.backend.ConditionalPut condition) {
+        if (condition == null) {
+            return Op.WRITE;
+        }
+        return condition instanceof dev.tenure.backend.ConditionalPut.IfAbsent ? Op.CREATE : Op.CONDITIONAL_WRITE;
     }
 
     /**
@@ -84,7 +97,8 @@ public final class HttpCalls {
     /**
      * The error for an HTTP status that the caller did not expect, by the shared table: 412 is
      * PRECONDITION_FAILED; 401 and 403 are AUTH and never "absent"; 404 is NOT_FOUND (or
-     * PRECONDITION_FAILED for a conditional request); 400, 405, 411, 413, 414, 415 and 501 are
+     * PRECONDITION_FAILED for a request conditional on an existing version, CONFIG for a create:
+     * the object's absence is that request's precondition, so something else is missing); 400, 405, 411, 413, 414, 415 and 501 are
      * CONFIG; 408, 425, 429 and 5xx are TRANSPORT (ambiguous for a mutation, except 429, which
      * was refused before any work); anything else is INTERNAL.
      *
@@ -99,6 +113,11 @@ public final class HttpCalls {
             case 403:
                 return BackendException.auth(key, answer + ": check the credentials and the server's permissions", null);
             case 404:
+                if (op == Op.CREATE) {
+                    // Not "precondition failed": the caller would re-read, find nothing, and ask again forever.
+                    return BackendException.config(key, answer + ": a create-if-absent was answered 404: the bucket,"
+                            + " the parent collection or the route does not exist", null);
+                }
                 if (op.conditional()) {
                     return BackendException.preconditionFailed(key, answer + ": the object does not exist");
                 }

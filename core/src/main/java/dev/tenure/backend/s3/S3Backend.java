@@ -7,6 +7,7 @@ import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Keys;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
+import dev.tenure.backend.internal.HttpCalls;
 import dev.tenure.backend.internal.HttpCalls.Op;
 import dev.tenure.backend.internal.LocalFiles;
 import java.io.IOException;
@@ -288,7 +289,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         } else if (condition instanceof ConditionalPut.IfVersion v) {
             request.ifMatch(settings.profile().ifMatchValue(v.version().token()));
         }
-        Op op = condition == null ? Op.WRITE : Op.CONDITIONAL_WRITE;
+        Op op = HttpCalls.putOp(condition);
         try {
             PutObjectResponse response = s3.putObject(request.build(), body);
             return version(key, response.eTag());

@@ -49,6 +49,11 @@ final class S3Errors {
                 if (code.equals("NoSuchBucket")) {
                     return BackendException.config(key, answer + ": bucket '" + bucket + "' does not exist", cause);
                 }
+                if (op == Op.CREATE) {
+                    // Not "precondition failed": the caller would re-read, find nothing, and ask again forever.
+                    return BackendException.config(key, answer + ": a create-if-absent was answered 404: the bucket"
+                            + " or the endpoint's route does not exist", cause);
+                }
                 if (op.conditional()) {
                     return BackendException.preconditionFailed(key, answer + ": the object does not exist");
                 }

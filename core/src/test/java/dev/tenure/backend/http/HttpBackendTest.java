@@ -187,6 +187,26 @@ class HttpBackendTest {
         assertTrue(e.getMessage().contains("without an ETag"), e.getMessage());
     }
 
+    /**
+     * Issue 11, item 19: once the server was accepted, a PUT answered 2xx without a strong ETag
+     * was applied; only its version is unknown. That is ambiguous (read back), not a definite CONFIG.
+     */
+    @Test
+    void aSuccessfulPutWithoutAUsableEtagAfterOpenIsAmbiguous() {
+        AtomicHttpBackend b = AtomicHttpBackend.open(settings().preconditions(HttpSettings.Preconditions.ENFORCED).build());
+        server.etagOnPut = false;
+        BackendException missing = fails(BackendException.Kind.TRANSPORT, () -> b.put("k", utf8("applied"), ConditionalPut.ifAbsent()));
+        assertTrue(missing.ambiguous(), missing.toString());
+        assertTrue(missing.getMessage().contains("without an ETag") && missing.getMessage().contains("may have been applied"),
+                missing.getMessage());
+        assertArrayEquals(utf8("applied"), b.read("k").orElseThrow().value(), "the write was applied");
+
+        server.etagOnPut = true;
+        server.weakEtags = true;
+        BackendException weak = fails(BackendException.Kind.TRANSPORT, () -> b.put("w", utf8("applied too"), ConditionalPut.ifAbsent()));
+        assertTrue(weak.ambiguous() && weak.getMessage().contains("weak ETag"), weak.toString());
+    }
+
     // ---- settings ----------------------------------------------------------------------------------
 
     @Test

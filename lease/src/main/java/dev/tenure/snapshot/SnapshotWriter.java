@@ -169,6 +169,8 @@ public final class SnapshotWriter implements AutoCloseable {
      * @return true when this call raised the epoch
      */
     private boolean claim() {
+        Deadline deadline = remote.deadline(0);
+        String step = "claiming it for epoch " + epoch;
         int attempt = 0;
         while (true) {
             Optional<Remote.Current> read = remote.readManifest();
@@ -208,10 +210,10 @@ public final class SnapshotWriter implements AutoCloseable {
                         return true;
                     }
                 }
-                if (!e.retryable() || !remote.options.retry().allowsAnotherAttempt(++attempt)) {
+                if (!e.retryable()) {
                     throw e;
                 }
-                remote.backoff(attempt);
+                remote.retryOrThrow(deadline, step, ++attempt, e);
             }
         }
     }
@@ -272,6 +274,8 @@ public final class SnapshotWriter implements AutoCloseable {
     private SnapshotInfo swapManifest(Manifest next) {
         Manifest before = base.manifest();
         String key = next.content().key();
+        Deadline deadline = remote.deadline(0);
+        String step = "writing the manifest of generation " + next.generation();
         int attempt = 0;
         BackendException ambiguous = null;
         while (true) {
@@ -281,10 +285,11 @@ public final class SnapshotWriter implements AutoCloseable {
             } catch (BackendException e) {
                 if (!e.is(BackendException.Kind.PRECONDITION_FAILED) && !e.ambiguous()) {
                     // Not sent, or refused outright: nothing was applied.
-                    if (e.retryable() && remote.options.retry().allowsAnotherAttempt(++attempt)) {
-                        remote.backoff(attempt);
+                    if (e.retryable() && remote.mayRetry(deadline, ++attempt)) {
+                        remote.backoff(deadline, attempt);
                         continue;
                     }
+                    e = remote.giveUp(deadline, step, e);
                     if (ambiguous != null) {
                         // An earlier attempt may still land, naming this content: keep it.
                         failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
@@ -315,12 +320,13 @@ public final class SnapshotWriter implements AutoCloseable {
                 if (now.version().equals(base.version())) {
                     // Unchanged: the ambiguous write has not landed. Sending it again is safe: it can
                     // only land on this version, and the nonce shows which attempt did.
-                    if (remote.options.retry().allowsAnotherAttempt(++attempt)) {
-                        remote.backoff(attempt);
+                    if (remote.mayRetry(deadline, ++attempt)) {
+                        remote.backoff(deadline, attempt);
                         continue;
                     }
                     failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
-                            + next.generation() + " kept failing ambiguously; it may still land. Open a new writer.", ambiguous);
+                            + next.generation() + " kept failing ambiguously" + (deadline.expired() ? " until its deadline" : "")
+                            + "; it may still land. Open a new writer.", remote.giveUp(deadline, step, ambiguous));
                     throw failure;
                 }
                 // Someone else's write replaced the version ours was conditional on, so ours can never land.

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tenure.backend.http.ObjectServerDouble;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,6 +99,27 @@ class SnapshotCommandTest {
                     assertTrue(info.out().contains("generation 3"), store + " " + lease + ": " + info.out());
                 }
             }
+        }
+    }
+
+    /**
+     * Issue 11, item 18: against a server that accepts connections and never answers, info took
+     * 309 s with the default timeouts (10 attempts of 30 s, plus backoff). It now ends at the
+     * URI's requestTimeoutMs, retries included; with 2000 ms the old code took 20 s at the very
+     * least (ten attempts of 2 s), about 28 s typically.
+     */
+    @Test
+    void infoAgainstAServerThatNeverAnswersEndsAtTheDeadline() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // The kernel completes the handshake for the backlog: connections are accepted, nothing ever answers.
+            long start = System.nanoTime();
+            CliRun info = CliRun.of("snapshot", "info", "http://127.0.0.1:" + silent.getLocalPort() + "/store/?requestTimeoutMs=2000", "db");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(2, info.status(), info.out() + info.err());
+            assertTrue(info.err().contains("deadline of 2000 ms"), info.err());
+            // Starting the command and its HTTP client takes a few seconds on a loaded machine.
+            assertTrue(millis < 12_000, "took " + millis + " ms");
+            System.out.println("[deadline] snapshot info failed after " + millis + " ms: " + info.err().strip());
         }
     }
 

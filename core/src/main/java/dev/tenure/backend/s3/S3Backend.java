@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -133,6 +134,12 @@ public final class S3Backend implements AtomicRemoteBackend {
                     .orElseGet(() -> AwsBasicCredentials.create(s.accessKeyId(), s.secretAccessKey())));
         }
         return DefaultCredentialsProvider.builder().build();
+    }
+
+    /** The request timeout ({@code requestTimeoutMs}): see {@link dev.tenure.backend.RemoteBackend#operationDeadline()}. */
+    @Override
+    public Optional<Duration> operationDeadline() {
+        return Optional.of(settings.requestTimeout());
     }
 
     /** The settings this backend was opened with (credentials redacted in their {@code toString()}). */

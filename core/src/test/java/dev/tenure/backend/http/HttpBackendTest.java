@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -205,6 +206,25 @@ class HttpBackendTest {
         server.weakEtags = true;
         BackendException weak = fails(BackendException.Kind.TRANSPORT, () -> b.put("w", utf8("applied too"), ConditionalPut.ifAbsent()));
         assertTrue(weak.ambiguous() && weak.getMessage().contains("weak ETag"), weak.toString());
+    }
+
+    /**
+     * Issue 11, item 18: a PUT that needs its collections made sends PUT, MKCOL and PUT again; each
+     * got the whole request timeout, so a slow server stretched one upload to three timeouts. Now
+     * all of them share one: here the MKCOL gets what the first PUT left, and the upload fails at
+     * about 1 s instead of succeeding after 2.1 s.
+     */
+    @Test
+    void theRequestsOfOnePutShareOneRequestTimeout() throws IOException {
+        HttpBackend b = HttpBackend.open(settings().requestTimeout(Duration.ofMillis(1000)).build());
+        Path body = file("content");
+        server.collectionsMissing = true;
+        server.answerDelayMillis = 700;
+        BackendException e = fails(BackendException.Kind.TRANSPORT, () -> b.upload(body, "dir/k"));
+        assertEquals(1, server.seen.stream().filter(s -> s.method().equals("PUT")).count(), "no second PUT: " + server.seen);
+        server.answerDelayMillis = 0;
+        assertFalse(b.download("dir/k", dir.resolve("back")), "nothing was stored: " + e);
+        assertEquals(Duration.ofMillis(1000), b.operationDeadline().orElseThrow(), "callers retry within the same deadline");
     }
 
     // ---- settings ----------------------------------------------------------------------------------

@@ -48,6 +48,10 @@ public final class ObjectServerDouble implements AutoCloseable {
     volatile String fixedHeader;
     /** When set, GET answers announce this many more bytes than they send, then close. */
     volatile int truncateBy;
+    /** When set, every answer comes this late: a slow server or link, not a synchronisation. */
+    volatile long answerDelayMillis;
+    /** When set, PUT answers 409 (a missing parent collection, RFC 4918) until an MKCOL arrives. */
+    volatile boolean collectionsMissing;
 
     /** Starts the server on a free loopback port. */
     public ObjectServerDouble() throws IOException {
@@ -72,6 +76,14 @@ public final class ObjectServerDouble implements AutoCloseable {
             try (InputStream body = ex.getRequestBody()) {
                 in = body.readAllBytes();
             }
+            if (answerDelayMillis > 0) {
+                try {
+                    Thread.sleep(answerDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             if (fixedStatus != 0) {
                 if (fixedHeader != null) {
                     int colon = fixedHeader.indexOf(':');
@@ -86,12 +98,17 @@ public final class ObjectServerDouble implements AutoCloseable {
                     get(ex, path);
                     return;
                 case "PUT":
+                    if (collectionsMissing) {
+                        ex.sendResponseHeaders(409, -1);
+                        return;
+                    }
                     put(ex, path, in);
                     return;
                 case "DELETE":
                     delete(ex, path);
                     return;
                 case "MKCOL":
+                    collectionsMissing = false;
                     ex.sendResponseHeaders(201, -1);
                     return;
                 default:

@@ -186,6 +186,11 @@ final class HttpWire {
         if (status == 200 || status == 201 || status == 204) {
             return etag(r);
         }
+        if (status >= 200 && status < 300) {
+            // 202 Accepted and the like: the server took the PUT but does not say it is stored; it may be, now or later.
+            throw BackendException.transport(key, true, where("PUT", key) + ": HTTP " + status + " is not an answer that says"
+                    + " the object is stored (200, 201 or 204); the write may have been applied", null);
+        }
         throw failure(key, op, "PUT", status, r.body(), r);
     }
 

@@ -202,6 +202,11 @@ class HttpBackendTest {
                 missing.getMessage());
         assertArrayEquals(utf8("applied"), b.read("k").orElseThrow().value(), "the write was applied");
 
+        server.fixedStatus = 202;
+        BackendException accepted = fails(BackendException.Kind.TRANSPORT, () -> b.put("a", utf8("x"), ConditionalPut.ifAbsent()));
+        assertTrue(accepted.ambiguous() && accepted.getMessage().contains("HTTP 202"), "202 Accepted may be applied later: " + accepted);
+        server.fixedStatus = 0;
+
         server.etagOnPut = true;
         server.weakEtags = true;
         BackendException weak = fails(BackendException.Kind.TRANSPORT, () -> b.put("w", utf8("applied too"), ConditionalPut.ifAbsent()));

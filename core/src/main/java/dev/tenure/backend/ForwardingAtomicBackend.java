@@ -1,6 +1,7 @@
 package dev.tenure.backend;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,6 +22,11 @@ public abstract class ForwardingAtomicBackend implements AtomicRemoteBackend {
     @Override
     public String name() {
         return delegate.name();
+    }
+
+    @Override
+    public Optional<Duration> operationDeadline() {
+        return delegate.operationDeadline();
     }
 
     @Override

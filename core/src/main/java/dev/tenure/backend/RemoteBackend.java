@@ -1,7 +1,9 @@
 package dev.tenure.backend;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A store of whole objects under string keys: snapshot transport.
@@ -45,6 +47,20 @@ public interface RemoteBackend extends AutoCloseable {
      * @param prefix a listing prefix ({@link Keys#requireValidPrefix}); "" lists everything
      */
     List<String> list(String prefix);
+
+    /**
+     * How long one operation of a caller against this backend may take, retries included, as the
+     * backend's settings say: for the remote backends, their request timeout ({@code requestTimeoutMs}
+     * in their URIs, 30 s by default), the longest one request may take. A caller that retries
+     * stops retrying at this deadline, so a store that accepts connections and never answers fails
+     * an operation in about this long, not in the policy's attempts times the request timeout. An
+     * attempt in flight is never abandoned (a write abandoned may still land), so an operation
+     * ends at the latest one request later. Empty when the backend sets none (the local and
+     * in-memory backends, which fail fast).
+     */
+    default Optional<Duration> operationDeadline() {
+        return Optional.empty();
+    }
 
     /** Releases clients, pools and threads this backend holds. Idempotent. */
     @Override

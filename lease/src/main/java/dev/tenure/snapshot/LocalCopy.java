@@ -123,6 +123,61 @@ final class LocalCopy {
         }
     }
 
+    /**
+     * Fails when replacing the file with the content {@code manifest} names would lose data the
+     * store does not have: when the file exists and is neither that content nor an unchanged copy
+     * of the content its sidecar records. A missing file has nothing to lose. Reads the whole file.
+     *
+     * @return true when the file already holds exactly that content (by size and SHA-256)
+     * @throws SnapshotException.LocalChanges naming the file, what it holds and what to do
+     */
+    boolean refuseUnsavedChanges(Manifest manifest) {
+        Manifest.Content stored = manifest.content();
+        long size;
+        String sha;
+        try {
+            if (!Files.exists(file)) {
+                return false;
+            }
+            size = Files.size(file);
+            sha = hash(file);
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(null, file, "read", e);
+        } catch (BackendException e) {
+            if (e.is(BackendException.Kind.NOT_FOUND)) {
+                return false; // removed while being checked: nothing left to lose
+            }
+            throw e;
+        }
+        if (stored != null && size == stored.size() && sha.equals(stored.sha256())) {
+            return true;
+        }
+        Optional<Cached> cached = cached();
+        if (cached.isPresent() && size == cached.get().size() && sha.equals(cached.get().sha256())) {
+            return false;
+        }
+        String origin = cached.isPresent()
+                ? "was changed since it held generation " + cached.get().generation() + " of snapshot " + name
+                : "did not come from snapshot " + name + " (no record " + sidecar.getFileName() + " beside it names it)";
+        throw new SnapshotException.LocalChanges("snapshot " + name + ": the local file " + file + " (" + size
+                + " bytes, SHA-256 " + sha + ") " + origin + ", and the store holds generation " + manifest.generation()
+                + "; opening a writer would replace it, so nothing was overwritten. Flush it (LocalFilePolicy.UPLOAD_LOCAL_FILE,"
+                + " or 'tenure snapshot push'), discard it (LocalFilePolicy.DISCARD_LOCAL_CHANGES), or move it away");
+    }
+
+    /**
+     * Fails unless the file exists and is a regular file: a writer that is to upload it as it is
+     * has nothing to upload otherwise.
+     *
+     * @throws BackendException CONFIG naming the path
+     */
+    void requireExisting() {
+        if (!Files.isRegularFile(file)) {
+            throw BackendException.config(null, "snapshot " + name + ": the local file " + file + " does not exist, so there is"
+                    + " nothing to upload", null);
+        }
+    }
+
     /** A fresh path beside the file, for a download or an upload in progress; the caller deletes it. */
     Path temporary(String purpose) {
         return file.resolveSibling("." + file.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())

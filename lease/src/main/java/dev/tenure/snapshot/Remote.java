@@ -8,11 +8,14 @@ import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.RemoteBackend;
 import dev.tenure.backend.Versioned;
 import dev.tenure.backend.internal.LocalFiles;
+import dev.tenure.retry.RetryPolicy;
 import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -63,7 +66,7 @@ final class Remote {
     final String manifestKey;
     final String dataPrefix;
     final SnapshotOptions options;
-    private final Retry reads;
+    private final RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
     private final SecureRandom nonces = new SecureRandom();
 
     private Remote(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options) {
@@ -73,8 +76,6 @@ final class Remote {
         this.manifestKey = "snapshots/" + name + "/manifest";
         this.dataPrefix = "snapshots/" + name + "/data/";
         this.options = options;
-        RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
-        this.reads = options.retry().toRetry("snapshot " + name, anyThread);
     }
 
     /**
@@ -116,14 +117,15 @@ final class Remote {
 
     /** The manifest, or empty when the snapshot was never written. */
     Optional<Current> readManifest() {
+        Deadline deadline = deadline(0);
         if (atomic != null) {
-            Optional<Versioned<byte[]>> read = withRetries(() -> atomic.read(manifestKey));
+            Optional<Versioned<byte[]>> read = withRetries("reading the manifest", deadline, () -> atomic.read(manifestKey));
             return read.map(v -> new Current(decode(v.value()), v.version()));
         }
         // A plain backend only downloads into files.
         Path tmp = scratchFile();
         try {
-            if (!withRetries(() -> backend.download(manifestKey, tmp))) {
+            if (!withRetries("reading the manifest", deadline, () -> backend.download(manifestKey, tmp))) {
                 return Optional.empty();
             }
             return Optional.of(new Current(decode(Files.readAllBytes(tmp)), null));
@@ -148,7 +150,7 @@ final class Remote {
         Path tmp = scratchFile();
         try {
             Files.write(tmp, manifest.encode());
-            withRetriesOnAnyTransport(() -> {
+            withRetriesOnAnyTransport("writing the manifest", deadline(0), () -> {
                 backend.upload(tmp, manifestKey);
                 return null;
             });
@@ -174,8 +176,10 @@ final class Remote {
      * An ambiguous failure is resolved by asking whether the key exists: nobody else writes it.
      */
     void uploadContent(Path staged, String key) {
+        Deadline deadline = deadline(sizeOf(staged));
+        String step = "uploading content " + key;
         if (atomic == null) {
-            withRetriesOnAnyTransport(() -> {
+            withRetriesOnAnyTransport(step, deadline, () -> {
                 backend.upload(staged, key);
                 return null;
             });
@@ -193,14 +197,14 @@ final class Remote {
                 }
                 if (e.ambiguous()) {
                     mayHaveLanded = true;
-                    if (withRetries(() -> backend.exists(key))) {
+                    if (withRetries(step, deadline, () -> backend.exists(key))) {
                         return;
                     }
                 }
-                if (!e.retryable() || !options.retry().allowsAnotherAttempt(++attempt)) {
+                if (!e.retryable()) {
                     throw e;
                 }
-                backoff(attempt);
+                retryOrThrow(deadline, step, ++attempt, e);
             }
         }
     }
@@ -216,7 +220,8 @@ final class Remote {
         }
         Path tmp = local.temporary("download");
         try {
-            if (!withRetries(() -> backend.download(manifest.content().key(), tmp))) {
+            if (!withRetries("downloading content " + manifest.content().key(), deadline(manifest.content().size()),
+                    () -> backend.download(manifest.content().key(), tmp))) {
                 return Fetch.GONE;
             }
             local.install(tmp, manifest);
@@ -280,7 +285,7 @@ final class Remote {
     void sweepBelow(long epoch, Manifest keep) {
         List<String> keys;
         try {
-            keys = withRetries(() -> backend.list(dataPrefix));
+            keys = withRetries("listing " + dataPrefix, deadline(0), () -> backend.list(dataPrefix));
         } catch (BackendException e) {
             LOG.warn("snapshot {}: could not list {} to remove old content: {}", name, dataPrefix, e.getMessage());
             return;
@@ -301,29 +306,89 @@ final class Remote {
         }
     }
 
-    // ---- retries --------------------------------------------------------------------------------
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // the upload itself will say what is wrong with the file
+        }
+    }
 
-    /** Idempotent requests: non-ambiguous transport failures are retried with backoff. */
-    <T> T withRetries(Supplier<T> call) {
-        return reads.executeSupplier(call);
+    // ---- retries ----------------------------------------------------------------------------------
+
+    /**
+     * A deadline for one step starting now: the options' deadline, else the backend's operation
+     * deadline, else none; a step that moves {@code transferBytes} gets one more second per MiB,
+     * as the HTTP backends give a large body.
+     */
+    Deadline deadline(long transferBytes) {
+        Optional<Duration> budget = options.deadline().or(backend::operationDeadline).map(d -> d.plusSeconds(transferBytes >> 20));
+        return Deadline.start(System::nanoTime, budget, options.deadline().isPresent() ? "SnapshotOptions.deadline"
+                : "the backend's operation deadline, its requestTimeoutMs");
+    }
+
+    /**
+     * Idempotent requests: non-ambiguous transport failures are retried with backoff while the
+     * policy and {@code deadline} allow; at the deadline the step ends with a TRANSPORT error that says so.
+     */
+    <T> T withRetries(String step, Deadline deadline, Supplier<T> call) {
+        RetryPolicy policy = options.retry();
+        RetryConfig config = RetryConfig.<Object>custom()
+                .maxAttempts(policy.maxAttempts())
+                .intervalBiFunction((attempt, either) -> deadline.cap(policy.backoff(attempt, anyThread)).toMillis())
+                .retryOnException(e -> RetryPolicy.retryableBlindly(e) && !deadline.expired())
+                .failAfterMaxAttempts(false)
+                .build();
+        try {
+            return Retry.of("snapshot " + name, config).executeSupplier(call);
+        } catch (BackendException e) {
+            throw giveUp(deadline, step, e);
+        }
+    }
+
+    /** As {@link #withRetries(String, Deadline, Supplier)} with a deadline of its own. */
+    <T> T withRetries(String step, Supplier<T> call) {
+        return withRetries(step, deadline(0), call);
     }
 
     /** Unconditional writes of bytes that never change: even an ambiguous failure may simply be sent again. */
-    private <T> T withRetriesOnAnyTransport(Supplier<T> call) {
+    private <T> T withRetriesOnAnyTransport(String step, Deadline deadline, Supplier<T> call) {
         int attempt = 0;
         while (true) {
             try {
                 return call.get();
             } catch (BackendException e) {
-                if (!e.retryable() || !options.retry().allowsAnotherAttempt(++attempt)) {
+                if (!e.retryable()) {
                     throw e;
                 }
-                backoff(attempt);
+                retryOrThrow(deadline, step, ++attempt, e);
             }
         }
     }
 
-    void backoff(int attempt) {
-        LockSupport.parkNanos(options.retry().backoff(attempt, ThreadLocalRandom.current()).toNanos());
+    /**
+     * After {@code attemptsMade} attempts, the last failing retryably with {@code failure}: waits
+     * the backoff (never past the deadline) when the policy and the deadline allow another
+     * attempt, else throws: the deadline's error once it has passed, {@code failure} otherwise.
+     */
+    void retryOrThrow(Deadline deadline, String step, int attemptsMade, BackendException failure) {
+        if (!mayRetry(deadline, attemptsMade)) {
+            throw giveUp(deadline, step, failure);
+        }
+        backoff(deadline, attemptsMade);
+    }
+
+    /** True when the policy allows another attempt after {@code attemptsMade} and the deadline has not passed. */
+    boolean mayRetry(Deadline deadline, int attemptsMade) {
+        return options.retry().allowsAnotherAttempt(attemptsMade) && !deadline.expired();
+    }
+
+    /** What a step that stops on {@code failure} throws: the deadline's error when it passed and the failure was transient. */
+    BackendException giveUp(Deadline deadline, String step, BackendException failure) {
+        return failure.retryable() && deadline.expired() ? deadline.exceeded(name, step, failure) : failure;
+    }
+
+    void backoff(Deadline deadline, int attempt) {
+        LockSupport.parkNanos(deadline.cap(options.retry().backoff(attempt, ThreadLocalRandom.current())).toNanos());
     }
 }

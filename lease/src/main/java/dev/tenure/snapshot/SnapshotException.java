@@ -26,8 +26,9 @@ public abstract sealed class SnapshotException extends RuntimeException {
 
     /**
      * Another writer with the same epoch flushed since this writer last saw the snapshot; this
-     * flush was not applied. Open a new writer (which downloads the winner's snapshot) and redo
-     * the changes on top of it.
+     * flush was not applied, and its changes are only in the local file. Open a new writer with
+     * {@link LocalFilePolicy#DISCARD_LOCAL_CHANGES} (which downloads the winner's snapshot over
+     * them) and redo the changes on top of it; a writer opened by default refuses the file.
      */
     public static final class Conflict extends SnapshotException {
         private static final long serialVersionUID = 1L;
@@ -71,6 +72,21 @@ public abstract sealed class SnapshotException extends RuntimeException {
 
         Indeterminate(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * Opening a writer found data in the local file that the store does not have: the file
+     * differs from the snapshot content it last came from (or never came from this snapshot), so
+     * downloading the stored snapshot over it would lose it. Nothing was overwritten. Flush it
+     * (open with {@link LocalFilePolicy#UPLOAD_LOCAL_FILE}), discard it (open with
+     * {@link LocalFilePolicy#DISCARD_LOCAL_CHANGES}), or move the file away first.
+     */
+    public static final class LocalChanges extends SnapshotException {
+        private static final long serialVersionUID = 1L;
+
+        LocalChanges(String message) {
+            super(message, null);
         }
     }
 

@@ -32,14 +32,28 @@ public final class SnapshotStore extends SnapshotReading {
      * The writer holding {@code token}: claims the snapshot for the token's epoch (so every writer
      * with a lower epoch fails its next flush), then downloads the current snapshot into
      * {@code local} unless the file already holds it. A token of the same epoch as the manifest's
-     * adopts the snapshot as it is.
+     * adopts the snapshot as it is. A local file holding data the store does not have is never
+     * overwritten: see {@link LocalFilePolicy#REFUSE_LOCAL_CHANGES}.
      *
      * @param token the lease's fencing token; every writer of one snapshot must use tokens of the same lease
      * @param writerId names this writer in manifests and messages
      * @throws SnapshotException.Fenced when a writer with a higher epoch already claimed the snapshot
+     * @throws SnapshotException.LocalChanges when {@code local} holds data the store does not have
+     *     (the claim has been made; nothing local was changed)
      * @throws dev.tenure.backend.BackendException CONFIG when the snapshot is fenced by another lease
      */
     public SnapshotWriter writer(FencingToken token, String writerId, Path local) {
-        return SnapshotWriter.fenced(remote, token, writerId, local);
+        return writer(token, writerId, local, LocalFilePolicy.REFUSE_LOCAL_CHANGES);
+    }
+
+    /**
+     * As {@link #writer(FencingToken, String, Path)}, with the caller's choice of what opening
+     * does with the local file.
+     *
+     * @throws dev.tenure.backend.BackendException CONFIG when {@code policy} is
+     *     {@link LocalFilePolicy#UPLOAD_LOCAL_FILE} and the file does not exist (nothing was written)
+     */
+    public SnapshotWriter writer(FencingToken token, String writerId, Path local, LocalFilePolicy policy) {
+        return SnapshotWriter.fenced(remote, token, writerId, local, policy);
     }
 }

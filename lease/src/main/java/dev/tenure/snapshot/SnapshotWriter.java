@@ -22,9 +22,13 @@ import org.slf4j.LoggerFactory;
  * <em>unfenced</em> writer ({@link UnconditionalSnapshotStore#unfencedWriter}) writes
  * unconditionally: the last manifest written wins, whoever wrote it.
  *
- * <p>Opening a writer downloads the current snapshot into the local file (when the file does not
- * hold it already), so the writer starts from what is stored; changes the file holds that were
- * never flushed are replaced, because the stored snapshot is the truth. After a {@code Fenced},
+ * <p>What opening does with the local file is the caller's {@link LocalFilePolicy}. By default
+ * it downloads the current snapshot into the file when the file is missing or an unchanged copy
+ * of stored content, so the writer starts from what is stored, and it refuses with
+ * {@link SnapshotException.LocalChanges} a file holding data the store does not have: opening
+ * never overwrites such data unless the caller asks with
+ * {@link LocalFilePolicy#DISCARD_LOCAL_CHANGES}. With {@link LocalFilePolicy#UPLOAD_LOCAL_FILE}
+ * the file is left as it is and the next flush uploads it. After a {@code Fenced},
  * {@code Conflict} or {@code Indeterminate} failure every later flush fails the same way: open a
  * new writer to go on. Closing does not flush. Thread-safe; flushes run one at a time.
  */
@@ -58,26 +62,43 @@ public final class SnapshotWriter implements AutoCloseable {
         this.epoch = epoch;
     }
 
-    static SnapshotWriter fenced(Remote remote, FencingToken token, String writerId, Path localPath) {
+    static SnapshotWriter fenced(Remote remote, FencingToken token, String writerId, Path localPath, LocalFilePolicy policy) {
         Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(policy, "policy");
         SnapshotWriter w = new SnapshotWriter(remote, LocalCopy.of(remote.name, localPath), requireWriterId(writerId),
                 token.name(), token.epoch());
+        if (policy == LocalFilePolicy.UPLOAD_LOCAL_FILE) {
+            w.local.requireExisting(); // before the claim: a writer with nothing to upload writes nothing
+        }
         boolean claimed = w.claim();
-        w.downloadBase();
         if (claimed) {
+            // Keeps the current and previous content, so the download below still finds its object.
             remote.sweepBelow(w.epoch, w.base.manifest());
         }
+        w.prepareLocalFile(policy);
         return w;
     }
 
-    static SnapshotWriter unfenced(Remote remote, String writerId, Path localPath) {
+    static SnapshotWriter unfenced(Remote remote, String writerId, Path localPath, LocalFilePolicy policy) {
+        Objects.requireNonNull(policy, "policy");
         SnapshotWriter w = new SnapshotWriter(remote, LocalCopy.of(remote.name, localPath), requireWriterId(writerId), null, 0);
+        if (policy == LocalFilePolicy.UPLOAD_LOCAL_FILE) {
+            w.local.requireExisting();
+        }
         Optional<Remote.Current> read = remote.readManifest();
         if (read.isPresent() && read.get().manifest().epoch() > 0) {
             throw w.ownedByFencedWriters(read.get().manifest());
         }
+        Manifest stored = read.map(Remote.Current::manifest).orElse(null);
+        if (policy == LocalFilePolicy.UPLOAD_LOCAL_FILE || stored == null || stored.content() == null) {
+            w.seen = stored; // nothing to download, or the caller's file is what the next flush uploads
+            return w;
+        }
+        if (policy == LocalFilePolicy.REFUSE_LOCAL_CHANGES) {
+            w.local.refuseUnsavedChanges(stored);
+        }
         Remote.Synced synced = remote.sync(w.local);
-        w.seen = synced.manifest().orElse(read.map(Remote.Current::manifest).orElse(null));
+        w.seen = synced.manifest().orElse(stored);
         return w;
     }
 
@@ -148,6 +169,8 @@ public final class SnapshotWriter implements AutoCloseable {
      * @return true when this call raised the epoch
      */
     private boolean claim() {
+        Deadline deadline = remote.deadline(0);
+        String step = "claiming it for epoch " + epoch;
         int attempt = 0;
         while (true) {
             Optional<Remote.Current> read = remote.readManifest();
@@ -187,18 +210,29 @@ public final class SnapshotWriter implements AutoCloseable {
                         return true;
                     }
                 }
-                if (!e.retryable() || !remote.options.retry().allowsAnotherAttempt(++attempt)) {
+                if (!e.retryable()) {
                     throw e;
                 }
-                remote.backoff(attempt);
+                remote.retryOrThrow(deadline, step, ++attempt, e);
             }
         }
     }
 
-    /** Puts the content the claimed manifest names into the local file. */
-    private void downloadBase() {
+    /**
+     * Applies the caller's policy to the local file: leaves it as it is, or puts the content the
+     * claimed manifest names into it, first refusing data the store does not have unless the
+     * caller discards it.
+     */
+    private void prepareLocalFile(LocalFilePolicy policy) {
         Manifest m = base.manifest();
-        if (m.content() == null || remote.fetch(local, m) != Remote.Fetch.GONE) {
+        if (policy == LocalFilePolicy.UPLOAD_LOCAL_FILE || m.content() == null) {
+            return; // the caller's file is what the next flush uploads, or there is nothing stored to download
+        }
+        if (policy == LocalFilePolicy.REFUSE_LOCAL_CHANGES && local.refuseUnsavedChanges(m)) {
+            rememberLocally(m); // it holds the stored content already: only the record beside it may be missing
+            return;
+        }
+        if (remote.fetch(local, m) != Remote.Fetch.GONE) {
             return;
         }
         // Content is deleted only two flushes after it is superseded: the manifest moved on.
@@ -240,6 +274,8 @@ public final class SnapshotWriter implements AutoCloseable {
     private SnapshotInfo swapManifest(Manifest next) {
         Manifest before = base.manifest();
         String key = next.content().key();
+        Deadline deadline = remote.deadline(0);
+        String step = "writing the manifest of generation " + next.generation();
         int attempt = 0;
         BackendException ambiguous = null;
         while (true) {
@@ -249,10 +285,11 @@ public final class SnapshotWriter implements AutoCloseable {
             } catch (BackendException e) {
                 if (!e.is(BackendException.Kind.PRECONDITION_FAILED) && !e.ambiguous()) {
                     // Not sent, or refused outright: nothing was applied.
-                    if (e.retryable() && remote.options.retry().allowsAnotherAttempt(++attempt)) {
-                        remote.backoff(attempt);
+                    if (e.retryable() && remote.mayRetry(deadline, ++attempt)) {
+                        remote.backoff(deadline, attempt);
                         continue;
                     }
+                    e = remote.giveUp(deadline, step, e);
                     if (ambiguous != null) {
                         // An earlier attempt may still land, naming this content: keep it.
                         failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
@@ -283,12 +320,13 @@ public final class SnapshotWriter implements AutoCloseable {
                 if (now.version().equals(base.version())) {
                     // Unchanged: the ambiguous write has not landed. Sending it again is safe: it can
                     // only land on this version, and the nonce shows which attempt did.
-                    if (remote.options.retry().allowsAnotherAttempt(++attempt)) {
-                        remote.backoff(attempt);
+                    if (remote.mayRetry(deadline, ++attempt)) {
+                        remote.backoff(deadline, attempt);
                         continue;
                     }
                     failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
-                            + next.generation() + " kept failing ambiguously; it may still land. Open a new writer.", ambiguous);
+                            + next.generation() + " kept failing ambiguously" + (deadline.expired() ? " until its deadline" : "")
+                            + "; it may still land. Open a new writer.", remote.giveUp(deadline, step, ambiguous));
                     throw failure;
                 }
                 // Someone else's write replaced the version ours was conditional on, so ours can never land.

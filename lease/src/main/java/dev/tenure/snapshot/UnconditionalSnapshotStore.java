@@ -32,13 +32,27 @@ public final class UnconditionalSnapshotStore extends SnapshotReading {
 
     /**
      * A writer whose flushes overwrite the manifest unconditionally; downloads the current
-     * snapshot into {@code local} first unless the file already holds it. A flush that finds a
-     * manifest it has not seen logs a warning and replaces it anyway.
+     * snapshot into {@code local} first unless the file already holds it. A local file holding
+     * data the store does not have is never overwritten: see
+     * {@link LocalFilePolicy#REFUSE_LOCAL_CHANGES}. A flush that finds a manifest it has not seen
+     * logs a warning and replaces it anyway.
      *
      * @param writerId names this writer in manifests and messages
      * @throws SnapshotException.Fenced when fenced writers have claimed the snapshot
+     * @throws SnapshotException.LocalChanges when {@code local} holds data the store does not have
      */
     public SnapshotWriter unfencedWriter(String writerId, Path local) {
-        return SnapshotWriter.unfenced(remote, writerId, local);
+        return unfencedWriter(writerId, local, LocalFilePolicy.REFUSE_LOCAL_CHANGES);
+    }
+
+    /**
+     * As {@link #unfencedWriter(String, Path)}, with the caller's choice of what opening does with
+     * the local file.
+     *
+     * @throws dev.tenure.backend.BackendException CONFIG when {@code policy} is
+     *     {@link LocalFilePolicy#UPLOAD_LOCAL_FILE} and the file does not exist
+     */
+    public SnapshotWriter unfencedWriter(String writerId, Path local, LocalFilePolicy policy) {
+        return SnapshotWriter.unfenced(remote, writerId, local, policy);
     }
 }

@@ -61,7 +61,8 @@ class SnapshotRaceTest {
                 try {
                     for (int round = 0; round < ROUNDS; round++) {
                         barrier.await(60, TimeUnit.SECONDS); // the previous round is over for everyone
-                        SnapshotWriter writer = snapshots.writer(token, "w" + id, file);
+                        // A loser of the last round holds its refused change: it discards it and starts from the winner.
+                        SnapshotWriter writer = snapshots.writer(token, "w" + id, file, LocalFilePolicy.DISCARD_LOCAL_CHANGES);
                         write(file, ("round " + round + " by writer " + id).getBytes(StandardCharsets.UTF_8));
                         barrier.await(60, TimeUnit.SECONDS); // everyone has opened on the same base
                         try {

@@ -121,8 +121,10 @@ class SnapshotStoreTest {
 
         Path b = dir.resolve("b.db");
         write(b, utf8("stale local junk"));
-        try (SnapshotWriter writer = snapshots.writer(EPOCH_2, "b", b)) {
-            assertArrayEquals(utf8("written by a"), bytes(b), "open downloads the stored snapshot over the local file");
+        assertThrows(SnapshotException.LocalChanges.class, () -> snapshots.writer(EPOCH_2, "b", b),
+                "by default a file that never came from the store is not overwritten");
+        try (SnapshotWriter writer = snapshots.writer(EPOCH_2, "b", b, LocalFilePolicy.DISCARD_LOCAL_CHANGES)) {
+            assertArrayEquals(utf8("written by a"), bytes(b), "asked to, open downloads the stored snapshot over the local file");
             assertEquals(1, writer.current().orElseThrow().generation());
             write(b, utf8("written by b"));
             assertEquals(2, writer.flush().generation());
@@ -312,8 +314,11 @@ class SnapshotStoreTest {
         assertThrows(SnapshotException.Conflict.class, writerB::flush, "b never retries over a's write");
         assertEquals(2, dataKeys(store.raw()).size(), "b's refused content was removed; base and a's remain");
 
-        SnapshotWriter reopened = snapshots.writer(EPOCH_1, "b", b);
-        assertArrayEquals(utf8("a's change"), bytes(b), "reopening continues from the winner");
+        assertThrows(SnapshotException.LocalChanges.class, () -> snapshots.writer(EPOCH_1, "b", b),
+                "b's refused change is only in b's file: reopening does not silently drop it");
+        assertArrayEquals(utf8("b's change"), bytes(b));
+        SnapshotWriter reopened = snapshots.writer(EPOCH_1, "b", b, LocalFilePolicy.DISCARD_LOCAL_CHANGES);
+        assertArrayEquals(utf8("a's change"), bytes(b), "reopening, discarding, continues from the winner");
         write(b, utf8("b's change on top of a's"));
         assertEquals(3, reopened.flush().generation());
     }

@@ -5,6 +5,7 @@ import dev.tenure.backend.BackendUris;
 import dev.tenure.backend.RemoteBackend;
 import dev.tenure.lease.Lease;
 import dev.tenure.lease.LeaseManager;
+import dev.tenure.snapshot.LocalFilePolicy;
 import dev.tenure.snapshot.SnapshotInfo;
 import dev.tenure.snapshot.SnapshotOptions;
 import dev.tenure.snapshot.SnapshotReader;
@@ -12,6 +13,7 @@ import dev.tenure.snapshot.SnapshotStore;
 import dev.tenure.snapshot.SnapshotWriter;
 import dev.tenure.snapshot.UnconditionalSnapshotStore;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -34,7 +36,7 @@ final class SnapshotCommand {
 
     /** Uploads a file as the next generation of a snapshot. */
     @Command(name = "push", mixinStandardHelpOptions = true,
-            description = {"Uploads FILE as the next generation of snapshot NAME.",
+            description = {"Uploads FILE, exactly as it is, as the next generation of snapshot NAME; FILE must exist.",
                 "With --lease (atomic backends only) the upload is fenced: the lease is taken first and its epoch claims the"
                     + " snapshot, so an older writer can no longer overwrite it. Without --lease the last write wins."})
     static final class Push implements Callable<Integer> {
@@ -59,10 +61,15 @@ final class SnapshotCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            // push uploads the file it is given: never one made from the store, never the store's over it.
+            if (!Files.isRegularFile(file)) {
+                throw new ParameterException(spec.commandLine(), "FILE " + file + (Files.exists(file) ? " is not a regular file"
+                        : " does not exist") + ": push uploads the file it is given");
+            }
             try (RemoteBackend backend = BackendUris.open(target.backendUri)) {
                 if (lease == null) {
                     try (SnapshotWriter writer = UnconditionalSnapshotStore.open(backend, target.name, SnapshotOptions.defaults())
-                            .unfencedWriter(holder, file)) {
+                            .unfencedWriter(holder, file, LocalFilePolicy.UPLOAD_LOCAL_FILE)) {
                         print(out, "pushed (unfenced: the last write wins)", writer.flush());
                     }
                     return 0;
@@ -74,7 +81,7 @@ final class SnapshotCommand {
                 try (LeaseManager leases = LeaseManager.builder(atomic, holder).build();
                         Lease held = leases.acquire(lease, wait);
                         SnapshotWriter writer = SnapshotStore.open(atomic, target.name, SnapshotOptions.defaults())
-                                .writer(held.fencingToken(), holder, file)) {
+                                .writer(held.fencingToken(), holder, file, LocalFilePolicy.UPLOAD_LOCAL_FILE)) {
                     print(out, "pushed under lease " + held.fencingToken(), writer.flush());
                 }
                 return 0;

@@ -35,6 +35,12 @@ public final class AtomicHttpBackend extends HttpTransport implements AtomicRemo
     /** What the probe at open runs: enough racing to catch a server that checks and then writes. */
     static final CapabilityProbe.Settings OPEN_PROBE = new CapabilityProbe.Settings(8, 6, 4, 6);
 
+    /**
+     * Set once the probe at open has passed. Before, a PUT answered without a usable ETag says
+     * the server cannot serve (CONFIG); after, it is an applied write of unknown version (ambiguous).
+     */
+    private volatile boolean accepted;
+
     private AtomicHttpBackend(HttpWire wire) {
         super(wire);
     }
@@ -71,6 +77,7 @@ public final class AtomicHttpBackend extends HttpTransport implements AtomicRemo
             throw BackendException.config(null, backend.name() + " does not enforce preconditions, so it cannot serve"
                     + " compare-and-swap: " + broken + ". Use HttpBackend (snapshot transport only) or another server", null);
         }
+        backend.accepted = true;
         return backend;
     }
 
@@ -119,13 +126,13 @@ public final class AtomicHttpBackend extends HttpTransport implements AtomicRemo
     public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(condition, "condition");
-        return strong(key, "PUT", wire.put(key, HttpRequest.BodyPublishers.ofByteArray(bytes), condition));
+        return written(key, wire.put(key, HttpRequest.BodyPublishers.ofByteArray(bytes), condition));
     }
 
     @Override
     public ObjectVersion uploadConditional(Path localPath, String key, ConditionalPut condition) {
         Objects.requireNonNull(condition, "condition");
-        return strong(key, "PUT", wire.putFile(key, localPath, condition));
+        return written(key, wire.putFile(key, localPath, condition));
     }
 
     @Override
@@ -133,6 +140,23 @@ public final class AtomicHttpBackend extends HttpTransport implements AtomicRemo
         Objects.requireNonNull(condition, "condition");
         ConditionalDelete.IfVersion v = (ConditionalDelete.IfVersion) condition;
         wire.delete(key, v.version().token());
+    }
+
+    /**
+     * The version a successful PUT made. Once the server was accepted, a success without a strong
+     * ETag was still applied: the writer only cannot learn its version, so the outcome of its
+     * compare-and-swap is unknown to it and the failure is ambiguous (read back), never definite.
+     */
+    private ObjectVersion written(String key, Optional<String> etag) {
+        try {
+            return strong(key, "PUT", etag);
+        } catch (BackendException e) {
+            if (!accepted) {
+                throw e;
+            }
+            throw BackendException.transport(key, true, e.getMessage() + "; the PUT succeeded, so the write was applied"
+                    + " but its version is unknown (the write may have been applied; read it back)", e);
+        }
     }
 
     private ObjectVersion strong(String key, String method, Optional<String> etag) {

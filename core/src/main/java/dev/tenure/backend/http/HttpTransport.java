@@ -2,7 +2,9 @@ package dev.tenure.backend.http;
 
 import dev.tenure.backend.RemoteBackend;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Snapshot transport over {@link HttpWire}: what both HTTP backends do the same way. */
 abstract class HttpTransport implements RemoteBackend {
@@ -16,6 +18,12 @@ abstract class HttpTransport implements RemoteBackend {
     /** The settings this backend was opened with. */
     public HttpSettings settings() {
         return wire.settings();
+    }
+
+    /** The request timeout ({@code requestTimeoutMs}): see {@link RemoteBackend#operationDeadline()}. */
+    @Override
+    public Optional<Duration> operationDeadline() {
+        return Optional.of(wire.settings().requestTimeout());
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,6 +32,21 @@ final class HttpWire {
 
     /** The status and headers of an answer whose body the caller wanted as bytes. */
     record Answer(int status, Optional<String> etag, byte[] body) {
+    }
+
+    /**
+     * The deadline of one operation that may take several requests (a PUT, the collections it
+     * needs and the PUT again; a listing walked collection by collection): all of them together
+     * get what one request gets, so a slow server cannot stretch one operation to many timeouts.
+     */
+    private record Budget(long endNanos, Duration total) {
+        static Budget of(Duration total) {
+            return new Budget(System.nanoTime() + total.toNanos(), total);
+        }
+
+        Duration left() {
+            return Duration.ofNanos(endNanos - System.nanoTime());
+        }
     }
 
     private final HttpSettings settings;
@@ -149,35 +165,47 @@ final class HttpWire {
 
     private Optional<String> put(String key, URI url, HttpRequest.BodyPublisher body, ConditionalPut condition) {
         Op op = HttpCalls.putOp(condition);
+        Budget budget = Budget.of(putTimeout(body));
         // IfVersion names an existing object, so its parents exist; a missing parent means a missing object.
         boolean mayCreate = !(condition instanceof ConditionalPut.IfVersion);
         if (mayCreate && body.contentLength() == 0) {
             // lighttpd 1.4 answers an empty PUT under a missing collection with 500, not 409, which
             // would read as an ambiguous failure; making the parents first avoids asking.
-            makeParents(url, key);
+            makeParents(url, key, budget);
         }
-        HttpResponse<byte[]> r = sendPut(url, body, condition, key, op);
+        HttpResponse<byte[]> r = sendPut(url, body, condition, key, op, budget);
         if (r.statusCode() == 409) {
             if (!mayCreate) {
                 throw BackendException.preconditionFailed(key, where("PUT", key) + ": HTTP 409: the object does not exist"
                         + " (its parent collection is missing)");
             }
-            makeParents(url, key);
-            r = sendPut(url, body, condition, key, op);
+            makeParents(url, key, budget);
+            r = sendPut(url, body, condition, key, op, budget);
         }
         int status = r.statusCode();
         if (status == 200 || status == 201 || status == 204) {
             return etag(r);
         }
+        if (status >= 200 && status < 300) {
+            // 202 Accepted and the like: the server took the PUT but does not say it is stored; it may be, now or later.
+            throw BackendException.transport(key, true, where("PUT", key) + ": HTTP " + status + " is not an answer that says"
+                    + " the object is stored (200, 201 or 204); the write may have been applied", null);
+        }
         throw failure(key, op, "PUT", status, r.body(), r);
     }
 
-    private HttpResponse<byte[]> sendPut(URI url, HttpRequest.BodyPublisher body, ConditionalPut condition, String key, Op op) {
-        // The timeout runs until the answer's headers, so it covers sending the body: a large
-        // snapshot gets one more second per MiB rather than failing on a slow link.
-        long mib = Math.max(0, body.contentLength()) >> 20;
-        HttpRequest.Builder b = request(url).PUT(body).header("Content-Type", "application/octet-stream")
-                .timeout(settings.requestTimeout().plusSeconds(mib));
+    /**
+     * The timeout runs until the answer's headers, so it covers sending the body: a large
+     * snapshot gets one more second per MiB rather than failing on a slow link.
+     */
+    private Duration putTimeout(HttpRequest.BodyPublisher body) {
+        return settings.requestTimeout().plusSeconds(Math.max(0, body.contentLength()) >> 20);
+    }
+
+    private HttpResponse<byte[]> sendPut(URI url, HttpRequest.BodyPublisher body, ConditionalPut condition, String key, Op op,
+            Budget budget) {
+        HttpRequest.Builder b = within(budget, putTimeout(body), request(url).PUT(body), key, "PUT")
+                .header("Content-Type", "application/octet-stream");
         if (condition instanceof ConditionalPut.IfAbsent) {
             b.header("If-None-Match", "*");
         } else if (condition instanceof ConditionalPut.IfVersion v) {
@@ -203,16 +231,17 @@ final class HttpWire {
     }
 
     /** Makes the collection that holds the object at {@code object}, and any missing above it, up to the server root. */
-    private void makeParents(URI object, String key) {
+    private void makeParents(URI object, String key, Budget budget) {
         URI parent = object.resolve(".");
         if (!parent.equals(settings.baseUrl().resolve("/"))) {
-            makeCollection(parent, key, 0);
+            makeCollection(parent, key, 0, budget);
         }
     }
 
-    private void makeCollection(URI dir, String key, int depth) {
-        HttpResponse<byte[]> r = send(request(dir).method("MKCOL", HttpRequest.BodyPublishers.noBody()),
-                HttpResponse.BodyHandlers.ofByteArray(), key, Op.WRITE, "MKCOL " + dir.getRawPath() + " for");
+    private void makeCollection(URI dir, String key, int depth, Budget budget) {
+        String method = "MKCOL " + dir.getRawPath() + " for";
+        HttpResponse<byte[]> r = send(within(budget, settings.requestTimeout(), request(dir), key, method)
+                .method("MKCOL", HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray(), key, Op.WRITE, method);
         int status = r.statusCode();
         // 405: the collection exists already (RFC 4918 §9.3.1), perhaps made by a racing writer.
         if (status == 201 || status == 405) {
@@ -221,8 +250,8 @@ final class HttpWire {
         URI above = dir.resolve("..");
         // 409: its own parent is missing (RFC 4918 §9.3.1): make that first, then this one again.
         if (status == 409 && depth < 64 && !above.getRawPath().equals("/") && !above.equals(dir)) {
-            makeCollection(above, key, depth + 1);
-            makeCollection(dir, key, depth + 1);
+            makeCollection(above, key, depth + 1, budget);
+            makeCollection(dir, key, depth + 1, budget);
             return;
         }
         throw failure(key, Op.WRITE, "MKCOL " + dir.getRawPath() + " for", status, r.body(), r);
@@ -244,19 +273,19 @@ final class HttpWire {
             }
         }
         List<String> keys = new ArrayList<>();
-        collect(settings.baseUrl().resolve(path.toString()), dirPrefix, prefix, keys);
+        collect(settings.baseUrl().resolve(path.toString()), dirPrefix, prefix, keys, Budget.of(settings.requestTimeout()));
         keys.sort(null);
         return keys;
     }
 
-    private void collect(URI dir, String keyPrefix, String wanted, List<String> keys) {
-        for (WebDavListing.Entry entry : propfind(dir)) {
+    private void collect(URI dir, String keyPrefix, String wanted, List<String> keys, Budget budget) {
+        for (WebDavListing.Entry entry : propfind(dir, budget)) {
             if (entry.collection()) {
                 String segment = SegmentNames.fromDirectory(entry.name());
                 if (segment != null) {
                     String childPrefix = keyPrefix + segment + "/";
                     if (childPrefix.startsWith(wanted) || wanted.startsWith(childPrefix)) {
-                        collect(dir.resolve(urlName(entry.name()) + "/"), childPrefix, wanted, keys);
+                        collect(dir.resolve(urlName(entry.name()) + "/"), childPrefix, wanted, keys, budget);
                     }
                 }
             } else {
@@ -268,8 +297,8 @@ final class HttpWire {
         }
     }
 
-    private List<WebDavListing.Entry> propfind(URI dir) {
-        HttpRequest.Builder b = request(dir)
+    private List<WebDavListing.Entry> propfind(URI dir, Budget budget) {
+        HttpRequest.Builder b = within(budget, settings.requestTimeout(), request(dir), null, "PROPFIND " + dir.getRawPath())
                 .method("PROPFIND", HttpRequest.BodyPublishers.ofString(WebDavListing.REQUEST_BODY, StandardCharsets.UTF_8))
                 .header("Depth", "1")
                 .header("Content-Type", "application/xml; charset=utf-8");
@@ -312,6 +341,21 @@ final class HttpWire {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(settings.requestTimeout());
         settings.auth().ifPresent(secret -> b.header(settings.authHeader(), secret.reveal()));
         return b;
+    }
+
+    /**
+     * Gives one request of a multi-request operation what is left of its budget, at most
+     * {@code timeout}; throws before sending when nothing is left. Nothing of the operation was
+     * applied then (its earlier requests made collections, or were refused), so it is not ambiguous.
+     */
+    private HttpRequest.Builder within(Budget budget, Duration timeout, HttpRequest.Builder b, String key, String method) {
+        Duration left = budget.left();
+        if (left.isNegative() || left.isZero()) {
+            throw BackendException.transport(key, false, where(method, key) + ": not sent: the operation's earlier requests"
+                    + " used up its deadline of " + budget.total().toMillis() + " ms (requestTimeoutMs, plus 1 s per MiB uploaded)",
+                    null);
+        }
+        return b.timeout(left.compareTo(timeout) < 0 ? left : timeout);
     }
 
     private <T> HttpResponse<T> send(HttpRequest.Builder b, HttpResponse.BodyHandler<T> handler, String key, Op op,

@@ -65,17 +65,49 @@ public final class LocalFiles {
         }
     }
 
-    /** Makes a directory's entries (a rename, a new or deleted file) durable. */
+    /** Syncs an open channel; the seam through which tests make {@code force} fail. */
+    @FunctionalInterface
+    interface ChannelSync {
+        void force(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Makes a directory's entries (a rename, a new or deleted file) durable.
+     *
+     * @throws IOException when the sync itself fails (EIO: the entries may not survive a crash),
+     *     or the directory cannot be opened and is not a directory
+     */
     public static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
+        fsyncDirectory(dir, channel -> channel.force(true));
+    }
+
+    static void fsyncDirectory(Path dir, ChannelSync sync) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(dir, StandardOpenOption.READ);
         } catch (IOException e) {
-            // Some file systems refuse to open or sync a directory; the rename is still atomic there,
-            // only its durability across power loss is up to the file system.
+            // Some file systems refuse to open a directory; the rename is still atomic there, only
+            // its durability across power loss is up to the file system.
             if (!Files.isDirectory(dir)) {
                 throw e;
             }
+            return;
         }
+        try (channel) {
+            sync.force(channel);
+        } catch (IOException e) {
+            // A file system that cannot sync directories says so (EINVAL, ENOTSUP); anything else,
+            // EIO above all, means the entries may be lost, and the caller must hear it.
+            if (!refusesDirectorySync(e)) {
+                throw e;
+            }
+        }
+    }
+
+    /** True when {@code force} failed because the file system does not sync directories, not because a write failed. */
+    static boolean refusesDirectorySync(IOException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.contains("Invalid argument") || message.contains("not supported");
     }
 
     /** Writes the whole buffer, looping over short writes. */

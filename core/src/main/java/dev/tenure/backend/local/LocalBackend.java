@@ -52,9 +52,11 @@ public final class LocalBackend implements AtomicRemoteBackend {
     private final Path root;
     private final Path tmpDir;
     private final KeyLocks locks;
+    private final Disk disk;
 
-    private LocalBackend(Path root) {
+    private LocalBackend(Path root, Disk disk) {
         this.root = root;
+        this.disk = disk;
         this.tmpDir = root.resolve(INTERNAL_DIR).resolve("tmp");
         this.locks = new KeyLocks(root.resolve(INTERNAL_DIR).resolve("locks"));
         removeStaleTemporaryFiles();
@@ -66,6 +68,11 @@ public final class LocalBackend implements AtomicRemoteBackend {
      * @throws BackendException CONFIG when the root does not exist or is not a directory
      */
     public static LocalBackend open(Path root) {
+        return open(root, Disk.REAL);
+    }
+
+    /** Opens an existing root on {@code disk}: the real one, or a test's that fails on purpose. */
+    static LocalBackend open(Path root, Disk disk) {
         Objects.requireNonNull(root, "root");
         if (!Files.exists(root)) {
             throw BackendException.config(null, "local backend root " + root + " does not exist", null);
@@ -74,7 +81,7 @@ public final class LocalBackend implements AtomicRemoteBackend {
             throw BackendException.config(null, "local backend root " + root + " is not a directory", null);
         }
         try {
-            return new LocalBackend(root.toRealPath());
+            return new LocalBackend(root.toRealPath(), disk);
         } catch (IOException e) {
             throw LocalFiles.mapLocalFailure(null, root, "open", e);
         }
@@ -164,9 +171,22 @@ public final class LocalBackend implements AtomicRemoteBackend {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Only a missing file (or a missing directory on its way) means absent: a permission or
+     * I/O error is thrown, never read as "absent", since callers decide whether a write landed by it.
+     */
     @Override
     public boolean exists(String key) {
-        return Files.isRegularFile(objectPath(key), LinkOption.NOFOLLOW_LINKS);
+        Path file = objectPath(key);
+        try {
+            return disk.attributes(file).isRegularFile();
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return false;
+        } catch (IOException e) {
+            throw LocalFiles.mapLocalFailure(key, file, "read", e);
+        }
     }
 
     @Override
@@ -231,10 +251,16 @@ public final class LocalBackend implements AtomicRemoteBackend {
         long writeTo(FileChannel out) throws IOException;
     }
 
+    /**
+     * Writes under the key's lock. Once the rename has put the new object in place the write is
+     * applied, so a failure after it (syncing the directory, releasing the lock) leaves the
+     * outcome unknown to the caller, and is reported as ambiguous, never as a plain failure.
+     */
     private ObjectVersion write(String key, ConditionalPut condition, Content content) {
         Path file = objectPath(key);
         Path tmp = null;
-        try (KeyLocks.Held held = locks.lock(key)) {
+        boolean applied = false;
+        try (KeyLocks.Held held = disk.guard(locks.lock(key))) {
             held.checkOwner();
             Optional<ObjectFile> current = currentHeader(key, file, condition != null);
             check(key, current, condition);
@@ -253,10 +279,11 @@ public final class LocalBackend implements AtomicRemoteBackend {
             createParents(file);
             LocalFiles.moveAtomically(tmp, file);
             tmp = null;
-            LocalFiles.fsyncDirectory(file.getParent());
+            applied = true;
+            disk.syncDirectory(file.getParent());
             return written.version();
         } catch (IOException e) {
-            throw LocalFiles.mapLocalFailure(key, file, "write", e);
+            throw applied ? appliedButUnconfirmed(key, file, "write", e) : LocalFiles.mapLocalFailure(key, file, "write", e);
         } finally {
             if (tmp != null) {
                 LocalFiles.deleteQuietly(tmp);
@@ -264,23 +291,39 @@ public final class LocalBackend implements AtomicRemoteBackend {
         }
     }
 
+    /** Deletes under the key's lock; as for {@link #write}, a failure after the unlink is ambiguous. */
     private void delete(String key, ObjectVersion expected) {
         Path file = objectPath(key);
-        try (KeyLocks.Held held = locks.lock(key)) {
+        boolean applied = false;
+        try (KeyLocks.Held held = disk.guard(locks.lock(key))) {
             held.checkOwner();
             if (expected != null) {
                 check(key, currentHeader(key, file, true), ConditionalPut.ifVersion(expected));
             }
             if (Files.deleteIfExists(file)) {
-                LocalFiles.fsyncDirectory(file.getParent());
+                applied = true;
+                disk.syncDirectory(file.getParent());
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
+            if (applied) {
+                throw appliedButUnconfirmed(key, file, "delete", e);
+            }
             if (expected != null) {
                 throw BackendException.preconditionFailed(key, "object " + key + " does not exist (expected version " + expected + ")");
             }
         } catch (IOException e) {
-            throw LocalFiles.mapLocalFailure(key, file, "delete", e);
+            throw applied ? appliedButUnconfirmed(key, file, "delete", e) : LocalFiles.mapLocalFailure(key, file, "delete", e);
         }
+    }
+
+    /**
+     * A failure after the change was made: the caller cannot know whether it holds (a failed
+     * directory sync may lose it in a crash), so it is ambiguous, to be read back.
+     */
+    private static BackendException appliedButUnconfirmed(String key, Path file, String action, IOException e) {
+        return BackendException.transport(key, true, action + " of '" + key + "' at " + file + ": the change was made, but"
+                + " syncing its directory or releasing its lock then failed (" + e + "), so whether it survives a crash is"
+                + " unknown (the write may have been applied): read it back", e);
     }
 
     /**
@@ -353,7 +396,7 @@ public final class LocalBackend implements AtomicRemoteBackend {
                     throw BackendException.config(null, dir + " exists inside the root but is not a directory", raced);
                 }
             }
-            LocalFiles.fsyncDirectory(dir.getParent());
+            disk.syncDirectory(dir.getParent());
         }
     }
 

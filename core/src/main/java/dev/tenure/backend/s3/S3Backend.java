@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -136,6 +137,12 @@ public final class S3Backend implements AtomicRemoteBackend {
         return DefaultCredentialsProvider.builder().build();
     }
 
+    /** The request timeout ({@code requestTimeoutMs}): see {@link dev.tenure.backend.RemoteBackend#operationDeadline()}. */
+    @Override
+    public Optional<Duration> operationDeadline() {
+        return Optional.of(settings.requestTimeout());
+    }
+
     /** The settings this backend was opened with (credentials redacted in their {@code toString()}). */
     public S3Settings settings() {
         return settings;
@@ -246,7 +253,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         Objects.requireNonNull(condition, "condition");
         String full = objectKey(key);
         byte[] copy = bytes.clone();
-        return putObject(key, full, condition, md5(copy), sha256(copy), copy.length, RequestBody.fromBytes(copy));
+        return written(key, putObject(key, full, condition, md5(copy), sha256(copy), copy.length, RequestBody.fromBytes(copy)));
     }
 
     @Override
@@ -258,7 +265,7 @@ public final class S3Backend implements AtomicRemoteBackend {
             throw BackendException.config(key, "a conditional upload must fit one PUT (at most 5 GiB); " + localPath
                     + " holds " + d.size() + " bytes", null);
         }
-        return putObject(key, full, condition, d.md5(), d.sha256(), d.size(), fileBody(localPath, d));
+        return written(key, putObject(key, full, condition, d.md5(), d.sha256(), d.size(), fileBody(localPath, d)));
     }
 
     @Override
@@ -276,7 +283,8 @@ public final class S3Backend implements AtomicRemoteBackend {
         return d.size() == 0 ? RequestBody.empty() : RequestBody.fromFile(localPath);
     }
 
-    private ObjectVersion putObject(String key, String full, ConditionalPut condition, byte[] md5, byte[] sha256,
+    /** One PUT; returns the answer's ETag, which may be missing: only a conditional write needs it ({@link #written}). */
+    private String putObject(String key, String full, ConditionalPut condition, byte[] md5, byte[] sha256,
             long length, RequestBody body) {
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(settings.bucket())
@@ -292,7 +300,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         Op op = HttpCalls.putOp(condition);
         try {
             PutObjectResponse response = s3.putObject(request.build(), body);
-            return version(key, response.eTag());
+            return response.eTag();
         } catch (SdkException e) {
             throw S3Errors.map(key, settings.bucket(), op, e);
         }
@@ -430,6 +438,20 @@ public final class S3Backend implements AtomicRemoteBackend {
             return Optional.empty();
         }
         throw mapped;
+    }
+
+    /**
+     * The version a successful PUT made. A success without an ETag was applied, but the writer
+     * cannot learn which version it made: the outcome of its compare-and-swap is unknown to it,
+     * so that is ambiguous (read back), never a plain failure.
+     */
+    private static ObjectVersion written(String key, String etag) {
+        if (etag == null || etag.isBlank()) {
+            throw BackendException.transport(key, true, "the store answered a successful PUT of '" + key + "' without an ETag:"
+                    + " the write was applied, but its version is unknown (the write may have been applied; read it back)."
+                    + " Tenure cannot do compare-and-swap with a store that does this", null);
+        }
+        return new ObjectVersion(etag);
     }
 
     private static ObjectVersion version(String key, String etag) {

@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -86,6 +87,12 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
     @Override
     public String toString() {
         return name;
+    }
+
+    /** The request timeout ({@code requestTimeoutMs}): see {@link RemoteBackend#operationDeadline()}. */
+    @Override
+    public final Optional<Duration> operationDeadline() {
+        return Optional.of(options.requestTimeout());
     }
 
     // ---- reads ---------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * that misbehave: it stores bodies by path, and each switch breaks one thing a real server may
  * get wrong (ignoring preconditions, weak ETags, no ETag on PUT, a fixed status). It is not a
  * stand-in for a real server: the backends' conformance runs against Debian's Apache httpd in
- * {@code src-it}.
+ * {@code src-it}. Public so that the snapshot and command-line tests of other modules can run
+ * against it through the core test-jar.
  */
-final class ObjectServerDouble implements AutoCloseable {
+public final class ObjectServerDouble implements AutoCloseable {
 
     /** One request as the server saw it. */
     record Seen(String method, String path, Map<String, List<String>> headers) {
@@ -47,15 +48,21 @@ final class ObjectServerDouble implements AutoCloseable {
     volatile String fixedHeader;
     /** When set, GET answers announce this many more bytes than they send, then close. */
     volatile int truncateBy;
+    /** When set, every answer comes this late: a slow server or link, not a synchronisation. */
+    volatile long answerDelayMillis;
+    /** When set, PUT answers 409 (a missing parent collection, RFC 4918) until an MKCOL arrives. */
+    volatile boolean collectionsMissing;
 
-    ObjectServerDouble() throws IOException {
+    /** Starts the server on a free loopback port. */
+    public ObjectServerDouble() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.createContext("/", this::handle);
         server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
         server.start();
     }
 
-    URI base() {
+    /** The base URL objects live under, ending with {@code /}. */
+    public URI base() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/store/");
     }
 
@@ -68,6 +75,14 @@ final class ObjectServerDouble implements AutoCloseable {
             byte[] in;
             try (InputStream body = ex.getRequestBody()) {
                 in = body.readAllBytes();
+            }
+            if (answerDelayMillis > 0) {
+                try {
+                    Thread.sleep(answerDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
             if (fixedStatus != 0) {
                 if (fixedHeader != null) {
@@ -83,12 +98,17 @@ final class ObjectServerDouble implements AutoCloseable {
                     get(ex, path);
                     return;
                 case "PUT":
+                    if (collectionsMissing) {
+                        ex.sendResponseHeaders(409, -1);
+                        return;
+                    }
                     put(ex, path, in);
                     return;
                 case "DELETE":
                     delete(ex, path);
                     return;
                 case "MKCOL":
+                    collectionsMissing = false;
                     ex.sendResponseHeaders(201, -1);
                     return;
                 default:

@@ -3,12 +3,11 @@ package dev.tenure.ledger;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Keys;
 import dev.tenure.backend.Versioned;
 import dev.tenure.lease.FencingToken;
-import io.github.resilience4j.retry.Retry;
+import dev.tenure.retry.Retrier;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -40,17 +39,17 @@ public final class Ledger {
     private final String prefix;
     private final LedgerOptions options;
     private final Cache<Long, Segment> cache;
-    /** Built once: readers call through it for every segment, from any thread. */
-    private final Retry reads;
+    /** Bounded retries (policy and deadline) for reads and the checkpoint's compare-and-swap, from any thread. */
+    private final Retrier retrier;
 
     private Ledger(AtomicRemoteBackend backend, String name, LedgerOptions options) {
         this.backend = backend;
         this.name = name;
-        this.prefix = "ledgers/" + name + "/";
+        this.prefix = LedgerKeys.prefix(name);
         this.options = options;
         this.cache = Caffeine.newBuilder().maximumSize(options.cachedSegments()).build();
         RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
-        this.reads = options.retry().toRetry("ledger " + name, anyThread);
+        this.retrier = new Retrier("ledger " + name, options.retry(), options.retryDeadline(), System::nanoTime, anyThread);
     }
 
     /** Opens (or starts) the ledger {@code name}. Nothing is written until a writer appends. */
@@ -132,11 +131,11 @@ public final class Ledger {
     }
 
     String epochKey() {
-        return prefix + "epoch";
+        return LedgerKeys.epoch(prefix);
     }
 
     String segmentKey(long seq) {
-        return prefix + "seg/" + String.format("%019d", seq);
+        return LedgerKeys.segment(prefix, seq);
     }
 
     Optional<Segment> segment(long seq) {
@@ -166,7 +165,7 @@ public final class Ledger {
 
     /** Reads are idempotent: transient failures are retried with the ledger's backoff. */
     private <T> T withRetries(Supplier<T> read) {
-        return reads.executeSupplier(read);
+        return retrier.read(read);
     }
 
     /**
@@ -197,11 +196,11 @@ public final class Ledger {
     }
 
     long lowSeq() {
-        return readLong(prefix + "checkpoint").orElse(1L);
+        return readLong(LedgerKeys.checkpoint(prefix)).orElse(1L);
     }
 
     private void writeCheckpoint(long low) {
-        raiseTo(prefix + "checkpoint", low);
+        raiseTo(LedgerKeys.checkpoint(prefix), low);
     }
 
     /**
@@ -210,23 +209,19 @@ public final class Ledger {
      * else raised it further).
      */
     long raiseTo(String key, long value) {
-        while (true) {
-            Optional<Versioned<byte[]>> current = withRetries(() -> backend.read(key));
+        // One round reads, then writes conditionally; a lost answer or someone else's move is settled by
+        // the next round's read. Bounded by the retry policy and deadline; a last answer that was lost
+        // ends in OutcomeUnknown (the value may or may not have been raised).
+        return retrier.resolve(() -> {
+            Optional<Versioned<byte[]>> current = backend.read(key);
             Optional<Long> stored = current.map(v -> parseLong(key, v.value()));
             if (stored.isPresent() && stored.get() >= value) {
                 return stored.get();
             }
-            try {
-                backend.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8),
-                        current.isEmpty() ? ConditionalPut.ifAbsent() : ConditionalPut.ifVersion(current.get().version()));
-                return value;
-            } catch (BackendException e) {
-                // Someone else moved it, or the answer was lost: look again.
-                if (e.kind() != BackendException.Kind.PRECONDITION_FAILED && !e.ambiguous()) {
-                    throw e;
-                }
-            }
-        }
+            backend.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8),
+                    current.isEmpty() ? ConditionalPut.ifAbsent() : ConditionalPut.ifVersion(current.get().version()));
+            return value;
+        }, LedgerException.OutcomeUnknown::new);
     }
 
     private Optional<Long> readLong(String key) {

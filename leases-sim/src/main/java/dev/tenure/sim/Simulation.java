@@ -117,8 +117,7 @@ public final class Simulation {
         this.end = config.duration().toNanos();
         this.healAt = end * 6 / 10;
         this.ledger = config.ledger()
-                ? new SimLedger(random.split(), config.has(Fault.ERRORS) || config.has(Fault.AMBIGUOUS),
-                        config.mutation().orElse(null) == Mutation.ACK_BEFORE_DURABLE)
+                ? new SimLedger(random.split(), config.has(Fault.ERRORS) || config.has(Fault.AMBIGUOUS), config.mutation())
                 : null;
         for (int i = 0; i < config.nodes(); i++) {
             double rate = config.has(Fault.DRIFT) ? 1 + (random.nextDouble() * 2 - 1) * config.maxDrift() : 1.0;
@@ -479,6 +478,9 @@ public final class Simulation {
     // ---- sampling ------------------------------------------------------------------------------
 
     private void sample() {
+        if (ledger != null) {
+            ledger.tick(now); // the ledger's own events (writes landing, answers, zombie appends) up to now
+        }
         List<String> valid = new ArrayList<>(2);
         for (Node n : nodes) {
             if (n.valid()) {

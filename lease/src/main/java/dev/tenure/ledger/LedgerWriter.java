@@ -331,6 +331,8 @@ public final class LedgerWriter implements AutoCloseable {
 
     /** Hands each command on; called with {@link #lock} held, so nothing here blocks. */
     private void dispatch(List<LedgerWriterMachine.Command> commands) {
+        // Refuse new appends before any failed future can be seen: a caller that saw Fenced must not append again.
+        machine.stopReason().ifPresent(reason -> failure = reason);
         for (LedgerWriterMachine.Command c : commands) {
             if (c instanceof LedgerWriterMachine.Put p) {
                 run(() -> put(p));

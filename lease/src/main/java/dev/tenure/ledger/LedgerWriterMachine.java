@@ -228,6 +228,11 @@ public final class LedgerWriterMachine {
         return phase == Phase.OPEN && queued.isEmpty() && sent.size() < window();
     }
 
+    /** Why the writer stopped (or is stopping: batches in flight may still be resolving); empty while it runs. */
+    public Optional<LedgerException> stopReason() {
+        return Optional.ofNullable(stopReason);
+    }
+
     /** Batches given to the machine and not yet acknowledged or failed. */
     public int outstanding() {
         return queued.size() + sent.size();
@@ -465,14 +470,26 @@ public final class LedgerWriterMachine {
             then.run();
             return;
         }
-        readSegment(from, openBudget, this::openFailed, there -> {
+        // Every sequence is read at once: the scan costs an open one round trip, not GAP_SCAN of them.
+        long[] left = {to - from + 1};
+        for (long seq = from; seq <= to; seq++) {
+            fillOne(seq, () -> {
+                if (--left[0] == 0 && stopReason == null) {
+                    then.run();
+                }
+            });
+        }
+    }
+
+    private void fillOne(long seq, Runnable done) {
+        readSegment(seq, openBudget, this::openFailed, there -> {
             if (there.isPresent()) {
-                if (!newerWhileOpening(there.get(), from)) {
-                    fillGaps(from + 1, to, then);
+                if (!newerWhileOpening(there.get(), seq)) {
+                    done.run();
                 }
                 return;
             }
-            putFiller(from, openBudget, this::openFailed, () -> fillGaps(from, to, then));
+            putFiller(seq, openBudget, this::openFailed, () -> fillOne(seq, done));
         });
     }
 
@@ -590,8 +607,18 @@ public final class LedgerWriterMachine {
     }
 
     /** Moves {@code b} to the first free sequence from {@code from} on, checking the epoch of every segment it passes. */
-    private void jump(Batch b, long from) {
+    private void jump(Batch b, long start) {
         long oldSeq = b.seq;
+        long from = start;
+        // Known segments are passed in a loop, checked like the others; only unknown ones are read.
+        for (Header h = known.get(from); h != null && !newerWhileWriting(h); h = known.get(from)) {
+            from++;
+        }
+        long seqToRead = from;
+        jumpRead(b, oldSeq, seqToRead);
+    }
+
+    private void jumpRead(Batch b, long oldSeq, long from) {
         readSegment(from, b.budget, e -> giveUp(b, e), there -> {
             if (sent.get(oldSeq) != b) {
                 return;
@@ -634,6 +661,16 @@ public final class LedgerWriterMachine {
                 break;
             }
             if (checkedUpTo < b.seq - 1) {
+                Header h = verifying ? null : known.get(checkedUpTo + 1);
+                if (h != null) {
+                    // Known already (a loop, not a callback: a long known stretch must not grow the stack).
+                    if (newerWhileWriting(h)) {
+                        stop(fencedBy(h, checkedUpTo + 1), checkedUpTo + 1);
+                        return;
+                    }
+                    checkedUpTo++;
+                    continue;
+                }
                 if (!verifying) {
                     verify(b, checkedUpTo + 1);
                 }

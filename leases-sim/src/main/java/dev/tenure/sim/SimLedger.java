@@ -84,6 +84,9 @@ final class SimLedger {
         /** Deposed, but appending until then (it has not noticed yet). */
         long zombieUntil = -1;
         long pausedUntil;
+        long partitionedUntil;
+        long validUntil = -1;
+        boolean idle;
         int reopens;
 
         Writer(String holder, FencingToken token, int instance, int reopens) {
@@ -97,6 +100,7 @@ final class SimLedger {
     }
 
     private final SplittableRandom random;
+    private final Stall stall;
     private final boolean faults;
     private final Optional<Mutation> mutation;
     private final boolean ackBeforeDurable;
@@ -117,7 +121,13 @@ final class SimLedger {
     private final Set<String> seen = new LinkedHashSet<>();
     private long unknown;
 
-    SimLedger(SplittableRandom random, boolean faults, Optional<Mutation> mutation) {
+    /** Stalls the node running a writer (its lease machine too) until a time: the simulation's pause, aimed by this class. */
+    interface Stall {
+        void until(String holder, long untilNanos);
+    }
+
+    SimLedger(SplittableRandom random, boolean faults, Optional<Mutation> mutation, Stall stall) {
+        this.stall = stall;
         this.random = random;
         this.faults = faults;
         this.mutation = mutation;
@@ -134,9 +144,19 @@ final class SimLedger {
     void tick(long t) {
         runUntil(t);
         now = t;
-        if (t % (10 * MS) == 0) {
+        if (t % (100 * MS) == 0) {
+            // Traffic comes in bursts: a writer idles a third of the time (an idle newer writer is what lets
+            // a stale one's fence land above it without a collision).
+            for (Writer w : running) {
+                w.idle = random.nextInt(3) == 0;
+            }
+        }
+        if (t % (2 * MS) == 0) {
+            // 500 appends a second per writer: enough to leave the first MAX_WINDOW sequences after a fence
+            // (one batch in flight) within a term, and to keep several batches in flight after that.
             for (Writer w : List.copyOf(running)) {
-                if (w.zombieUntil >= now && !w.dead && w.pausedUntil <= now) {
+                boolean leading = w.validUntil >= now && leaders.get(w.holder) == w;
+                if ((leading || w.zombieUntil >= now) && !w.dead && !w.idle && w.pausedUntil <= now) {
                     appendTo(w);
                 }
             }
@@ -168,17 +188,35 @@ final class SimLedger {
         int fate = random.nextInt(4);
         if (fate == 0) {
             w.dead = true; // Died: in-flight writes land, nobody hears their answers.
-        } else if (fate == 1) {
-            w.zombieUntil = Math.max(now, w.pausedUntil) + random.nextLong(0, 1_500) * MS; // Keeps appending until it notices.
+        } else if (fate <= 2) {
+            w.zombieUntil = Math.max(now, w.pausedUntil) + random.nextLong(0, 2_500) * MS; // Keeps appending until it notices.
         }
         // Otherwise it notices at once: appends nothing more, and resolves what it has in flight.
     }
 
-    /** A valid leader appends one entry. */
+    /** The node running {@code holder}'s writers stalls until {@code until}: their answers and timers wait, and they append nothing. */
+    void paused(String holder, long until) {
+        for (Writer w : running) {
+            if (w.holder.equals(holder)) {
+                w.pausedUntil = Math.max(w.pausedUntil, until);
+            }
+        }
+    }
+
+    /** The node running {@code holder}'s writers is cut off from the store until {@code until}: their requests are lost and time out. */
+    void partitioned(String holder, long until) {
+        for (Writer w : running) {
+            if (w.holder.equals(holder)) {
+                w.partitionedUntil = Math.max(w.partitionedUntil, until);
+            }
+        }
+    }
+
+    /** {@code holder} is a valid leader now (called every 10 ms): its writer appends until told again or deposed. */
     void append(String holder, long epoch) {
         Writer w = leaders.get(holder);
-        if (w != null && w.pausedUntil <= now && !w.dead) {
-            appendTo(w);
+        if (w != null) {
+            w.validUntil = now + 10 * MS;
         }
     }
 
@@ -280,12 +318,15 @@ final class SimLedger {
         if (on && faults && random.nextInt(25) == 0) {
             return random.nextLong(50, 3_000) * MS; // Slow: lands long after the writer gave up on it, maybe after it was deposed.
         }
-        return random.nextLong(1, 8) * MS;
+        // An object store's usual latency: with appends every 10 ms, several batches are in flight at once.
+        return random.nextLong(1, 12) * MS;
     }
 
     private void send(Writer w, LedgerWriterMachine.Command c) {
         long id = c instanceof LedgerWriterMachine.Put p ? p.requestId() : ((LedgerWriterMachine.Read) c).requestId();
-        at(now + latency(), () -> arrive(w, c, id));
+        if (w.partitionedUntil <= now) {
+            at(now + latency(), () -> arrive(w, c, id));
+        }
         at(now + REQUEST_TIMEOUT, () -> answer(w, c, id, c instanceof LedgerWriterMachine.Put
                 ? new Answer(null, null, BackendException.transport("ledger", true, "request timed out", null))
                 : new Answer(null, null, BackendException.transport("ledger", false, "request timed out", null))));
@@ -299,6 +340,11 @@ final class SimLedger {
     private void answer(Writer w, LedgerWriterMachine.Command c, long id, Answer a) {
         if (!w.answered.add(id)) {
             return; // The client already gave up on it (or heard it).
+        }
+        if (on && faults && c instanceof LedgerWriterMachine.Put p && p.key().endsWith("/epoch") && random.nextInt(6) == 0) {
+            // The worst moment to stall: the epoch record raised, the fence not yet written. The node's lease
+            // lapses meanwhile, a newer writer fences and writes, and this one carries on when it wakes.
+            stall.until(w.holder, now + random.nextLong(1_000, 3_000) * MS);
         }
         deliver(w, () -> handle(w, c instanceof LedgerWriterMachine.Put
                 ? w.machine.onPut(id, now, a.written(), a.failure())

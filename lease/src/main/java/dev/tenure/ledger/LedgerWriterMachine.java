@@ -153,6 +153,7 @@ public final class LedgerWriterMachine {
     private final TreeMap<Long, Header> known = new TreeMap<>();
 
     private RetryBudget openBudget;
+    private long openDeadline;
     private long batchCounter;
     private final ArrayDeque<Batch> queued = new ArrayDeque<>();
     /** Batches given a sequence and not yet acknowledged or failed, by sequence: append order. */
@@ -248,6 +249,7 @@ public final class LedgerWriterMachine {
         }
         phase = Phase.OPENING;
         openBudget = budget();
+        openDeadline = nowNanos + options.retryDeadline().toNanos();
         if (fenced) {
             raiseEpoch();
         } else {
@@ -471,9 +473,11 @@ public final class LedgerWriterMachine {
             return;
         }
         // Every sequence is read at once: the scan costs an open one round trip, not GAP_SCAN of them.
+        // Each read has its own attempts (a throttled store may refuse a few of 64 parallel reads),
+        // all within the open's deadline.
         long[] left = {to - from + 1};
         for (long seq = from; seq <= to; seq++) {
-            fillOne(seq, () -> {
+            fillOne(seq, new RetryBudget(options.retry(), openDeadline), () -> {
                 if (--left[0] == 0 && stopReason == null) {
                     then.run();
                 }
@@ -481,15 +485,15 @@ public final class LedgerWriterMachine {
         }
     }
 
-    private void fillOne(long seq, Runnable done) {
-        readSegment(seq, openBudget, this::openFailed, there -> {
+    private void fillOne(long seq, RetryBudget budget, Runnable done) {
+        readSegment(seq, budget, this::openFailed, there -> {
             if (there.isPresent()) {
                 if (!newerWhileOpening(there.get(), seq)) {
                     done.run();
                 }
                 return;
             }
-            putFiller(seq, openBudget, this::openFailed, () -> fillOne(seq, done));
+            putFiller(seq, budget, this::openFailed, () -> fillOne(seq, budget, done));
         });
     }
 

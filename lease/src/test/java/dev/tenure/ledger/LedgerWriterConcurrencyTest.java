@@ -79,6 +79,23 @@ class LedgerWriterConcurrencyTest {
     }
 
     @Test
+    void aWriterWithoutThreadsWritesWhenPumpedAndAcknowledgesInOrder() {
+        Ledger ledger = Ledger.open(new InMemoryBackend(), "pumped", OPTIONS);
+        LedgerWriter writer = ledger.manualWriter(new FencingToken("pumped", 3), "p");
+        List<CompletableFuture<Position>> futures = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            futures.add(writer.tryAppend(("e" + i).getBytes(StandardCharsets.UTF_8)).orElseThrow());
+        }
+        assertTrue(futures.stream().noneMatch(CompletableFuture::isDone), "nothing is written before pump()");
+        writer.pump();
+        for (int i = 1; i < futures.size(); i++) {
+            assertTrue(futures.get(i - 1).join().compareTo(futures.get(i).join()) < 0, "acknowledged in append order");
+        }
+        assertEquals(120, ledger.stream(Position.START).count());
+        writer.close();
+    }
+
+    @Test
     void aStoreAnswering503ToEveryWriteGetsABoundedNumberOfWritesWithBackoffAndADefiniteFailure() throws Exception {
         AtomicInteger segmentPuts = new AtomicInteger();
         ForwardingAtomicBackend refusing = new ForwardingAtomicBackend(new InMemoryBackend()) {

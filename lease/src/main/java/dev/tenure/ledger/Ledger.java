@@ -3,12 +3,11 @@ package dev.tenure.ledger;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Keys;
 import dev.tenure.backend.Versioned;
 import dev.tenure.lease.FencingToken;
-import io.github.resilience4j.retry.Retry;
+import dev.tenure.retry.Retrier;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Iterator;
@@ -44,8 +43,8 @@ public final class Ledger {
     private final String prefix;
     private final LedgerOptions options;
     private final Cache<Long, Segment> cache;
-    /** Built once: readers call through it for every segment, from any thread. */
-    private final Retry reads;
+    /** Bounded retries (policy and deadline) for reads and the checkpoint's compare-and-swap, from any thread. */
+    private final Retrier retrier;
     /** Retention fixes switched off, to show that the simulator's checkers catch each bug; empty outside tests. */
     private final Set<RetentionFix> disabledFixes;
 
@@ -53,11 +52,11 @@ public final class Ledger {
         this.disabledFixes = disabledFixes.isEmpty() ? Set.of() : EnumSet.copyOf(disabledFixes);
         this.backend = backend;
         this.name = name;
-        this.prefix = "ledgers/" + name + "/";
+        this.prefix = LedgerKeys.prefix(name);
         this.options = options;
         this.cache = Caffeine.newBuilder().maximumSize(options.cachedSegments()).build();
         RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
-        this.reads = options.retry().toRetry("ledger " + name, anyThread);
+        this.retrier = new Retrier("ledger " + name, options.retry(), options.retryDeadline(), System::nanoTime, anyThread);
     }
 
     /** Opens (or starts) the ledger {@code name}. Nothing is written until a writer appends. */
@@ -164,11 +163,11 @@ public final class Ledger {
     }
 
     String epochKey() {
-        return prefix + "epoch";
+        return LedgerKeys.epoch(prefix);
     }
 
     String segmentKey(long seq) {
-        return prefix + "seg/" + String.format("%019d", seq);
+        return LedgerKeys.segment(prefix, seq);
     }
 
     Optional<Segment> segment(long seq) {
@@ -203,7 +202,7 @@ public final class Ledger {
 
     /** Reads are idempotent: transient failures are retried with the ledger's backoff. */
     private <T> T withRetries(Supplier<T> read) {
-        return reads.executeSupplier(read);
+        return retrier.read(read);
     }
 
     /**
@@ -270,7 +269,7 @@ public final class Ledger {
     }
 
     String checkpointKey() {
-        return prefix + "checkpoint";
+        return LedgerKeys.checkpoint(prefix);
     }
 
     Optional<Versioned<Checkpoint>> versionedCheckpoint() {
@@ -282,22 +281,12 @@ public final class Ledger {
         cache.invalidate(seq);
     }
 
-    /** Deletes are idempotent: transient failures are retried, ambiguous ones too. */
+    /** Deletes are idempotent: transient failures are retried, ambiguous ones too, within the retry budget. */
     void delete(String key) {
-        int attempt = 0;
-        while (true) {
-            try {
-                withRetries(() -> {
-                    backend.delete(key);
-                    return null;
-                });
-                return;
-            } catch (BackendException e) {
-                if (!(e.retryable() || e.ambiguous()) || !options.retry().allowsAnotherAttempt(++attempt)) {
-                    throw e;
-                }
-            }
-        }
+        retrier.resolve(() -> {
+            backend.delete(key);
+            return null;
+        }, (message, lastFailure) -> lastFailure);
     }
 
     boolean fixed(RetentionFix fix) {
@@ -310,23 +299,19 @@ public final class Ledger {
      * else raised it further).
      */
     long raiseTo(String key, long value) {
-        while (true) {
-            Optional<Versioned<byte[]>> current = withRetries(() -> backend.read(key));
+        // One round reads, then writes conditionally; a lost answer or someone else's move is settled by
+        // the next round's read. Bounded by the retry policy and deadline; a last answer that was lost
+        // ends in OutcomeUnknown (the value may or may not have been raised).
+        return retrier.resolve(() -> {
+            Optional<Versioned<byte[]>> current = backend.read(key);
             Optional<Long> stored = current.map(v -> parseLong(key, v.value()));
             if (stored.isPresent() && stored.get() >= value) {
                 return stored.get();
             }
-            try {
-                backend.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8),
-                        current.isEmpty() ? ConditionalPut.ifAbsent() : ConditionalPut.ifVersion(current.get().version()));
-                return value;
-            } catch (BackendException e) {
-                // Someone else moved it, or the answer was lost: look again.
-                if (e.kind() != BackendException.Kind.PRECONDITION_FAILED && !e.ambiguous()) {
-                    throw e;
-                }
-            }
-        }
+            backend.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8),
+                    current.isEmpty() ? ConditionalPut.ifAbsent() : ConditionalPut.ifVersion(current.get().version()));
+            return value;
+        }, LedgerException.OutcomeUnknown::new);
     }
 
     private static long parseLong(String key, byte[] raw) {

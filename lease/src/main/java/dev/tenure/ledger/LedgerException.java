@@ -27,7 +27,20 @@ public class LedgerException extends RuntimeException {
         }
     }
 
-    /** The writer was closed, or failed earlier, before this append was written. */
+    /**
+     * The append's outcome is not known: its segment write may or may not have landed, and the
+     * writer gave up reading it back (the store stayed unreachable past the retry budget). The
+     * entry may appear in the log later; retrying the append blindly may write it twice.
+     */
+    public static final class OutcomeUnknown extends LedgerException {
+        private static final long serialVersionUID = 1L;
+
+        OutcomeUnknown(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The writer was closed, or failed earlier, before this append was written: it is definitely not in the log. */
     public static final class Closed extends LedgerException {
         private static final long serialVersionUID = 1L;
 

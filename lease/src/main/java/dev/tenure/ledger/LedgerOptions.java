@@ -14,9 +14,20 @@ import java.util.Objects;
  * @param maxQueuedEntries appends waiting to be written; beyond this {@code append} blocks and {@code tryAppend} refuses
  * @param cachedSegments immutable segments kept in memory for readers
  * @param retry backoff for transport failures
+ * @param retryDeadline how long one operation (a segment write and its read-back, opening, a
+ *     read) may keep retrying before it gives up with a typed error
  */
 public record LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration linger, int window, int maxQueuedEntries,
-        int cachedSegments, RetryPolicy retry) {
+        int cachedSegments, RetryPolicy retry, Duration retryDeadline) {
+
+    /** The default retry deadline: 30 s. */
+    public static final Duration DEFAULT_RETRY_DEADLINE = Duration.ofSeconds(30);
+
+    /** Options with the default retry deadline. */
+    public LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration linger, int window, int maxQueuedEntries,
+            int cachedSegments, RetryPolicy retry) {
+        this(maxBatchEntries, maxBatchBytes, linger, window, maxQueuedEntries, cachedSegments, retry, DEFAULT_RETRY_DEADLINE);
+    }
 
     /** The largest pipelining window: a new writer looks this far below the tail for gaps a dead writer left. */
     public static final int MAX_WINDOW = 64;
@@ -25,6 +36,10 @@ public record LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration lin
     public LedgerOptions {
         Objects.requireNonNull(linger, "linger");
         Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(retryDeadline, "retryDeadline");
+        if (retryDeadline.isNegative() || retryDeadline.isZero()) {
+            throw new IllegalArgumentException("invalid ledger options: the retry deadline must be positive, not " + retryDeadline);
+        }
         if (maxBatchEntries < 1 || maxBatchBytes < 1 || window < 1 || window > MAX_WINDOW || maxQueuedEntries < 1 || cachedSegments < 0 || linger.isNegative()) {
             throw new IllegalArgumentException("invalid ledger options: " + maxBatchEntries + " entries, " + maxBatchBytes
                     + " bytes, linger " + linger + ", window " + window + ", queue " + maxQueuedEntries + ", cache " + cachedSegments);
@@ -38,11 +53,16 @@ public record LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration lin
 
     /** The same options with another batch limit and window. */
     public LedgerOptions withBatching(int entries, int windowSize) {
-        return new LedgerOptions(entries, maxBatchBytes, linger, windowSize, maxQueuedEntries, cachedSegments, retry);
+        return new LedgerOptions(entries, maxBatchBytes, linger, windowSize, maxQueuedEntries, cachedSegments, retry, retryDeadline);
     }
 
     /** The same options with another queue limit. */
     public LedgerOptions withMaxQueued(int queued) {
-        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, queued, cachedSegments, retry);
+        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, queued, cachedSegments, retry, retryDeadline);
+    }
+
+    /** The same options with another retry deadline. */
+    public LedgerOptions withRetryDeadline(Duration deadline) {
+        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, maxQueuedEntries, cachedSegments, retry, deadline);
     }
 }

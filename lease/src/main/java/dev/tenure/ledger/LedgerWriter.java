@@ -1,167 +1,150 @@
 package dev.tenure.ledger;
 
+import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
-import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.Versioned;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Appends to a {@link Ledger}. Concurrent appends are grouped into one segment (up to the batch
- * limits, waiting at most the linger time); up to {@code window} segments are written at once.
- * An append's future completes only when its segment is written and every earlier segment of
- * this writer is too, so acknowledgements follow the log's order. A writer that meets a higher
- * epoch stops: every pending append fails with {@link LedgerException.Fenced}.
+ * limits, waiting at most the linger time); up to {@code window} segments not yet acknowledged
+ * are in flight. An append's future completes only when its segment is written and readers will
+ * see it, in append order. The protocol itself (fencing, resolving lost answers, filling gaps,
+ * deciding what is acknowledged) lives in {@link LedgerWriterMachine}; this class only carries out
+ * its commands on threads.
+ *
+ * <p>Futures fail with {@link LedgerException.Fenced} (a newer writer took over; the entry is not
+ * in the log), {@link LedgerException.Closed} (the writer stopped before writing it; not in the
+ * log) or {@link LedgerException.OutcomeUnknown} (it may be in the log: do not blindly retry).
  */
 public final class LedgerWriter implements AutoCloseable {
 
     private record Pending(byte[] data, CompletableFuture<Position> future) {
     }
 
-    private static final class Batch {
-        final String id;
-        final List<Pending> items;
-        long seq;
-        boolean written;
-
-        Batch(String id, List<Pending> items) {
-            this.id = id;
-            this.items = items;
-        }
-    }
-
     private final Ledger ledger;
-    private final long epoch;
+    private final AtomicRemoteBackend backend;
+    private final LedgerWriterMachine machine;
     private final String writerId;
-    private final boolean fenced;
     private final LedgerOptions options;
+    private final boolean manual;
+    /** Guards the machine and {@link #batches}; commands are handed on under it, so their order is the machine's. */
+    private final Object lock = new Object();
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Semaphore queueSpace;
-    private final Semaphore window;
+    /** Every future handed out and not yet completed: what flush() and close() wait for. */
+    private final Set<CompletableFuture<Position>> outstanding = ConcurrentHashMap.newKeySet();
+    private final Map<Long, List<Pending>> batches = new HashMap<>();
+    private long batchNo;
     private final ExecutorService io;
+    private final ScheduledExecutorService timers;
+    /** Completes futures one at a time, in the machine's order, off the lock (callbacks may block). */
+    private final ExecutorService completer;
     private final Thread flusher;
-    private final Object lock = new Object();
-    private final TreeMap<Long, Batch> inFlight = new TreeMap<>();
-    private long nextSeq;
-    private long batches;
-    /** Every sequence up to here is known to exist: nothing this writer acknowledges sits above a gap. */
-    private long frontier;
-    /** Acknowledgements happen one at a time, in sequence order, after the gap check. */
-    private final Object ackLock = new Object();
-    private volatile LedgerException failure;
+    /** Manual mode: work carried out by pump() on the caller's thread. */
+    private final ArrayDeque<Runnable> trampoline = new ArrayDeque<>();
+    private final CompletableFuture<Long> opened = new CompletableFuture<>();
+    /** Serialises the closing check with registering an append, so close() never misses one. */
+    private final Object appendLock = new Object();
+    private volatile RuntimeException failure;
     private volatile boolean closing;
-    private volatile CompletableFuture<Position> last = CompletableFuture.completedFuture(null);
+    private volatile boolean stopThreads;
 
-    private final boolean manual;
-
-    private LedgerWriter(Ledger ledger, long epoch, String writerId, boolean fenced, int windowSize) {
-        this(ledger, epoch, writerId, fenced, windowSize, false);
-    }
-
-    private LedgerWriter(Ledger ledger, long epoch, String writerId, boolean fenced, int windowSize, boolean manual) {
-        this.manual = manual;
+    private LedgerWriter(Ledger ledger, LedgerWriterMachine machine, boolean manual) {
         this.ledger = ledger;
-        this.epoch = epoch;
-        this.writerId = writerId;
-        this.fenced = fenced;
+        this.backend = ledger.backend();
+        this.machine = machine;
+        this.writerId = machine.writerId();
         this.options = ledger.options();
+        this.manual = manual;
         this.queueSpace = new Semaphore(options.maxQueuedEntries());
-        this.window = new Semaphore(windowSize);
-        this.io = manual ? null : Executors.newFixedThreadPool(windowSize, r -> daemon(r, "tenure-ledger-io-" + writerId));
-        this.flusher = manual ? null : daemon(this::flushLoop, "tenure-ledger-flusher-" + writerId);
+        if (manual) {
+            this.io = null;
+            this.timers = null;
+            this.completer = null;
+            this.flusher = null;
+        } else {
+            this.io = Executors.newFixedThreadPool(options.window() + 2, r -> daemon(r, "tenure-ledger-io-" + writerId));
+            this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tenure-ledger-timer-" + writerId));
+            this.completer = Executors.newSingleThreadExecutor(r -> daemon(r, "tenure-ledger-ack-" + writerId));
+            this.flusher = daemon(this::flushLoop, "tenure-ledger-flusher-" + writerId);
+        }
     }
 
     static LedgerWriter fenced(Ledger ledger, long epoch, String writerId) {
-        LedgerWriter w = new LedgerWriter(ledger, epoch, writerId, true, ledger.options().window());
-        try {
-            w.fence();
-        } catch (RuntimeException e) {
-            w.io.shutdownNow();
-            throw e;
-        }
-        w.flusher.start();
-        return w;
+        return open(ledger, LedgerWriterMachine.fenced(ledger.name(), epoch, writerId, ledger.options(), random()), false);
     }
 
     /** A fenced writer with no threads: appends wait in the queue until {@link #pump()} writes them on the caller's thread. */
     static LedgerWriter manual(Ledger ledger, long epoch, String writerId) {
-        LedgerWriter w = new LedgerWriter(ledger, epoch, writerId, true, 1, true);
-        w.fence();
-        return w;
-    }
-
-    /**
-     * For a writer without threads (the simulator's): batches what is queued and writes it now, on
-     * this thread, one segment at a time. Appends are acknowledged before this returns, or failed.
-     */
-    public void pump() {
-        if (!manual) {
-            throw new IllegalStateException("pump() is for writers without threads; this one writes by itself");
-        }
-        while (!queue.isEmpty()) {
-            List<Pending> items = new ArrayList<>();
-            long bytes = 0;
-            while (items.size() < options.maxBatchEntries() && bytes < options.maxBatchBytes()) {
-                Pending more = queue.poll();
-                if (more == null) {
-                    break;
-                }
-                items.add(more);
-                bytes += more.data().length;
-            }
-            window.acquireUninterruptibly();
-            Batch batch = start(items);
-            if (batch != null) {
-                write(batch);
-            }
-        }
-    }
-
-    /** Gives a batch its sequence number, or fails it (and returns null) when the writer already failed. */
-    private Batch start(List<Pending> items) {
-        synchronized (lock) {
-            Batch batch = new Batch(writerId + "-" + epoch + "-" + (++batches), items);
-            if (failure != null) {
-                window.release();
-                fail(batch, failure);
-                return null;
-            }
-            batch.seq = nextSeq++;
-            inFlight.put(batch.seq, batch);
-            return batch;
-        }
+        return open(ledger, LedgerWriterMachine.fenced(ledger.name(), epoch, writerId, ledger.options(), random()), true);
     }
 
     static LedgerWriter unfenced(Ledger ledger, String writerId) {
-        // Without fencing, a batch that loses its sequence to another writer moves to the tail; one
-        // segment in flight at a time keeps this writer's entries in the order they were appended.
-        LedgerWriter w = new LedgerWriter(ledger, 0, writerId, false, 1);
-        long tail = ledger.findTail(ledger.lowSeq());
-        w.fillGaps(Math.max(ledger.lowSeq(), tail - GAP_SCAN + 1), tail);
-        w.frontier = tail;
-        w.nextSeq = tail + 1;
-        w.flusher.start();
+        return open(ledger, LedgerWriterMachine.unfenced(ledger.name(), writerId, ledger.options(), random()), false);
+    }
+
+    /** For tests: a writer driving a given (possibly mutated) machine. */
+    static LedgerWriter driving(Ledger ledger, LedgerWriterMachine machine) {
+        return open(ledger, machine, false);
+    }
+
+    private static SplittableRandom random() {
+        // The nonce in batch ids must differ across processes and incarnations: seed from a strong source.
+        return new SplittableRandom(new SecureRandom().nextLong());
+    }
+
+    private static LedgerWriter open(Ledger ledger, LedgerWriterMachine machine, boolean manual) {
+        LedgerWriter w = new LedgerWriter(ledger, machine, manual);
+        synchronized (w.lock) {
+            w.dispatch(machine.open(System.nanoTime()));
+        }
+        if (manual) {
+            w.drain();
+        }
+        try {
+            w.opened.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            w.kill();
+            throw new LedgerException.Closed("interrupted while opening ledger writer " + w.writerId, e);
+        } catch (ExecutionException e) {
+            w.kill();
+            throw e.getCause() instanceof RuntimeException re ? re : new LedgerException.Closed(e.getMessage(), e.getCause());
+        }
+        if (!manual) {
+            w.flusher.start();
+        }
         return w;
     }
 
     /** The epoch this writer writes with (0 in multi-writer mode). */
     public long epoch() {
-        return epoch;
+        return machine.epoch();
     }
 
     /**
      * Queues {@code data}; blocks while the queue is full (backpressure). The future completes
-     * with the entry's position once it is durable, or fails ({@link LedgerException.Fenced},
-     * {@link LedgerException.Closed}, or the backend's error).
+     * with the entry's position once it is durable and readable, or fails (see the class comment).
      */
     public CompletableFuture<Position> append(byte[] data) throws InterruptedException {
         checkOpen();
@@ -178,57 +161,84 @@ public final class LedgerWriter implements AutoCloseable {
         return Optional.of(enqueue(data));
     }
 
-    /** Waits until everything appended so far is durable (or failed). */
+    /**
+     * For a writer without threads (made by {@link Ledger#manualWriter}): batches what is queued
+     * and carries out the writes on this thread. Appends are acknowledged or failed before this returns.
+     */
+    public void pump() {
+        if (!manual) {
+            throw new IllegalStateException("pump() is for writers without threads; this one writes by itself");
+        }
+        drain();
+    }
+
+    /** Waits until every append that returned before this call is acknowledged or failed. */
     public void flush() throws InterruptedException {
         if (manual) {
             pump();
             return;
         }
+        List<CompletableFuture<Position>> snapshot = new ArrayList<>(outstanding);
         try {
-            last.exceptionally(e -> null).get();
-        } catch (java.util.concurrent.ExecutionException e) {
+            CompletableFuture.allOf(snapshot.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get();
+        } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** Writes what is queued, then stops. */
+    /** Refuses new appends, waits until every queued append is acknowledged or failed, then stops the threads. */
     @Override
     public void close() {
-        closing = true;
+        synchronized (appendLock) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
         try {
             flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!manual) {
-            flusher.interrupt();
-            io.shutdown();
+        stopThreads();
+        LedgerException closed = new LedgerException.Closed("ledger writer " + writerId + " is closed", null);
+        for (CompletableFuture<Position> f : List.copyOf(outstanding)) {
+            // Only when close() was interrupted: these were never acknowledged, and their outcome is not known.
+            f.completeExceptionally(new LedgerException.OutcomeUnknown("ledger writer " + writerId + " closed while the append was in flight", closed));
         }
-        failAll(new LedgerException.Closed("ledger writer " + writerId + " is closed", null));
     }
 
     /** For crash tests: stops at once, as a killed process would; writes already sent may still land. */
     void kill() {
         closing = true;
+        stopThreads();
+    }
+
+    private void stopThreads() {
+        stopThreads = true;
         if (!manual) {
             flusher.interrupt();
             io.shutdownNow();
+            timers.shutdownNow();
+            completer.shutdown();
         }
     }
 
     private CompletableFuture<Position> enqueue(byte[] data) {
         CompletableFuture<Position> f = new CompletableFuture<>();
-        queue.add(new Pending(data.clone(), f));
-        last = f;
-        LedgerException failed = failure;
-        if (failed != null) {
-            failAll(failed);
+        synchronized (appendLock) {
+            if (closing) {
+                queueSpace.release();
+                throw new LedgerException.Closed("ledger writer " + writerId + " is closed", null);
+            }
+            outstanding.add(f);
+            queue.add(new Pending(data.clone(), f));
         }
         return f;
     }
 
     private void checkOpen() {
-        LedgerException failed = failure;
+        RuntimeException failed = failure;
         if (failed != null) {
             throw failed;
         }
@@ -237,66 +247,16 @@ public final class LedgerWriter implements AutoCloseable {
         }
     }
 
-    // ---- fencing -------------------------------------------------------------------------------
-
-    /**
-     * Raises the ledger's epoch record to ours with compare-and-swap, refusing when it is higher:
-     * a writer holding a stale token cannot even open, so it can never acknowledge an append that
-     * readers would skip.
-     */
-    private void claimEpoch() {
-        long stored = ledger.raiseTo(ledger.epochKey(), epoch);
-        if (stored > epoch) {
-            throw new LedgerException.Fenced("ledger " + ledger.name() + " belongs to epoch " + stored + "; this writer has epoch " + epoch);
-        }
-    }
-
-    private void fence() {
-        claimEpoch();
-        long seq = ledger.findTail(ledger.lowSeq()) + 1;
-        // A writer that died with writes in flight may have left gaps just below the tail (at most
-        // its window deep); fill them, so readers, who stop at a gap, see past them.
-        fillGaps(Math.max(ledger.lowSeq(), seq - GAP_SCAN), seq - 1);
-        String batchId = writerId + "-fence-" + epoch;
-        Segment fence = new Segment(seq, epoch, writerId, batchId, true, List.of());
-        int attempt = 0;
-        while (true) {
-            fence = new Segment(seq, epoch, writerId, batchId, true, List.of());
-            try {
-                ledger.backend().put(ledger.segmentKey(seq), fence.encode(), ConditionalPut.ifAbsent());
-                ledger.remember(fence);
-                nextSeq = seq + 1;
-                frontier = seq;
-                return;
-            } catch (BackendException e) {
-                if (e.kind() == BackendException.Kind.PRECONDITION_FAILED || e.ambiguous()) {
-                    Optional<Segment> there = ledger.segment(seq);
-                    if (there.isPresent() && there.get().batchId().equals(batchId)) {
-                        nextSeq = seq + 1;
-                        frontier = seq;
-                        return;
-                    }
-                    if (there.isPresent() && there.get().epoch() > epoch) {
-                        throw new LedgerException.Fenced("ledger " + ledger.name() + " was fenced at epoch " + there.get().epoch()
-                                + " by " + there.get().writer() + "; this writer has epoch " + epoch);
-                    }
-                    if (there.isPresent()) {
-                        seq = ledger.findTail(seq) + 1;
-                    }
-                } else if (!e.retryable() || !options.retry().allowsAnotherAttempt(++attempt)) {
-                    throw e;
-                } else {
-                    backoff(attempt);
-                }
-            }
-        }
-    }
-
     // ---- batching ------------------------------------------------------------------------------
 
     private void flushLoop() {
         try {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!stopThreads) {
+                synchronized (lock) {
+                    while (!machine.hasRoom() && !stopThreads) {
+                        lock.wait(50);
+                    }
+                }
                 Pending first = queue.poll(50, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
@@ -309,7 +269,7 @@ public final class LedgerWriter implements AutoCloseable {
                     Pending more = queue.poll();
                     if (more == null) {
                         long left = lingerUntil - System.nanoTime();
-                        if (left <= 0) {
+                        if (left <= 0 || closing) {
                             break;
                         }
                         more = queue.poll(left, TimeUnit.NANOSECONDS);
@@ -320,166 +280,169 @@ public final class LedgerWriter implements AutoCloseable {
                     items.add(more);
                     bytes += more.data().length;
                 }
-                window.acquire();
-                Batch batch = start(items);
-                if (batch != null) {
-                    io.execute(() -> write(batch));
-                }
+                submit(items);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private void write(Batch batch) {
+    private void submit(List<Pending> items) {
+        synchronized (lock) {
+            long no = ++batchNo;
+            batches.put(no, items);
+            dispatch(machine.onBatch(System.nanoTime(), no, items.stream().map(Pending::data).toList()));
+        }
+    }
+
+    /** Manual mode: forms batches and carries out the machine's commands until nothing is left to do. */
+    private void drain() {
+        while (true) {
+            Runnable next;
+            synchronized (lock) {
+                next = trampoline.poll();
+            }
+            if (next != null) {
+                next.run();
+                continue;
+            }
+            boolean room;
+            synchronized (lock) {
+                room = machine.hasRoom();
+            }
+            if (!room || queue.isEmpty()) {
+                return;
+            }
+            List<Pending> items = new ArrayList<>();
+            long bytes = 0;
+            while (items.size() < options.maxBatchEntries() && bytes < options.maxBatchBytes()) {
+                Pending more = queue.poll();
+                if (more == null) {
+                    break;
+                }
+                items.add(more);
+                bytes += more.data().length;
+            }
+            submit(items);
+        }
+    }
+
+    // ---- carrying out commands -----------------------------------------------------------------
+
+    /** Hands each command on; called with {@link #lock} held, so nothing here blocks. */
+    private void dispatch(List<LedgerWriterMachine.Command> commands) {
+        // Refuse new appends before any failed future can be seen: a caller that saw Fenced must not append again.
+        machine.stopReason().ifPresent(reason -> failure = reason);
+        for (LedgerWriterMachine.Command c : commands) {
+            if (c instanceof LedgerWriterMachine.Put p) {
+                run(() -> put(p));
+            } else if (c instanceof LedgerWriterMachine.Read r) {
+                run(() -> read(r));
+            } else if (c instanceof LedgerWriterMachine.SetTimer t) {
+                Runnable fire = () -> {
+                    synchronized (lock) {
+                        dispatch(machine.onTimer(t.token(), System.nanoTime()));
+                    }
+                };
+                if (manual) {
+                    trampoline.add(fire); // No real time passes for a pumped writer: the backoff is skipped, the attempt bound still holds.
+                } else if (!stopThreads) {
+                    long delay = Math.max(0, t.atNanos() - System.nanoTime());
+                    try {
+                        timers.schedule(fire, delay, TimeUnit.NANOSECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        // Killed or closed: nothing more happens.
+                    }
+                }
+            } else if (c instanceof LedgerWriterMachine.Acknowledge a) {
+                List<Pending> items = batches.remove(a.batch());
+                complete(() -> {
+                    for (int i = 0; i < items.size(); i++) {
+                        finish(items.get(i), new Position(a.segment(), i), null);
+                    }
+                });
+            } else if (c instanceof LedgerWriterMachine.Fail f) {
+                List<Pending> items = batches.remove(f.batch());
+                complete(() -> items.forEach(p -> finish(p, null, f.error())));
+            } else if (c instanceof LedgerWriterMachine.Opened) {
+                opened.complete(1L);
+            } else if (c instanceof LedgerWriterMachine.Stopped s) {
+                failure = s.error();
+                opened.completeExceptionally(s.error());
+            }
+        }
+        lock.notifyAll();
+    }
+
+    private void finish(Pending p, Position at, RuntimeException error) {
+        if (error == null) {
+            p.future().complete(at);
+        } else {
+            p.future().completeExceptionally(error);
+        }
+        outstanding.remove(p.future());
+        queueSpace.release();
+    }
+
+    private void run(Runnable request) {
+        if (manual) {
+            trampoline.add(request);
+        } else if (!stopThreads) {
+            try {
+                io.execute(request);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // Killed or closed.
+            }
+        }
+    }
+
+    private void complete(Runnable completion) {
+        if (manual) {
+            trampoline.add(completion);
+        } else {
+            try {
+                completer.execute(completion);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                completion.run(); // Closing: complete on this thread rather than leave a future hanging.
+            }
+        }
+    }
+
+    private void put(LedgerWriterMachine.Put p) {
+        ObjectVersion written = null;
+        BackendException failed = null;
         try {
-            writeOrFail(batch);
+            written = backend.put(p.key(), p.bytes(), p.condition());
+        } catch (BackendException e) {
+            failed = e;
         } catch (RuntimeException e) {
-            failAll(new LedgerException.Closed("ledger writer " + writerId + " stopped: " + e.getMessage(), e));
-        } finally {
-            window.release();
+            // Not a failure the backend classified: it may have been applied.
+            failed = BackendException.transport(p.key(), true, "unexpected failure: " + e, e);
         }
-    }
-
-    private void writeOrFail(Batch batch) {
-        int attempt = 0;
-        {
-            while (true) {
-                if (failure != null) {
-                    return;
-                }
-                List<byte[]> data = batch.items.stream().map(Pending::data).toList();
-                Segment segment = new Segment(batch.seq, epoch, writerId, batch.id, false, data);
-                try {
-                    ledger.backend().put(ledger.segmentKey(batch.seq), segment.encode(), ConditionalPut.ifAbsent());
-                    ledger.remember(segment);
-                    written(batch);
-                    return;
-                } catch (BackendException e) {
-                    if (e.kind() == BackendException.Kind.PRECONDITION_FAILED || e.ambiguous()) {
-                        Optional<Segment> there = ledger.segment(batch.seq);
-                        if (there.isEmpty()) {
-                            continue; // An ambiguous write that did not land: the same sequence is still free.
-                        }
-                        if (there.get().batchId().equals(batch.id)) {
-                            written(batch); // Exactly once: the ambiguous write had landed.
-                            return;
-                        }
-                        if (fenced && there.get().epoch() > epoch) {
-                            failAll(new LedgerException.Fenced("ledger " + ledger.name() + " was fenced at epoch " + there.get().epoch()
-                                    + " by " + there.get().writer() + "; this writer has epoch " + epoch));
-                            return;
-                        }
-                        moveToTail(batch);
-                    } else if (e.retryable() && options.retry().allowsAnotherAttempt(++attempt)) {
-                        backoff(attempt);
-                    } else {
-                        failAll(new LedgerException.Closed("ledger writer " + writerId + " stopped: " + e.getMessage(), e));
-                        return;
-                    }
-                }
-            }
+        if (stopThreads && !manual) {
+            return;
         }
-    }
-
-    /** The sequence was taken by another writer (or a stale one): write this batch after the current tail. */
-    private void moveToTail(Batch batch) {
-        long tail = ledger.findTail(batch.seq);
         synchronized (lock) {
-            inFlight.remove(batch.seq);
-            batch.seq = Math.max(nextSeq, tail + 1);
-            nextSeq = batch.seq + 1;
-            inFlight.put(batch.seq, batch);
+            dispatch(machine.onPut(p.requestId(), System.nanoTime(), written, failed));
         }
     }
 
-    private void written(Batch batch) {
+    private void read(LedgerWriterMachine.Read r) {
+        Optional<Versioned<byte[]>> found = Optional.empty();
+        BackendException failed = null;
+        try {
+            found = backend.read(r.key());
+        } catch (BackendException e) {
+            failed = e;
+        } catch (RuntimeException e) {
+            failed = BackendException.transport(r.key(), false, "unexpected failure: " + e, e);
+        }
+        if (stopThreads && !manual) {
+            return;
+        }
         synchronized (lock) {
-            batch.written = true;
+            dispatch(machine.onRead(r.requestId(), System.nanoTime(), found, failed));
         }
-        synchronized (ackLock) {
-            while (true) {
-                Batch next;
-                synchronized (lock) {
-                    if (inFlight.isEmpty() || !inFlight.firstEntry().getValue().written) {
-                        return;
-                    }
-                    next = inFlight.pollFirstEntry().getValue();
-                }
-                // Sequences between the frontier and this batch belong to others (or to nobody yet):
-                // make sure none is a gap before acknowledging, or readers would never reach this batch.
-                try {
-                    fillGaps(frontier + 1, next.seq - 1);
-                } catch (RuntimeException e) {
-                    LedgerException stopped = new LedgerException.Closed("ledger writer " + writerId + " stopped: " + e.getMessage(), e);
-                    fail(next, stopped);
-                    failAll(stopped);
-                    return;
-                }
-                frontier = Math.max(frontier, next.seq);
-                for (int i = 0; i < next.items.size(); i++) {
-                    next.items.get(i).future().complete(new Position(next.seq, i));
-                }
-                queueSpace.release(next.items.size());
-            }
-        }
-    }
-
-    /** How far below the tail a new writer looks for gaps: the largest window a writer may use. */
-    static final int GAP_SCAN = LedgerOptions.MAX_WINDOW;
-
-    /** Writes an empty filler segment at every missing sequence in {@code [from, to]}; a sequence someone else fills first is fine. */
-    private void fillGaps(long from, long to) {
-        for (long seq = Math.max(1, from); seq <= to; seq++) {
-            int attempt = 0;
-            while (!ledger.exists(seq)) {
-                Segment filler = new Segment(seq, epoch, writerId, writerId + "-filler-" + epoch + "-" + seq, true, List.of());
-                try {
-                    ledger.backend().put(ledger.segmentKey(seq), filler.encode(), ConditionalPut.ifAbsent());
-                    ledger.remember(filler);
-                } catch (BackendException e) {
-                    // Taken meanwhile, or unknown: the loop looks again. Anything else is retried, then given up.
-                    boolean lookAgain = e.kind() == BackendException.Kind.PRECONDITION_FAILED || e.ambiguous();
-                    if (!lookAgain && !(e.retryable() && options.retry().allowsAnotherAttempt(++attempt))) {
-                        throw e;
-                    }
-                    if (!lookAgain) {
-                        backoff(attempt);
-                    }
-                }
-            }
-        }
-    }
-
-    private void failAll(LedgerException e) {
-        List<Batch> failed;
-        List<Pending> queued = new ArrayList<>();
-        synchronized (lock) {
-            if (failure == null) {
-                failure = e;
-            }
-            failed = new ArrayList<>(inFlight.values());
-            inFlight.clear();
-            queue.drainTo(queued);
-        }
-        for (Batch b : failed) {
-            fail(b, failure);
-        }
-        for (Pending p : queued) {
-            p.future().completeExceptionally(failure);
-            queueSpace.release();
-        }
-    }
-
-    private void fail(Batch b, LedgerException e) {
-        for (Pending p : b.items) {
-            p.future().completeExceptionally(e);
-        }
-        queueSpace.release(b.items.size());
-    }
-
-    private void backoff(int attempt) {
-        LockSupport.parkNanos(options.retry().backoff(attempt, java.util.concurrent.ThreadLocalRandom.current()).toNanos());
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -487,5 +450,4 @@ public final class LedgerWriter implements AutoCloseable {
         t.setDaemon(true);
         return t;
     }
-
 }

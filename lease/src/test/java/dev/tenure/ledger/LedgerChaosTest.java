@@ -126,7 +126,7 @@ class LedgerChaosTest {
                         LedgerWriter writer;
                         try {
                             writer = ledger.writer(lease.get().fencingToken(), holder);
-                        } catch (LedgerException.Fenced | BackendException fencedOrFlaky) {
+                        } catch (LedgerException | BackendException fencedOrFlaky) {
                             lease.get().release();
                             manager.close();
                             continue;

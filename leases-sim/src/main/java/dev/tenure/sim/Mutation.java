@@ -3,7 +3,7 @@ package dev.tenure.sim;
 import dev.tenure.lease.ProtocolMutation;
 import java.util.Optional;
 
-/** Bugs the checkers must catch: in the protocol, in the driver around it, and in the store. */
+/** Bugs the checkers must catch: in the lease protocol, in the driver around it, in the ledger writer's protocol, and in the store. */
 public enum Mutation {
     /** No safety or skew margin: drift lets two holders overlap. */
     NO_SAFETY_MARGIN(ProtocolMutation.NO_SAFETY_MARGIN),
@@ -14,13 +14,13 @@ public enum Mutation {
     /** The holder keeps acting while retrying a renewal past its deadline. */
     RETRY_PAST_DEADLINE(ProtocolMutation.RETRY_PAST_DEADLINE),
     /** The store acknowledges a write before it is durable; a later crash of the store loses it. */
-    ACK_BEFORE_DURABLE(null),
+    ACK_BEFORE_DURABLE((ProtocolMutation) null),
     /**
      * Closing a manager sends the release without first invalidating its lease handles: a wrapper
      * in the simulator drops the machine's Releasing notification, so workers see the lease valid
      * until the release's answer comes back.
      */
-    CLOSE_WITHOUT_INVALIDATE(null),
+    CLOSE_WITHOUT_INVALIDATE((ProtocolMutation) null),
     /** Only the write just sent counts as the holder's own: a write that timed out and landed later is taken for another's. */
     FORGET_UNRESOLVED_WRITES(ProtocolMutation.FORGET_UNRESOLVED_WRITES),
     /** An election stops for good on a non-transport store error. */
@@ -28,12 +28,34 @@ public enum Mutation {
     /** Records are not checked against bounds, and expiry wraps for TTLs of 9.3e12 ms and more. */
     NO_RECORD_BOUNDS(ProtocolMutation.NO_RECORD_BOUNDS),
     /** A renewal refused with 409/412 revokes at once, without reading the record back. */
-    REVOKE_ON_REFUSED_RENEWAL(ProtocolMutation.REVOKE_ON_REFUSED_RENEWAL);
+    REVOKE_ON_REFUSED_RENEWAL(ProtocolMutation.REVOKE_ON_REFUSED_RENEWAL),
+    /** Ledger item 1: opening ignores newer epochs it reads and does not read the epoch record again after its fence. */
+    LEDGER_OPEN_IGNORES_NEWER_EPOCHS("OPEN_IGNORES_NEWER_EPOCHS"),
+    /** Ledger item 2: a writer whose sequence is taken jumps, and acknowledges, checking only that segments exist. */
+    LEDGER_CHECKS_EXISTENCE_ONLY("CHECKS_EXISTENCE_ONLY"),
+    /** Ledger item 5: a fenced writer fails every batch in flight with Fenced, even those that landed below the fence. */
+    LEDGER_FAIL_ALL_WHEN_FENCED("FAIL_ALL_WHEN_FENCED"),
+    /** Ledger item 6: batch ids without a per-instance nonce, so two incarnations' ids repeat. */
+    LEDGER_BATCH_IDS_WITHOUT_NONCE("BATCH_IDS_WITHOUT_NONCE"),
+    /** Ledger item 14: full pipelining right after the fence, and a batch may move behind later ones. */
+    LEDGER_PIPELINE_FROM_THE_FENCE("PIPELINE_FROM_THE_FENCE");
 
     private final ProtocolMutation protocol;
+    private final String ledgerSwitch;
 
     Mutation(ProtocolMutation protocol) {
         this.protocol = protocol;
+        this.ledgerSwitch = null;
+    }
+
+    Mutation(String ledgerSwitch) {
+        this.protocol = null;
+        this.ledgerSwitch = ledgerSwitch;
+    }
+
+    /** The ledger writer's fix this mutation switches off, when the bug lives there. */
+    public Optional<String> ledgerSwitch() {
+        return Optional.ofNullable(ledgerSwitch);
     }
 
     /** The protocol switch, when the bug lives in the protocol. */

@@ -2,7 +2,6 @@ package dev.tenure.sim;
 
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
-import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
 import dev.tenure.backend.memory.InMemoryBackend;
@@ -11,129 +10,213 @@ import dev.tenure.ledger.Ledger;
 import dev.tenure.ledger.LedgerEntry;
 import dev.tenure.ledger.LedgerException;
 import dev.tenure.ledger.LedgerOptions;
-import dev.tenure.ledger.LedgerWriter;
+import dev.tenure.ledger.LedgerWriterMachine;
 import dev.tenure.ledger.Position;
+import dev.tenure.ledger.SimulatedLedgerWriters;
 import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * The ledger side of a simulation: each leader appends through a production {@link LedgerWriter}
- * (the thread-free kind, pumped by the simulation), a reader follows the log, and a faulty store
- * loses answers and refuses requests. Checks that every acknowledged append is present exactly
- * once where it was acknowledged, that epochs never go down along the log, and that nothing a
- * reader saw ever vanishes.
+ * The ledger side of a simulation. Each leader appends through the production
+ * {@link LedgerWriterMachine}, driven here through this class's own event queue in virtual time,
+ * with a window of several batches in flight; a reader follows the log.
+ *
+ * <p>Faults, all from the seed: requests that take long (landing after their writer gave up on
+ * them, was deposed, or died); deposed writers that do not know it yet and keep appending for a
+ * while (or were paused through their deposition); writers that die with writes in flight;
+ * an open retried by the application while the first is still running (two writers with one id
+ * and one token); and a store that answers conditional writes with 404, 409, 412, 503 and
+ * ambiguous errors, applied or not.
+ *
+ * <p>Checks: every acknowledged append is present exactly once, where it was acknowledged (so no
+ * acknowledged append is skipped by readers); each writer's entries appear in the order it
+ * appended them; an append failed as definitely not written is not in the log; epochs never go
+ * down along the log; nothing a reader saw vanishes.
  */
 final class SimLedger {
 
     static final String ACKED = "ledger-acknowledged";
     static final String EPOCHS = "ledger-epochs";
     static final String READERS = "ledger-readers";
+    static final String ORDER = "ledger-append-order";
+    static final String DEFINITE = "ledger-definite-failures";
 
-    /** Faults decided by the simulation's seeded random. */
-    private static final class FaultyStore extends ForwardingAtomicBackend {
-        private final SplittableRandom random;
-        private final boolean faults;
-        boolean on = true;
+    private static final long MS = 1_000_000L;
+    /** A client gives up on a request after this long: a write is then ambiguous, and may still land. */
+    private static final long REQUEST_TIMEOUT = 300 * MS;
 
-        private final boolean ackBeforeDurable;
-        private long fakeVersions;
-
-        FaultyStore(SplittableRandom random, boolean faults, boolean ackBeforeDurable) {
-            super(new InMemoryBackend("sim-ledger"));
-            this.random = random;
-            this.faults = faults;
-            this.ackBeforeDurable = ackBeforeDurable;
-        }
-
+    private record Ev(long at, long seq, Runnable action) implements Comparable<Ev> {
         @Override
-        public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
-            if (ackBeforeDurable && key.contains("/seg/") && random.nextInt(50) == 0) {
-                // The mutation: acknowledged, then lost when the store crashes before making it durable.
-                return new ObjectVersion("lost-" + (++fakeVersions));
-            }
-            int dice = faults && on ? random.nextInt(100) : 100;
-            if (dice < 3) {
-                super.put(key, bytes, condition);
-                throw BackendException.transport(key, true, "answer lost after the write was applied", null);
-            }
-            if (dice < 5) {
-                throw BackendException.transport(key, true, "connection reset before the write was applied", null);
-            }
-            if (dice < 7) {
-                throw BackendException.transport(key, false, "503 SlowDown", null);
-            }
-            return super.put(key, bytes, condition);
-        }
-
-        @Override
-        public Optional<Versioned<byte[]>> read(String key) {
-            if (faults && on && random.nextInt(100) < 2) {
-                throw BackendException.transport(key, false, "503 SlowDown", null);
-            }
-            return super.read(key);
+        public int compareTo(Ev o) {
+            return at != o.at ? Long.compare(at, o.at) : Long.compare(seq, o.seq);
         }
     }
 
+    private record Answer(Optional<Versioned<byte[]>> found, ObjectVersion written, BackendException failure) {
+    }
+
+    /** One writer instance: a machine, its appends, and what the faults did to it. */
+    private final class Writer {
+        final String holder;
+        final String label;
+        final FencingToken token;
+        final LedgerWriterMachine machine;
+        final List<String> buffer = new ArrayList<>();
+        final Map<Long, List<String>> batches = new HashMap<>();
+        final Set<Long> answered = new HashSet<>();
+        long batchNo;
+        int counter;
+        boolean open;
+        boolean stopped;
+        boolean dead;
+        /** Deposed, but appending until then (it has not noticed yet). */
+        long zombieUntil = -1;
+        long pausedUntil;
+        long partitionedUntil;
+        long validUntil = -1;
+        boolean idle;
+        int reopens;
+
+        Writer(String holder, FencingToken token, int instance, int reopens) {
+            this.holder = holder;
+            this.label = holder + "#" + instance;
+            this.token = token;
+            this.reopens = reopens;
+            this.machine = SimulatedLedgerWriters.fenced("sim", token.epoch(), holder, options, random.split(),
+                    mutation.flatMap(Mutation::ledgerSwitch));
+        }
+    }
+
+    private final SplittableRandom random;
+    private final Stall stall;
+    private final boolean faults;
+    private final Optional<Mutation> mutation;
+    private final boolean ackBeforeDurable;
+    private final InMemoryBackend store = new InMemoryBackend("sim-ledger");
     private final Ledger ledger;
     private final LedgerOptions options;
-    private final Map<String, LedgerWriter> writers = new LinkedHashMap<>();
-    private final Map<String, Integer> counters = new HashMap<>();
+    private final PriorityQueue<Ev> queue = new PriorityQueue<>();
+    private long seq;
+    private long now;
+    private boolean on = true;
+    private int instances;
+    /** The writer each current leader appends through. */
+    private final Map<String, Writer> leaders = new LinkedHashMap<>();
+    /** Every writer still running (leaders, zombies, writers resolving after a stop). */
+    private final List<Writer> running = new ArrayList<>();
     private final Map<String, Position> acked = new LinkedHashMap<>();
+    private final Set<String> definitelyNot = new LinkedHashSet<>();
     private final Set<String> seen = new LinkedHashSet<>();
-    private final FaultyStore store;
+    private long unknown;
 
-    SimLedger(SplittableRandom random, boolean faults, boolean ackBeforeDurable) {
-        this.store = new FaultyStore(random, faults, ackBeforeDurable);
-        // Backoff of a microsecond: the simulation's time is virtual, so real waiting would only slow it down.
-        RetryPolicy fast = new RetryPolicy(Duration.ofNanos(1000), Duration.ofNanos(1000), 1.0, 200);
-        this.options = new LedgerOptions(50, 1 << 20, Duration.ZERO, 1, 100_000, 1_000_000, fast);
+    /** Stalls the node running a writer (its lease machine too) until a time: the simulation's pause, aimed by this class. */
+    interface Stall {
+        void until(String holder, long untilNanos);
+    }
+
+    SimLedger(SplittableRandom random, boolean faults, Optional<Mutation> mutation, Stall stall) {
+        this.stall = stall;
+        this.random = random;
+        this.faults = faults;
+        this.mutation = mutation;
+        this.ackBeforeDurable = mutation.orElse(null) == Mutation.ACK_BEFORE_DURABLE;
+        // Virtual time: backoff of 1 to 40 ms, 8 attempts, 2 s per operation.
+        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(40), 2.0, 8);
+        this.options = new LedgerOptions(5, 1 << 20, Duration.ZERO, 4, 100_000, 1_000_000, policy, Duration.ofSeconds(2));
         this.ledger = Ledger.open(store, "sim", options);
+    }
+
+    // ---- from the simulation -------------------------------------------------------------------
+
+    /** Runs this ledger's events up to {@code t}; zombie writers append every 10 ms. */
+    void tick(long t) {
+        runUntil(t);
+        now = t;
+        if (t % (100 * MS) == 0) {
+            // Traffic comes in bursts: a writer idles a third of the time (an idle newer writer is what lets
+            // a stale one's fence land above it without a collision).
+            for (Writer w : running) {
+                w.idle = random.nextInt(3) == 0;
+            }
+        }
+        if (t % (2 * MS) == 0) {
+            // 500 appends a second per writer: enough to leave the first MAX_WINDOW sequences after a fence
+            // (one batch in flight) within a term, and to keep several batches in flight after that.
+            for (Writer w : List.copyOf(running)) {
+                boolean leading = w.validUntil >= now && leaders.get(w.holder) == w;
+                if ((leading || w.zombieUntil >= now) && !w.dead && !w.idle && w.pausedUntil <= now) {
+                    appendTo(w);
+                }
+            }
+        }
+        if (on && faults && random.nextInt(20_000) == 0 && !leaders.isEmpty()) {
+            // A leader's process stalls (GC, VM migration): its answers and timers wait.
+            Writer w = leaders.values().iterator().next();
+            w.pausedUntil = now + random.nextLong(50, 2_000) * MS;
+        }
     }
 
     /** A node became leader with {@code token}: it opens a writer (which fences the ledger). */
     void elected(String holder, FencingToken token) {
-        try {
-            writers.put(holder, ledger.manualWriter(token, holder));
-        } catch (LedgerException.Fenced | BackendException refused) {
-            // A newer writer already fenced the ledger, or the store refused long enough: no writer this term.
+        Writer w = openWriter(holder, token, 0);
+        if (on && faults && random.nextInt(8) == 0) {
+            // The application's open timed out on its side and it opened again with the same id and token,
+            // leaving the first writer running (and appending) for a while.
+            w.zombieUntil = now + random.nextLong(0, 300) * MS;
+            openWriter(holder, token, 0);
         }
     }
 
-    /** A node stopped being leader (or crashed): its writer is dropped with whatever it had not written. */
+    /** A node stopped being leader (or crashed): its writer may not know yet, and its writes in flight still land. */
     void deposed(String holder) {
-        writers.remove(holder);
-    }
-
-    /** A valid leader appends one entry and writes it. */
-    void append(String holder, long epoch) {
-        LedgerWriter writer = writers.get(holder);
-        if (writer == null) {
+        Writer w = leaders.remove(holder);
+        if (w == null) {
             return;
         }
-        int n = counters.merge(holder, 1, Integer::sum);
-        String entry = holder + ":" + epoch + ":" + n;
-        try {
-            CompletableFuture<Position> f = writer.tryAppend(entry.getBytes(StandardCharsets.UTF_8)).orElse(null);
-            if (f == null) {
-                return;
+        int fate = random.nextInt(4);
+        if (fate == 0) {
+            w.dead = true; // Died: in-flight writes land, nobody hears their answers.
+        } else if (fate <= 2) {
+            w.zombieUntil = Math.max(now, w.pausedUntil) + random.nextLong(0, 2_500) * MS; // Keeps appending until it notices.
+        }
+        // Otherwise it notices at once: appends nothing more, and resolves what it has in flight.
+    }
+
+    /** The node running {@code holder}'s writers stalls until {@code until}: their answers and timers wait, and they append nothing. */
+    void paused(String holder, long until) {
+        for (Writer w : running) {
+            if (w.holder.equals(holder)) {
+                w.pausedUntil = Math.max(w.pausedUntil, until);
             }
-            writer.pump();
-            if (f.isDone() && !f.isCompletedExceptionally()) {
-                acked.put(entry, f.join());
+        }
+    }
+
+    /** The node running {@code holder}'s writers is cut off from the store until {@code until}: their requests are lost and time out. */
+    void partitioned(String holder, long until) {
+        for (Writer w : running) {
+            if (w.holder.equals(holder)) {
+                w.partitionedUntil = Math.max(w.partitionedUntil, until);
             }
-        } catch (LedgerException stopped) {
-            writers.remove(holder);
+        }
+    }
+
+    /** {@code holder} is a valid leader now (called every 10 ms): its writer appends until told again or deposed. */
+    void append(String holder, long epoch) {
+        Writer w = leaders.get(holder);
+        if (w != null) {
+            w.validUntil = now + 10 * MS;
         }
     }
 
@@ -141,21 +224,198 @@ final class SimLedger {
     void read() {
         try {
             ledger.read(Position.START).forEachRemaining(e -> seen.add(new String(e.data(), StandardCharsets.UTF_8)));
-        } catch (BackendException transientFailure) {
+        } catch (BackendException | LedgerException transientFailure) {
             // Readers try again on their next pass.
         }
     }
 
     void heal() {
-        store.on = false;
+        on = false;
     }
 
-    /** The checks, against a final read with faults off. */
+    // ---- writers -------------------------------------------------------------------------------
+
+    private Writer openWriter(String holder, FencingToken token, int reopens) {
+        Writer w = new Writer(holder, token, ++instances, reopens);
+        leaders.put(holder, w);
+        running.add(w);
+        handle(w, w.machine.open(now));
+        return w;
+    }
+
+    private void appendTo(Writer w) {
+        if (w.stopped) {
+            return;
+        }
+        String entry = w.label + ":" + w.token.epoch() + ":" + (++w.counter);
+        w.buffer.add(entry);
+        feed(w);
+    }
+
+    /** Hands the machine a batch of what is buffered whenever it has room. */
+    private void feed(Writer w) {
+        while (!w.buffer.isEmpty() && w.open && !w.dead && w.machine.hasRoom() && !w.machine.finished()) {
+            List<String> batch = new ArrayList<>(w.buffer.subList(0, Math.min(w.buffer.size(), options.maxBatchEntries())));
+            w.buffer.subList(0, batch.size()).clear();
+            long no = ++w.batchNo;
+            w.batches.put(no, batch);
+            handle(w, w.machine.onBatch(now, no, batch.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList()));
+        }
+    }
+
+    private void handle(Writer w, List<LedgerWriterMachine.Command> commands) {
+        for (LedgerWriterMachine.Command c : commands) {
+            if (c instanceof LedgerWriterMachine.Put || c instanceof LedgerWriterMachine.Read) {
+                send(w, c);
+            } else if (c instanceof LedgerWriterMachine.SetTimer t) {
+                at(Math.max(now, t.atNanos()), () -> deliver(w, () -> handle(w, w.machine.onTimer(t.token(), now))));
+            } else if (c instanceof LedgerWriterMachine.Acknowledge a) {
+                List<String> entries = w.batches.remove(a.batch());
+                for (int i = 0; i < entries.size(); i++) {
+                    acked.put(entries.get(i), new Position(a.segment(), i));
+                }
+            } else if (c instanceof LedgerWriterMachine.Fail f) {
+                List<String> entries = w.batches.remove(f.batch());
+                if (f.error() instanceof LedgerException.OutcomeUnknown) {
+                    unknown += entries.size();
+                } else {
+                    definitelyNot.addAll(entries);
+                }
+            } else if (c instanceof LedgerWriterMachine.Opened) {
+                w.open = true;
+            } else if (c instanceof LedgerWriterMachine.Stopped s) {
+                w.stopped = true;
+                running.remove(w);
+                for (String entry : w.buffer) {
+                    definitelyNot.add(entry); // never handed to the machine
+                }
+                w.buffer.clear();
+                if (leaders.get(w.holder) == w && !(s.error() instanceof LedgerException.Fenced) && w.reopens < 3) {
+                    // The application re-opens its writer with the same token after a failure.
+                    openWriter(w.holder, w.token, w.reopens + 1);
+                } else if (leaders.get(w.holder) == w) {
+                    leaders.remove(w.holder);
+                }
+            }
+        }
+        feed(w);
+    }
+
+    private void deliver(Writer w, Runnable r) {
+        if (w.dead) {
+            return;
+        }
+        if (w.pausedUntil > now) {
+            at(w.pausedUntil, () -> deliver(w, r));
+            return;
+        }
+        r.run();
+    }
+
+    // ---- network and store ---------------------------------------------------------------------
+
+    private long latency() {
+        if (on && faults && random.nextInt(25) == 0) {
+            return random.nextLong(50, 3_000) * MS; // Slow: lands long after the writer gave up on it, maybe after it was deposed.
+        }
+        // An object store's usual latency: with appends every 10 ms, several batches are in flight at once.
+        return random.nextLong(1, 12) * MS;
+    }
+
+    private void send(Writer w, LedgerWriterMachine.Command c) {
+        long id = c instanceof LedgerWriterMachine.Put p ? p.requestId() : ((LedgerWriterMachine.Read) c).requestId();
+        if (w.partitionedUntil <= now) {
+            at(now + latency(), () -> arrive(w, c, id));
+        }
+        at(now + REQUEST_TIMEOUT, () -> answer(w, c, id, c instanceof LedgerWriterMachine.Put
+                ? new Answer(null, null, BackendException.transport("ledger", true, "request timed out", null))
+                : new Answer(null, null, BackendException.transport("ledger", false, "request timed out", null))));
+    }
+
+    private void arrive(Writer w, LedgerWriterMachine.Command c, long id) {
+        Answer a = c instanceof LedgerWriterMachine.Put p ? put(p) : read((LedgerWriterMachine.Read) c);
+        at(now + latency(), () -> answer(w, c, id, a));
+    }
+
+    private void answer(Writer w, LedgerWriterMachine.Command c, long id, Answer a) {
+        if (!w.answered.add(id)) {
+            return; // The client already gave up on it (or heard it).
+        }
+        if (on && faults && c instanceof LedgerWriterMachine.Put p && p.key().endsWith("/epoch") && random.nextInt(6) == 0) {
+            // The worst moment to stall: the epoch record raised, the fence not yet written. The node's lease
+            // lapses meanwhile, a newer writer fences and writes, and this one carries on when it wakes.
+            stall.until(w.holder, now + random.nextLong(1_000, 3_000) * MS);
+        }
+        deliver(w, () -> handle(w, c instanceof LedgerWriterMachine.Put
+                ? w.machine.onPut(id, now, a.written(), a.failure())
+                : w.machine.onRead(id, now, a.found() == null ? Optional.empty() : a.found(), a.failure())));
+    }
+
+    private Answer put(LedgerWriterMachine.Put p) {
+        if (ackBeforeDurable && p.key().contains("/seg/") && random.nextInt(50) == 0) {
+            // The mutation: acknowledged, then lost when the store crashes before making it durable.
+            return new Answer(null, new ObjectVersion("lost-" + seq), null);
+        }
+        int dice = faults && on ? random.nextInt(100) : 100;
+        try {
+            if (dice < 2) {
+                store.put(p.key(), p.bytes(), p.condition());
+                return new Answer(null, null, BackendException.transport(p.key(), true, "500 after the write was applied", null));
+            }
+            if (dice < 4) {
+                return new Answer(null, null, BackendException.transport(p.key(), true, "connection reset before the write was applied", null));
+            }
+            if (dice < 6) {
+                return new Answer(null, null, BackendException.transport(p.key(), false, "503 SlowDown", null));
+            }
+            if (dice < 7) {
+                return new Answer(null, null, BackendException.preconditionFailed(p.key(), "409 ConditionalRequestConflict (not applied)"));
+            }
+            if (dice < 8) {
+                return new Answer(null, null, BackendException.notFound(p.key(), "404 to a conditional write (not applied)"));
+            }
+            if (dice < 9) {
+                return new Answer(null, null, BackendException.preconditionFailed(p.key(), "412 (spurious, not applied)"));
+            }
+            return new Answer(null, store.put(p.key(), p.bytes(), p.condition()), null);
+        } catch (BackendException e) {
+            return new Answer(null, null, e);
+        }
+    }
+
+    private Answer read(LedgerWriterMachine.Read r) {
+        if (faults && on && random.nextInt(50) == 0) {
+            return new Answer(null, null, BackendException.transport(r.key(), false, "503 SlowDown", null));
+        }
+        return new Answer(store.read(r.key()), null, null);
+    }
+
+    private void at(long when, Runnable action) {
+        queue.add(new Ev(when, seq++, action));
+    }
+
+    private void runUntil(long t) {
+        while (!queue.isEmpty() && queue.peek().at() <= t) {
+            Ev e = queue.poll();
+            now = Math.max(now, e.at());
+            e.action().run();
+        }
+    }
+
+    // ---- checks --------------------------------------------------------------------------------
+
+    /** The checks, after every write still in flight has landed and the writers have resolved what they could. */
     List<SimulationResult.Violation> check() {
         heal();
+        leaders.clear();
+        for (Writer w : running) {
+            w.zombieUntil = -1;
+        }
+        runUntil(now + 60_000 * MS);
         List<SimulationResult.Violation> violations = new ArrayList<>();
         Map<String, Integer> copies = new HashMap<>();
         Map<Position, String> at = new HashMap<>();
+        Map<String, Integer> lastOfWriter = new HashMap<>();
         long lastEpoch = 0;
         Ledger clean = Ledger.open(store, "sim", options);
         for (var it = clean.read(Position.START); it.hasNext(); ) {
@@ -167,6 +427,14 @@ final class SimLedger {
                 violations.add(new SimulationResult.Violation(EPOCHS, entry + " has epoch " + e.epoch() + " after epoch " + lastEpoch));
             }
             lastEpoch = Math.max(lastEpoch, e.epoch());
+            int colon = entry.lastIndexOf(':');
+            String writer = entry.substring(0, entry.indexOf(':'));
+            int n = Integer.parseInt(entry.substring(colon + 1));
+            Integer before = lastOfWriter.put(writer, n);
+            if (before != null && before > n && violations.stream().noneMatch(v -> v.checker().equals(ORDER))) {
+                violations.add(new SimulationResult.Violation(ORDER, writer + " appended entry " + before + " before entry " + n
+                        + ", but the log has " + n + " after it (at " + e.position() + ")"));
+            }
         }
         copies.forEach((entry, n) -> {
             if (n > 1 && violations.size() < 10) {
@@ -176,7 +444,13 @@ final class SimLedger {
         for (Map.Entry<String, Position> a : acked.entrySet()) {
             if (!a.getKey().equals(at.get(a.getValue()))) {
                 violations.add(new SimulationResult.Violation(ACKED, "acknowledged " + a.getKey() + " at " + a.getValue()
-                        + " but the log has " + at.get(a.getValue()) + " there"));
+                        + " but readers see " + at.get(a.getValue()) + " there"));
+                break;
+            }
+        }
+        for (String s : definitelyNot) {
+            if (copies.containsKey(s)) {
+                violations.add(new SimulationResult.Violation(DEFINITE, s + " was failed as not written, and it is in the log"));
                 break;
             }
         }
@@ -193,4 +467,7 @@ final class SimLedger {
         return acked.size();
     }
 
+    long unknownOutcomes() {
+        return unknown;
+    }
 }

@@ -143,8 +143,7 @@ public final class Simulation {
         this.end = config.duration().toNanos();
         this.healAt = end * 6 / 10;
         this.ledger = config.ledger()
-                ? new SimLedger(random.split(), config.has(Fault.ERRORS) || config.has(Fault.AMBIGUOUS),
-                        config.mutation().orElse(null) == Mutation.ACK_BEFORE_DURABLE)
+                ? new SimLedger(random.split(), config.has(Fault.ERRORS) || config.has(Fault.AMBIGUOUS), config.mutation(), this::stall)
                 : null;
         for (int i = 0; i < config.nodes(); i++) {
             double rate = config.has(Fault.DRIFT) ? 1 + (random.nextDouble() * 2 - 1) * config.maxDrift() : 1.0;
@@ -636,8 +635,18 @@ public final class Simulation {
         Node n = target;
         boolean wasLeader = n.valid();
         switch (f) {
-            case PARTITION -> n.partitionedUntil = now + length;
-            case PAUSE -> n.pausedUntil = now + length;
+            case PARTITION -> {
+                n.partitionedUntil = now + length;
+                if (ledger != null) {
+                    ledger.partitioned(n.holder(), now + length);
+                }
+            }
+            case PAUSE -> {
+                n.pausedUntil = now + length;
+                if (ledger != null) {
+                    ledger.paused(n.holder(), now + length);
+                }
+            }
             case CRASH -> {
                 if (n.crashed) {
                     return;
@@ -683,6 +692,20 @@ public final class Simulation {
             }
         }
         recorder.fault(now, n.holder(), f, length, wasLeader);
+    }
+
+    /** The ledger aims a pause at its writer's worst moment: the writer's whole node stalls, lease machine included. */
+    private void stall(String holder, long until) {
+        if (!config.has(Fault.PAUSE) || now >= healAt) {
+            return;
+        }
+        for (Node n : nodes) {
+            if (n.holder().equals(holder) && !n.crashed) {
+                recorder.fault(now, n.holder(), Fault.PAUSE, until - now, n.valid());
+                n.pausedUntil = Math.max(n.pausedUntil, until);
+                ledger.paused(holder, until);
+            }
+        }
     }
 
     /**
@@ -775,6 +798,9 @@ public final class Simulation {
     // ---- sampling ------------------------------------------------------------------------------
 
     private void sample() {
+        if (ledger != null) {
+            ledger.tick(now); // the ledger's own events (writes landing, answers, zombie appends) up to now
+        }
         List<String> valid = new ArrayList<>(2);
         for (Node n : nodes) {
             if (n.valid()) {

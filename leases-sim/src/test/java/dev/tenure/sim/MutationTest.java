@@ -19,16 +19,25 @@ class MutationTest {
             case STOP_ON_STORE_ERROR -> Checkers.LIVENESS;
             case DELETE_ON_RELEASE -> Checkers.EPOCHS;
             case ACK_BEFORE_DURABLE -> Checkers.LINEARIZABILITY;
+            case LEDGER_OPEN_IGNORES_NEWER_EPOCHS, LEDGER_CHECKS_EXISTENCE_ONLY, LEDGER_BATCH_IDS_WITHOUT_NONCE -> SimLedger.ACKED;
+            case LEDGER_FAIL_ALL_WHEN_FENCED -> SimLedger.DEFINITE;
+            case LEDGER_PIPELINE_FROM_THE_FENCE -> SimLedger.ORDER;
         };
     }
+
+    /** Ledger mutations need the ledger on, and may take more seeds: the bound the issue sets is 1,000. */
+    static final int MAX_LEDGER_SEEDS = 1000;
 
     @ParameterizedTest
     @EnumSource(Mutation.class)
     void eachMutationIsCaught(Mutation mutation) {
         // Lease mutations need no ledger; a missing safety margin shows only once drift is large enough to matter.
-        SimulationConfig base = SimulationConfig.defaults(1).withoutLedger().withMutation(mutation)
+        boolean ledger = mutation.ledgerSwitch().isPresent();
+        SimulationConfig defaults = SimulationConfig.defaults(1);
+        SimulationConfig base = (ledger ? defaults : defaults.withoutLedger()).withMutation(mutation)
                 .withMaxDrift(mutation == Mutation.NO_SAFETY_MARGIN ? 0.1 : 0.02);
-        for (long seed = 1; seed <= MAX_SEEDS; seed++) {
+        int maxSeeds = ledger ? MAX_LEDGER_SEEDS : MAX_SEEDS;
+        for (long seed = 1; seed <= maxSeeds; seed++) {
             SimulationResult r = new Simulation(base.withSeed(seed)).run();
             var caught = r.violations().stream().filter(v -> v.checker().equals(expectedChecker(mutation))).findFirst();
             if (caught.isPresent()) {
@@ -37,7 +46,7 @@ class MutationTest {
                 return;
             }
         }
-        assertTrue(false, "mutation " + mutation + " was not caught by " + expectedChecker(mutation) + " within " + MAX_SEEDS + " seeds");
+        assertTrue(false, "mutation " + mutation + " was not caught by " + expectedChecker(mutation) + " within " + maxSeeds + " seeds");
     }
 
 }

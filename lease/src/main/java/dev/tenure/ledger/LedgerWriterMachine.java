@@ -1,0 +1,952 @@
+package dev.tenure.ledger;
+
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ConditionalPut;
+import dev.tenure.backend.ObjectVersion;
+import dev.tenure.backend.Versioned;
+import dev.tenure.retry.RetryBudget;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * The ledger writer's protocol as a pure state machine: it reads no clock and does no I/O. Each
+ * method takes the current monotonic time, consumes one event (a batch of appends, a store's
+ * answer, a timer) and returns the commands its driver must carry out (write or read an object,
+ * arm a timer, acknowledge or fail a batch). The threaded {@link LedgerWriter} and the simulator
+ * drive this same machine, in the style of etcd raft's {@code RawNode}.
+ *
+ * <p>Public so that the simulator can drive it; applications use {@link Ledger#writer}.
+ *
+ * <p>Rules kept here (see {@code docs/ledger.md}):
+ * <ul>
+ *   <li>Opening raises the {@code epoch} record, fills gaps just below the tail and writes a fence
+ *       segment; then it reads the {@code epoch} record again (a newer writer raised it: fenced,
+ *       nothing acknowledged) and the {@code checkpoint} (retention passed the fence: fence again
+ *       above it).
+ *   <li>A batch is acknowledged only when every sequence between the last acknowledged one and
+ *       its own exists with an epoch no higher than the writer's; a higher epoch anywhere means
+ *       fenced, never a jump past it.
+ *   <li>Up to {@code window} batches not yet acknowledged are in flight; for the first
+ *       {@link LedgerOptions#MAX_WINDOW} sequences after its fence (where a deposed writer's late
+ *       writes can still land) a fenced writer keeps one, so a batch that must move never lands
+ *       behind a later one.
+ *   <li>When it stops (fenced, or the store failed past the retry budget), each batch in flight
+ *       is resolved: written below the fence and readable, acknowledged; definitely not readable,
+ *       failed; not knowable within the budget, {@link LedgerException.OutcomeUnknown}.
+ * </ul>
+ */
+public final class LedgerWriterMachine {
+
+    /** What the driver must do. */
+    public sealed interface Command permits Put, Read, SetTimer, Acknowledge, Fail, Opened, Stopped {
+    }
+
+    /** Write {@code bytes} under {@code key} with {@code condition}; answer with {@link #onPut}. */
+    public record Put(long requestId, String key, byte[] bytes, ConditionalPut condition) implements Command {
+    }
+
+    /** Read {@code key} (content and version from one response); answer with {@link #onRead}. */
+    public record Read(long requestId, String key) implements Command {
+    }
+
+    /** Call {@link #onTimer} with {@code token} at {@code atNanos} (monotonic). */
+    public record SetTimer(long token, long atNanos) implements Command {
+    }
+
+    /** Batch {@code batch}'s entries are durable and readable at {@code segment}, indices 0 to {@code entries - 1}. */
+    public record Acknowledge(long batch, long segment, int entries) implements Command {
+    }
+
+    /** Batch {@code batch} failed with {@code error} (definitely not in the log, unless {@link LedgerException.OutcomeUnknown}). */
+    public record Fail(long batch, LedgerException error) implements Command {
+    }
+
+    /** The writer is open: its fence is at {@code fenceSegment} (the tail it found, in multi-writer mode). */
+    public record Opened(long fenceSegment) implements Command {
+    }
+
+    /** The writer stopped for good (every batch it was given has been acknowledged or failed). */
+    public record Stopped(RuntimeException error) implements Command {
+    }
+
+    /** Deliberate bugs, each switching one fix off, for the simulator's mutation checks. Never set in production. */
+    enum Switch {
+        /** Item 1 off: opening ignores epochs it reads and does not read the epoch record again after its fence. */
+        OPEN_IGNORES_NEWER_EPOCHS,
+        /** Item 2 off: jumps and the check before an acknowledgement look only at whether segments exist. */
+        CHECKS_EXISTENCE_ONLY,
+        /** Item 5 off: when fenced, every batch in flight fails with Fenced, even one that landed below the fence. */
+        FAIL_ALL_WHEN_FENCED,
+        /** Item 6 off: batch ids without the per-instance nonce, so they repeat across incarnations. */
+        BATCH_IDS_WITHOUT_NONCE,
+        /** Item 14 off: full window right after the fence, and a batch may move behind later ones. */
+        PIPELINE_FROM_THE_FENCE
+    }
+
+    /** How far below the tail a new writer looks for gaps: the largest window a writer may use. */
+    static final int GAP_SCAN = LedgerOptions.MAX_WINDOW;
+
+    private enum Phase { NEW, OPENING, OPEN, STOPPED }
+
+    private enum State { QUEUED, PUTTING, RESOLVING, WAITING, WRITTEN }
+
+    private record Header(long epoch, String batchId, String writer) {
+    }
+
+    private static final class Batch {
+        final long no;
+        final String id;
+        final List<byte[]> entries;
+        long seq;
+        State state = State.QUEUED;
+        /** An ambiguous write of this batch may still land at {@link #seq}. */
+        boolean mayLand;
+        RetryBudget budget;
+
+        Batch(long no, String id, List<byte[]> entries) {
+            this.no = no;
+            this.id = id;
+            this.entries = entries;
+        }
+    }
+
+    private interface ReadAnswer {
+        void accept(Optional<Versioned<byte[]>> found, BackendException failure);
+    }
+
+    private interface PutAnswer {
+        void accept(BackendException failure);
+    }
+
+    private final String prefix;
+    private final String ledgerName;
+    private final long epoch;
+    private final String writerId;
+    private final boolean fenced;
+    private final LedgerOptions options;
+    private final RandomGenerator random;
+    private final String nonce;
+    private final Set<Switch> switches;
+
+    private Phase phase = Phase.NEW;
+    private long now;
+    private List<Command> out = new ArrayList<>();
+    private long requests;
+    private long timerTokens;
+    private final Map<Long, ReadAnswer> reads = new HashMap<>();
+    private final Map<Long, PutAnswer> puts = new HashMap<>();
+    private final Map<Long, Runnable> timers = new HashMap<>();
+    /** Headers of segments known to exist; segments are immutable, so this never goes stale (retention only deletes below us). */
+    private final TreeMap<Long, Header> known = new TreeMap<>();
+
+    private RetryBudget openBudget;
+    private long openDeadline;
+    private long batchCounter;
+    private final ArrayDeque<Batch> queued = new ArrayDeque<>();
+    /** Batches given a sequence and not yet acknowledged or failed, by sequence: append order. */
+    private final TreeMap<Long, Batch> sent = new TreeMap<>();
+    private long nextSeq;
+    /** The last acknowledged sequence (the fence, at first): every sequence up to here exists. */
+    private long frontier;
+    /** Sequences in (frontier, checkedUpTo] exist with an epoch no higher than ours. */
+    private long checkedUpTo;
+    private boolean verifying;
+    /** Up to here, a deposed writer's late writes may still land: one batch in flight at a time. */
+    private long dangerEnd;
+    private LedgerException stopReason;
+    /** The lowest sequence known to hold a higher epoch: batches above it are skipped by readers. */
+    private long fenceAt = Long.MAX_VALUE;
+    private LedgerException fencedError;
+    private boolean finished;
+
+    private LedgerWriterMachine(String ledgerName, long epoch, String writerId, boolean fenced, LedgerOptions options,
+            RandomGenerator random, Set<Switch> switches) {
+        this.ledgerName = Objects.requireNonNull(ledgerName, "ledgerName");
+        this.prefix = LedgerKeys.prefix(ledgerName);
+        this.epoch = epoch;
+        this.writerId = Objects.requireNonNull(writerId, "writerId");
+        this.fenced = fenced;
+        this.options = Objects.requireNonNull(options, "options");
+        this.random = Objects.requireNonNull(random, "random");
+        this.switches = switches.isEmpty() ? EnumSet.noneOf(Switch.class) : EnumSet.copyOf(switches);
+        // Item 6: ids must differ across incarnations of the same writer id and epoch, or a read-back
+        // could take another incarnation's segment for this one's.
+        this.nonce = Long.toHexString(random.nextLong());
+        if (fenced && epoch < 1) {
+            throw new IllegalArgumentException("a fenced writer needs an epoch of 1 or more, not " + epoch);
+        }
+    }
+
+    /** The single writer holding epoch {@code epoch} of ledger {@code ledgerName}; {@code random} supplies the nonce and jitter. */
+    public static LedgerWriterMachine fenced(String ledgerName, long epoch, String writerId, LedgerOptions options, RandomGenerator random) {
+        return new LedgerWriterMachine(ledgerName, epoch, writerId, true, options, random, Set.of());
+    }
+
+    /** A multi-writer-mode writer (no fencing, epoch 0, one batch in flight). */
+    public static LedgerWriterMachine unfenced(String ledgerName, String writerId, LedgerOptions options, RandomGenerator random) {
+        return new LedgerWriterMachine(ledgerName, 0, writerId, false, options, random, Set.of());
+    }
+
+    /** A fenced machine with fixes switched off (mutation checks only). */
+    static LedgerWriterMachine mutated(String ledgerName, long epoch, String writerId, LedgerOptions options, RandomGenerator random,
+            Set<Switch> switches) {
+        return new LedgerWriterMachine(ledgerName, epoch, writerId, true, options, random, switches);
+    }
+
+    /** The epoch this writer writes with (0 in multi-writer mode). */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** The writer's id. */
+    public String writerId() {
+        return writerId;
+    }
+
+    /** True once the writer stopped and every batch it was given has been acknowledged or failed. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** True when a new batch would be written at once (or failed at once): the driver may form one. */
+    public boolean hasRoom() {
+        if (phase == Phase.STOPPED || stopReason != null) {
+            return true;
+        }
+        return phase == Phase.OPEN && queued.isEmpty() && sent.size() < window();
+    }
+
+    /** Why the writer stopped (or is stopping: batches in flight may still be resolving); empty while it runs. */
+    public Optional<LedgerException> stopReason() {
+        return Optional.ofNullable(stopReason);
+    }
+
+    /** Batches given to the machine and not yet acknowledged or failed. */
+    public int outstanding() {
+        return queued.size() + sent.size();
+    }
+
+    // ---- events --------------------------------------------------------------------------------
+
+    /** Starts opening: fencing, or (multi-writer mode) finding the tail. Answers with {@link Opened} or {@link Stopped}. */
+    public List<Command> open(long nowNanos) {
+        begin(nowNanos);
+        if (phase != Phase.NEW) {
+            throw new IllegalStateException("open() once per machine");
+        }
+        phase = Phase.OPENING;
+        openBudget = budget();
+        openDeadline = nowNanos + options.retryDeadline().toNanos();
+        if (fenced) {
+            raiseEpoch();
+        } else {
+            readCheckpoint(low -> findTail(low, tail -> fillGaps(Math.max(low, tail - GAP_SCAN + 1), tail, () -> opened(tail))));
+        }
+        return end();
+    }
+
+    /** A batch of appends, numbered {@code batch} by the driver; answered by {@link Acknowledge} or {@link Fail}. */
+    public List<Command> onBatch(long nowNanos, long batch, List<byte[]> entries) {
+        begin(nowNanos);
+        long n = ++batchCounter;
+        String id = switches.contains(Switch.BATCH_IDS_WITHOUT_NONCE) ? writerId + "-" + epoch + "-" + n
+                : writerId + "-" + epoch + "-" + nonce + "-" + n;
+        Batch b = new Batch(batch, id, List.copyOf(entries));
+        if (stopReason != null) {
+            out.add(new Fail(batch, stopReason));
+        } else {
+            queued.add(b);
+            pump();
+        }
+        return end();
+    }
+
+    /** The answer to a {@link Read}: {@code found} (empty when absent), or {@code failure}. */
+    public List<Command> onRead(long requestId, long nowNanos, Optional<Versioned<byte[]>> found, BackendException failure) {
+        begin(nowNanos);
+        ReadAnswer a = reads.remove(requestId);
+        if (a != null) {
+            a.accept(found == null ? Optional.empty() : found, failure);
+        }
+        return end();
+    }
+
+    /** The answer to a {@link Put}: {@code failure} is null when it was written. */
+    public List<Command> onPut(long requestId, long nowNanos, ObjectVersion written, BackendException failure) {
+        begin(nowNanos);
+        PutAnswer a = puts.remove(requestId);
+        if (a != null) {
+            a.accept(failure);
+        }
+        return end();
+    }
+
+    /** A {@link SetTimer} came due. */
+    public List<Command> onTimer(long token, long nowNanos) {
+        begin(nowNanos);
+        Runnable r = timers.remove(token);
+        if (r != null) {
+            r.run();
+        }
+        return end();
+    }
+
+    /**
+     * The driver stops the writer (closing with appends that could not be written, say): nothing
+     * new is written; batches in flight are resolved as when fenced.
+     */
+    public List<Command> stop(long nowNanos, LedgerException reason) {
+        begin(nowNanos);
+        stop(reason, Long.MAX_VALUE);
+        return end();
+    }
+
+    // ---- opening -------------------------------------------------------------------------------
+
+    private void raiseEpoch() {
+        readKey(LedgerKeys.epoch(prefix), openBudget, this::openFailed, found -> {
+            long stored = found.map(v -> parseLong(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
+            if (stored > epoch) {
+                stop(new LedgerException.Fenced("ledger " + ledgerName + " belongs to epoch " + stored + "; this writer has epoch " + epoch),
+                        Long.MAX_VALUE);
+                return;
+            }
+            if (stored == epoch) {
+                afterRaise();
+                return;
+            }
+            ConditionalPut condition = found.isEmpty() ? ConditionalPut.ifAbsent() : ConditionalPut.ifVersion(found.get().version());
+            putKey(LedgerKeys.epoch(prefix), Long.toString(epoch).getBytes(StandardCharsets.UTF_8), condition, failure -> {
+                if (failure == null) {
+                    afterRaise();
+                } else {
+                    // Moved by someone else, or the answer was lost: read again (the read tells).
+                    retry(openBudget, failure, true, this::raiseEpoch, this::openFailed);
+                }
+            });
+        });
+    }
+
+    private void afterRaise() {
+        readCheckpoint(low -> findTail(low, tail -> fillGaps(Math.max(low, tail - GAP_SCAN + 1), tail, () -> writeFence(tail + 1))));
+    }
+
+    private void writeFence(long seq) {
+        String id = writerId + "-fence-" + epoch + "-" + nonce;
+        Segment fence = new Segment(seq, epoch, writerId, id, true, List.of());
+        putKey(LedgerKeys.segment(prefix, seq), fence.encode(), ConditionalPut.ifAbsent(), failure -> {
+            if (failure == null) {
+                known.put(seq, new Header(epoch, id, writerId));
+                afterFence(seq);
+            } else if (!retryable(failure) && !collision(failure)) {
+                openFailed(failure);
+            } else if (collision(failure) || failure.ambiguous()) {
+                readSegment(seq, openBudget, this::openFailed, there -> {
+                    if (there.isEmpty()) {
+                        retry(openBudget, failure, true, () -> writeFence(seq), this::openFailed);
+                    } else if (there.get().batchId().equals(id)) {
+                        afterFence(seq);
+                    } else if (!newer(there.get(), seq)) {
+                        // Taken by an older writer's late segment: fence above the new tail.
+                        findTail(seq, tail -> fillGaps(Math.max(seq, tail - GAP_SCAN + 1), tail, () -> writeFence(tail + 1)));
+                    }
+                });
+            } else {
+                retry(openBudget, failure, true, () -> writeFence(seq), this::openFailed);
+            }
+        });
+    }
+
+    private void afterFence(long fenceSeq) {
+        Runnable checkRetention = () -> readCheckpoint(low -> {
+            if (low > fenceSeq) {
+                // Item 3: retention cut the log above our fence while we opened; readers start at the
+                // checkpoint and would never see appends written just after this fence. Fence again above it.
+                findTail(low, tail -> fillGaps(Math.max(low, tail - GAP_SCAN + 1), tail, () -> writeFence(Math.max(low, tail + 1))));
+            } else {
+                opened(fenceSeq);
+            }
+        });
+        if (switches.contains(Switch.OPEN_IGNORES_NEWER_EPOCHS)) {
+            checkRetention.run();
+            return;
+        }
+        // Item 1: the epoch record is a barrier. Every segment with a higher epoch is written after the
+        // record was raised above ours, so if it still holds our epoch now, no newer fence lies below ours.
+        readKey(LedgerKeys.epoch(prefix), openBudget, this::openFailed, found -> {
+            long stored = found.map(v -> parseLong(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
+            if (stored > epoch) {
+                stop(new LedgerException.Fenced("ledger " + ledgerName + " was raised to epoch " + stored + " while this writer (epoch "
+                        + epoch + ") was fencing it"), Long.MAX_VALUE);
+            } else {
+                checkRetention.run();
+            }
+        });
+    }
+
+    private void opened(long fenceSeq) {
+        if (stopReason != null) {
+            return;
+        }
+        phase = Phase.OPEN;
+        frontier = fenceSeq;
+        checkedUpTo = fenceSeq;
+        nextSeq = fenceSeq + 1;
+        dangerEnd = fenceSeq + LedgerOptions.MAX_WINDOW;
+        out.add(new Opened(fenceSeq));
+        pump();
+    }
+
+    private void openFailed(RuntimeException failure) {
+        LedgerException reason = failure instanceof LedgerException le ? le
+                : new LedgerException.Closed("ledger writer " + writerId + " could not open ledger " + ledgerName + ": " + failure.getMessage(), failure);
+        stop(reason, Long.MAX_VALUE);
+    }
+
+    private void readCheckpoint(LongConsumer then) {
+        readKey(LedgerKeys.checkpoint(prefix), openBudget, this::openFailed,
+                found -> then.accept(Math.max(1, found.map(v -> parseLong(LedgerKeys.checkpoint(prefix), v.value())).orElse(1L))));
+    }
+
+    /** The last sequence present at or after {@code from - 1}: gallops, then bisects; every header read is checked for a newer epoch. */
+    private void findTail(long from, LongConsumer then) {
+        probe(from, present -> {
+            if (!present) {
+                then.accept(from - 1);
+            } else {
+                gallop(from, 1, then);
+            }
+        });
+    }
+
+    private void gallop(long known, long step, LongConsumer then) {
+        probe(known + step, present -> {
+            if (present) {
+                gallop(known + step, step * 2, then);
+            } else {
+                bisect(known, known + step, then);
+            }
+        });
+    }
+
+    private void bisect(long known, long absent, LongConsumer then) {
+        if (absent - known <= 1) {
+            then.accept(known);
+            return;
+        }
+        long mid = known + (absent - known) / 2;
+        probe(mid, present -> {
+            if (present) {
+                bisect(mid, absent, then);
+            } else {
+                bisect(known, mid, then);
+            }
+        });
+    }
+
+    private void probe(long seq, Consumer<Boolean> then) {
+        readSegment(seq, openBudget, this::openFailed, there -> {
+            if (there.isPresent() && newerWhileOpening(there.get(), seq)) {
+                return;
+            }
+            then.accept(there.isPresent());
+        });
+    }
+
+    /** Writes an empty filler at every missing sequence in {@code [from, to]}, checking the epoch of every one present. */
+    private void fillGaps(long from, long to, Runnable then) {
+        if (from > to) {
+            then.run();
+            return;
+        }
+        // Every sequence is read at once: the scan costs an open one round trip, not GAP_SCAN of them.
+        // Each read has its own attempts (a throttled store may refuse a few of 64 parallel reads),
+        // all within the open's deadline.
+        long[] left = {to - from + 1};
+        for (long seq = from; seq <= to; seq++) {
+            fillOne(seq, new RetryBudget(options.retry(), openDeadline), () -> {
+                if (--left[0] == 0 && stopReason == null) {
+                    then.run();
+                }
+            });
+        }
+    }
+
+    private void fillOne(long seq, RetryBudget budget, Runnable done) {
+        readSegment(seq, budget, this::openFailed, there -> {
+            if (there.isPresent()) {
+                if (!newerWhileOpening(there.get(), seq)) {
+                    done.run();
+                }
+                return;
+            }
+            putFiller(seq, budget, this::openFailed, () -> fillOne(seq, budget, done));
+        });
+    }
+
+    private boolean newerWhileOpening(Header h, long seq) {
+        if (switches.contains(Switch.OPEN_IGNORES_NEWER_EPOCHS)) {
+            return false;
+        }
+        return newer(h, seq);
+    }
+
+    // ---- writing -------------------------------------------------------------------------------
+
+    private int window() {
+        if (!fenced) {
+            return 1; // Multi-writer mode: a batch that loses its sequence moves to the tail, so one at a time keeps append order.
+        }
+        if (nextSeq <= dangerEnd && !switches.contains(Switch.PIPELINE_FROM_THE_FENCE)) {
+            return 1; // Item 14: a deposed writer's late write may still take any of these sequences.
+        }
+        return options.window();
+    }
+
+    private void pump() {
+        // The window counts batches not yet ACKNOWLEDGED: a writer stuck on one batch cannot run ahead of it without bound.
+        while (phase == Phase.OPEN && stopReason == null && !queued.isEmpty() && sent.size() < window()) {
+            Batch b = queued.poll();
+            b.seq = nextSeq++;
+            b.budget = budget();
+            sent.put(b.seq, b);
+            sendBatch(b);
+        }
+    }
+
+    private void sendBatch(Batch b) {
+        b.state = State.PUTTING;
+        Segment segment = new Segment(b.seq, epoch, writerId, b.id, false, b.entries);
+        long seq = b.seq;
+        putKey(LedgerKeys.segment(prefix, seq), segment.encode(), ConditionalPut.ifAbsent(), failure -> {
+            if (sent.get(seq) != b) {
+                return; // Already failed (above a fence) or moved on.
+            }
+            if (failure == null) {
+                written(b);
+            } else if (collision(failure) || failure.ambiguous()) {
+                b.mayLand |= failure.ambiguous();
+                b.state = State.RESOLVING;
+                readSegment(seq, b.budget, e -> giveUp(b, e), there -> resolved(b, seq, there));
+            } else if (retryable(failure)) {
+                b.state = State.WAITING;
+                retry(b.budget, failure, false, () -> {
+                    if (sent.get(seq) == b) {
+                        if (stopReason != null) {
+                            settle(b);
+                        } else {
+                            sendBatch(b);
+                        }
+                    }
+                }, e -> giveUp(b, e));
+            } else {
+                LedgerException reason = stopped(failure);
+                stop(reason, Long.MAX_VALUE);
+                if (sent.get(seq) == b) {
+                    settle(b);
+                }
+            }
+        });
+    }
+
+    /** What is at {@code seq} after a write of {@code b} there failed ambiguously or found the sequence taken. */
+    private void resolved(Batch b, long seq, Optional<Header> there) {
+        if (sent.get(seq) != b) {
+            return;
+        }
+        if (there.isPresent() && there.get().batchId().equals(b.id)) {
+            written(b);
+            return;
+        }
+        if (there.isPresent()) {
+            b.mayLand = false; // Someone else's segment holds the sequence: this batch is not there, and never will be.
+            if (newerWhileWriting(there.get())) {
+                fail(b, fencedBy(there.get(), seq));
+                stop(fencedBy(there.get(), seq), seq);
+            } else if (stopReason != null) {
+                fail(b, stopReason);
+                advance();
+            } else if (sent.lastKey() == seq || switches.contains(Switch.PIPELINE_FROM_THE_FENCE)) {
+                jump(b, seq + 1);
+            } else {
+                // Later batches are already on their way: moving this one behind them would break append order.
+                LedgerException reason = new LedgerException.Closed("ledger writer " + writerId + " stopped: sequence " + seq + " of ledger "
+                        + ledgerName + " was taken by " + there.get().writer() + " (epoch " + there.get().epoch()
+                        + ") while later batches were in flight; writing this batch after them would break append order", null);
+                fail(b, reason);
+                stop(reason, Long.MAX_VALUE);
+            }
+            return;
+        }
+        if (stopReason != null) {
+            settle(b);
+            return;
+        }
+        // Not there: the write did not land (yet); write it again at the same sequence, where IfAbsent
+        // makes a late landing of the first attempt show up as a precondition failure.
+        b.state = State.WAITING;
+        retry(b.budget, BackendException.transport(LedgerKeys.segment(prefix, seq), b.mayLand, "segment write not found on read-back", null),
+                false, () -> {
+                    if (sent.get(seq) == b) {
+                        if (stopReason != null) {
+                            settle(b);
+                        } else {
+                            sendBatch(b);
+                        }
+                    }
+                }, e -> giveUp(b, e));
+    }
+
+    /** Moves {@code b} to the first free sequence from {@code from} on, checking the epoch of every segment it passes. */
+    private void jump(Batch b, long start) {
+        long oldSeq = b.seq;
+        long from = start;
+        // Known segments are passed in a loop, checked like the others; only unknown ones are read.
+        for (Header h = known.get(from); h != null && !newerWhileWriting(h); h = known.get(from)) {
+            from++;
+        }
+        long seqToRead = from;
+        jumpRead(b, oldSeq, seqToRead);
+    }
+
+    private void jumpRead(Batch b, long oldSeq, long from) {
+        readSegment(from, b.budget, e -> giveUp(b, e), there -> {
+            if (sent.get(oldSeq) != b) {
+                return;
+            }
+            if (there.isPresent()) {
+                if (newerWhileWriting(there.get())) {
+                    // Item 2: never jump past a newer writer's segment.
+                    fail(b, fencedBy(there.get(), from));
+                    stop(fencedBy(there.get(), from), from);
+                } else {
+                    jump(b, from + 1);
+                }
+                return;
+            }
+            sent.remove(oldSeq);
+            b.seq = from;
+            nextSeq = Math.max(nextSeq, from + 1);
+            sent.put(from, b);
+            sendBatch(b);
+        });
+    }
+
+    private void written(Batch b) {
+        b.state = State.WRITTEN;
+        b.mayLand = false;
+        known.put(b.seq, new Header(epoch, b.id, writerId));
+        advance();
+    }
+
+    /** Acknowledges, in sequence order, every written batch whose predecessors all exist with no newer epoch. */
+    private void advance() {
+        while (!sent.isEmpty()) {
+            Batch b = sent.firstEntry().getValue();
+            if (b.seq > fenceAt) {
+                // Readers skip everything after a newer epoch: this batch is not readable, now or ever.
+                fail(b, fencedError);
+                continue;
+            }
+            if (b.state != State.WRITTEN) {
+                break;
+            }
+            if (checkedUpTo < b.seq - 1) {
+                Header h = verifying ? null : known.get(checkedUpTo + 1);
+                if (h != null) {
+                    // Known already (a loop, not a callback: a long known stretch must not grow the stack).
+                    if (newerWhileWriting(h)) {
+                        stop(fencedBy(h, checkedUpTo + 1), checkedUpTo + 1);
+                        return;
+                    }
+                    checkedUpTo++;
+                    continue;
+                }
+                if (!verifying) {
+                    verify(b, checkedUpTo + 1);
+                }
+                break;
+            }
+            sent.remove(b.seq);
+            frontier = b.seq;
+            checkedUpTo = b.seq;
+            out.add(new Acknowledge(b.no, b.seq, b.entries.size()));
+        }
+        if (known.size() > 4 * GAP_SCAN) {
+            known.headMap(frontier - GAP_SCAN).clear();
+        }
+        pump();
+        maybeFinish();
+    }
+
+    /** Checks sequence {@code seq} below written batch {@code b}: it must exist (filled if missing) with no newer epoch. */
+    private void verify(Batch b, long seq) {
+        verifying = true;
+        Consumer<RuntimeException> gaveUp = e -> {
+            verifying = false;
+            giveUp(b, e);
+        };
+        readSegment(seq, b.budget, gaveUp, there -> {
+            if (there.isPresent()) {
+                verifying = false;
+                if (newerWhileWriting(there.get())) {
+                    stop(fencedBy(there.get(), seq), seq);
+                } else {
+                    checkedUpTo = Math.max(checkedUpTo, seq);
+                }
+                advance();
+                return;
+            }
+            // A gap: readers stop at it, so fill it (a filler sequence nobody else may take later).
+            putFiller(seq, b.budget, gaveUp, () -> verify(b, seq));
+        });
+    }
+
+    // ---- stopping ------------------------------------------------------------------------------
+
+    private void stop(LedgerException reason, long higherEpochAt) {
+        if (higherEpochAt < fenceAt) {
+            fenceAt = higherEpochAt;
+            fencedError = reason;
+        }
+        if (stopReason == null) {
+            stopReason = reason;
+            for (Batch q : queued) {
+                out.add(new Fail(q.no, reason)); // Never sent: definitely not in the log.
+            }
+            queued.clear();
+            if (phase != Phase.OPEN) {
+                phase = Phase.STOPPED;
+                finished = true;
+                out.add(new Stopped(reason));
+                return;
+            }
+            if (reason instanceof LedgerException.Fenced && switches.contains(Switch.FAIL_ALL_WHEN_FENCED)) {
+                for (Batch s : new ArrayList<>(sent.values())) {
+                    fail(s, reason);
+                }
+            }
+            // Resolving what is in flight is bounded too: past this, whatever is left is unknown.
+            timer(now + options.retryDeadline().toNanos(), this::resolutionDeadline);
+        }
+        advance();
+    }
+
+    private void resolutionDeadline() {
+        for (Batch b : new ArrayList<>(sent.values())) {
+            fail(b, b.mayLand || b.state == State.WRITTEN ? unknown(b, null) : stopReason);
+        }
+        maybeFinish();
+    }
+
+    /** After a stop: finds out whether {@code b} is at its sequence, and makes sure it never lands later if not. */
+    private void settle(Batch b) {
+        long seq = b.seq;
+        b.state = State.RESOLVING;
+        readSegment(seq, b.budget, e -> giveUp(b, e), there -> {
+            if (sent.get(seq) != b) {
+                return;
+            }
+            if (there.isPresent()) {
+                if (there.get().batchId().equals(b.id)) {
+                    written(b);
+                } else {
+                    fail(b, newerWhileWriting(there.get()) ? fencedBy(there.get(), seq) : stopReason);
+                    advance();
+                }
+                return;
+            }
+            // Take the sequence with a filler: then this batch's write can never land there.
+            putFiller(seq, b.budget, e -> giveUp(b, e), () -> settle(b));
+        });
+    }
+
+    /** The budget for {@code b} ran out: its outcome is unknown if it may have landed; the writer stops either way. */
+    private void giveUp(Batch b, RuntimeException last) {
+        if (sent.get(b.seq) != b) {
+            return;
+        }
+        LedgerException reason = stopped(last);
+        fail(b, b.mayLand || b.state == State.WRITTEN ? unknown(b, last) : reason);
+        stop(reason, Long.MAX_VALUE);
+        advance();
+    }
+
+    private void maybeFinish() {
+        if (stopReason != null && sent.isEmpty() && queued.isEmpty() && !finished && phase == Phase.OPEN) {
+            finished = true;
+            phase = Phase.STOPPED;
+            out.add(new Stopped(stopReason));
+        }
+    }
+
+    private void fail(Batch b, LedgerException e) {
+        if (sent.get(b.seq) == b) {
+            sent.remove(b.seq);
+        }
+        out.add(new Fail(b.no, e));
+    }
+
+    private LedgerException.OutcomeUnknown unknown(Batch b, RuntimeException cause) {
+        return new LedgerException.OutcomeUnknown("ledger " + ledgerName + ": whether batch " + b.id + " (segment " + b.seq
+                + ") is in the log could not be found out" + (cause == null ? " in time" : ": " + cause.getMessage()), cause);
+    }
+
+    private LedgerException stopped(RuntimeException cause) {
+        return cause instanceof LedgerException le ? le
+                : new LedgerException.Closed("ledger writer " + writerId + " stopped: " + cause.getMessage(), cause);
+    }
+
+    private LedgerException.Fenced fencedBy(Header h, long seq) {
+        return new LedgerException.Fenced("ledger " + ledgerName + " was fenced at epoch " + h.epoch() + " by " + h.writer()
+                + " (segment " + seq + "); this writer has epoch " + epoch);
+    }
+
+    // ---- requests ------------------------------------------------------------------------------
+
+    private boolean newer(Header h, long seq) {
+        if (fenced && h.epoch() > epoch) {
+            stop(fencedBy(h, seq), seq);
+            return true;
+        }
+        return false;
+    }
+
+    private boolean newerWhileWriting(Header h) {
+        return fenced && h.epoch() > epoch && !switches.contains(Switch.CHECKS_EXISTENCE_ONLY);
+    }
+
+    private static boolean collision(BackendException e) {
+        // 412/409, and 404 to a conditional write: someone else changed the object; read it, then decide.
+        return e.is(BackendException.Kind.PRECONDITION_FAILED) || e.is(BackendException.Kind.NOT_FOUND);
+    }
+
+    private static boolean retryable(BackendException e) {
+        return e.retryable();
+    }
+
+    private void putFiller(long seq, RetryBudget budget, Consumer<RuntimeException> exhausted, Runnable thenRecheck) {
+        String id = writerId + "-filler-" + epoch + "-" + nonce + "-" + seq;
+        Segment filler = new Segment(seq, epoch, writerId, id, true, List.of());
+        putKey(LedgerKeys.segment(prefix, seq), filler.encode(), ConditionalPut.ifAbsent(), failure -> {
+            if (failure == null) {
+                known.put(seq, new Header(epoch, id, writerId));
+                thenRecheck.run();
+            } else if (collision(failure) || failure.ambiguous()) {
+                thenRecheck.run(); // Filled by someone, maybe us: the caller reads it.
+            } else {
+                retry(budget, failure, false, thenRecheck, exhausted);
+            }
+        });
+    }
+
+    private void readSegment(long seq, RetryBudget budget, Consumer<RuntimeException> exhausted, Consumer<Optional<Header>> then) {
+        Header cached = known.get(seq);
+        if (cached != null) {
+            then.accept(Optional.of(cached));
+            return;
+        }
+        String key = LedgerKeys.segment(prefix, seq);
+        readKey(key, budget, exhausted, found -> {
+            if (found.isEmpty()) {
+                then.accept(Optional.empty());
+                return;
+            }
+            Segment s;
+            try {
+                s = Segment.decode(key, found.get().value());
+                if (s.seq() != seq) {
+                    throw new LedgerException.Corrupt("segment " + key + " says it is segment " + s.seq());
+                }
+            } catch (LedgerException.Corrupt corrupt) {
+                stop(corrupt, Long.MAX_VALUE);
+                exhausted.accept(corrupt);
+                return;
+            }
+            Header h = new Header(s.epoch(), s.batchId(), s.writer());
+            known.put(seq, h);
+            then.accept(Optional.of(h));
+        });
+    }
+
+    private void readKey(String key, RetryBudget budget, Consumer<RuntimeException> exhausted, Consumer<Optional<Versioned<byte[]>>> then) {
+        long id = ++requests;
+        reads.put(id, (found, failure) -> {
+            if (failure == null) {
+                try {
+                    then.accept(found);
+                } catch (LedgerException.Corrupt corrupt) {
+                    // An epoch or checkpoint record that is not a number: nothing safe to do but stop.
+                    stop(corrupt, Long.MAX_VALUE);
+                }
+            } else {
+                retry(budget, failure, false, () -> readKey(key, budget, exhausted, then), exhausted);
+            }
+        });
+        out.add(new Read(id, key));
+    }
+
+    private void putKey(String key, byte[] bytes, ConditionalPut condition, PutAnswer then) {
+        long id = ++requests;
+        puts.put(id, then);
+        out.add(new Put(id, key, bytes, condition));
+    }
+
+    /**
+     * Tries again after a backoff, or gives up when the budget (attempts and deadline) is spent.
+     * Transport failures are retried; so are precondition failures when {@code collisionsToo}
+     * (the step re-reads first); anything else gives up at once.
+     */
+    private void retry(RetryBudget budget, BackendException failure, boolean collisionsToo, Runnable again, Consumer<RuntimeException> exhausted) {
+        boolean worth = failure.retryable() || (collisionsToo && collision(failure));
+        OptionalLong at = worth ? budget.retryAt(now, random) : OptionalLong.empty();
+        if (at.isEmpty()) {
+            exhausted.accept(failure);
+        } else {
+            timer(at.getAsLong(), again);
+        }
+    }
+
+    private void timer(long at, Runnable action) {
+        long token = ++timerTokens;
+        timers.put(token, action);
+        out.add(new SetTimer(token, at));
+    }
+
+    private RetryBudget budget() {
+        return new RetryBudget(options.retry(), now + options.retryDeadline().toNanos());
+    }
+
+    private void begin(long nowNanos) {
+        now = nowNanos;
+        out = new ArrayList<>();
+    }
+
+    private List<Command> end() {
+        List<Command> done = out;
+        out = new ArrayList<>();
+        return done;
+    }
+
+    private static long parseLong(String key, byte[] raw) {
+        String s = new String(raw, StandardCharsets.UTF_8).trim();
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new LedgerException.Corrupt(key + " should hold a number, not '" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'");
+        }
+    }
+}

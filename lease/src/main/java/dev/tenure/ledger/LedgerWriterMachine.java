@@ -418,7 +418,7 @@ public final class LedgerWriterMachine {
 
     private void readCheckpoint(LongConsumer then) {
         readKey(LedgerKeys.checkpoint(prefix), openBudget, this::openFailed,
-                found -> then.accept(Math.max(1, found.map(v -> parseLong(LedgerKeys.checkpoint(prefix), v.value())).orElse(1L))));
+                found -> then.accept(found.map(v -> Checkpoint.decode(LedgerKeys.checkpoint(prefix), v.value()).low()).orElse(1L)));
     }
 
     /** The last sequence present at or after {@code from - 1}: gallops, then bisects; every header read is checked for a newer epoch. */

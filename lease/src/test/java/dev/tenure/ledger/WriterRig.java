@@ -177,7 +177,8 @@ final class WriterRig {
     /** What a reader sees, as "entry@segment". */
     List<String> read() {
         List<String> seen = new ArrayList<>();
-        Ledger.open(store, LEDGER, options).read(Position.START)
+        Ledger ledger = Ledger.open(store, LEDGER, options);
+        ledger.read(ledger.firstPosition())
                 .forEachRemaining(e -> seen.add(new String(e.data(), StandardCharsets.UTF_8) + "@" + e.position().segment()));
         return seen;
     }

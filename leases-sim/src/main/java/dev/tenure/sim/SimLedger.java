@@ -1,5 +1,6 @@
 package dev.tenure.sim;
 
+import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
@@ -12,6 +13,7 @@ import dev.tenure.ledger.LedgerException;
 import dev.tenure.ledger.LedgerOptions;
 import dev.tenure.ledger.LedgerWriterMachine;
 import dev.tenure.ledger.Position;
+import dev.tenure.ledger.RetentionMutants;
 import dev.tenure.ledger.SimulatedLedgerWriters;
 import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +29,7 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * The ledger side of a simulation. Each leader appends through the production
@@ -118,7 +121,12 @@ final class SimLedger {
     private final List<Writer> running = new ArrayList<>();
     private final Map<String, Position> acked = new LinkedHashMap<>();
     private final Set<String> definitelyNot = new LinkedHashSet<>();
-    private final Set<String> seen = new LinkedHashSet<>();
+    /** What the following reader saw, and where: an entry retention cut later is not expected in the final log. */
+    private final Map<String, Position> seen = new LinkedHashMap<>();
+    /** Truncations and lagging readers, interleaved with the writers' requests. */
+    private final SimRetention retention;
+    /** The store as the writers reach it: retention may take a step before each of their requests lands. */
+    private final AtomicRemoteBackend writersStore;
     private long unknown;
 
     /** Stalls the node running a writer (its lease machine too) until a time: the simulation's pause, aimed by this class. */
@@ -135,7 +143,12 @@ final class SimLedger {
         // Virtual time: backoff of 1 to 40 ms, 8 attempts, 2 s per operation.
         RetryPolicy policy = new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(40), 2.0, 8);
         this.options = new LedgerOptions(5, 1 << 20, Duration.ZERO, 4, 100_000, 1_000_000, policy, Duration.ofSeconds(2));
-        this.ledger = Ledger.open(store, "sim", options);
+        Function<AtomicRemoteBackend, Ledger> open = mutation.flatMap(Mutation::retentionFix)
+                .map(fix -> RetentionMutants.opener("sim", options, fix))
+                .orElse(s -> Ledger.open(s, "sim", options));
+        this.retention = new SimRetention(store, open, random.split());
+        this.writersStore = retention.interleaved(store);
+        this.ledger = open.apply(store);
     }
 
     // ---- from the simulation -------------------------------------------------------------------
@@ -160,6 +173,11 @@ final class SimLedger {
                     appendTo(w);
                 }
             }
+        }
+        if (t % (10 * MS) == 0) {
+            // Retention runs beside the writers: truncations at positions the consumer has read, and
+            // lagging readers that it overtakes.
+            retention.tick();
         }
         if (on && faults && random.nextInt(20_000) == 0 && !leaders.isEmpty()) {
             // A leader's process stalls (GC, VM migration): its answers and timers wait.
@@ -223,7 +241,7 @@ final class SimLedger {
     /** A reader follows the log from the start. */
     void read() {
         try {
-            ledger.read(Position.START).forEachRemaining(e -> seen.add(new String(e.data(), StandardCharsets.UTF_8)));
+            ledger.read(ledger.firstPosition()).forEachRemaining(e -> seen.put(new String(e.data(), StandardCharsets.UTF_8), e.position()));
         } catch (BackendException | LedgerException transientFailure) {
             // Readers try again on their next pass.
         }
@@ -359,7 +377,7 @@ final class SimLedger {
         int dice = faults && on ? random.nextInt(100) : 100;
         try {
             if (dice < 2) {
-                store.put(p.key(), p.bytes(), p.condition());
+                writersStore.put(p.key(), p.bytes(), p.condition());
                 return new Answer(null, null, BackendException.transport(p.key(), true, "500 after the write was applied", null));
             }
             if (dice < 4) {
@@ -377,7 +395,7 @@ final class SimLedger {
             if (dice < 9) {
                 return new Answer(null, null, BackendException.preconditionFailed(p.key(), "412 (spurious, not applied)"));
             }
-            return new Answer(null, store.put(p.key(), p.bytes(), p.condition()), null);
+            return new Answer(null, writersStore.put(p.key(), p.bytes(), p.condition()), null);
         } catch (BackendException e) {
             return new Answer(null, null, e);
         }
@@ -387,7 +405,7 @@ final class SimLedger {
         if (faults && on && random.nextInt(50) == 0) {
             return new Answer(null, null, BackendException.transport(r.key(), false, "503 SlowDown", null));
         }
-        return new Answer(store.read(r.key()), null, null);
+        return new Answer(writersStore.read(r.key()), null, null);
     }
 
     private void at(long when, Runnable action) {
@@ -418,7 +436,9 @@ final class SimLedger {
         Map<String, Integer> lastOfWriter = new HashMap<>();
         long lastEpoch = 0;
         Ledger clean = Ledger.open(store, "sim", options);
-        for (var it = clean.read(Position.START); it.hasNext(); ) {
+        // Below the checkpoint retention decides: SimRetention's checker asks that what it cut was read first.
+        Position first = clean.firstPosition();
+        for (var it = clean.read(first); it.hasNext(); ) {
             LedgerEntry e = it.next();
             String entry = new String(e.data(), StandardCharsets.UTF_8);
             copies.merge(entry, 1, Integer::sum);
@@ -442,7 +462,7 @@ final class SimLedger {
             }
         });
         for (Map.Entry<String, Position> a : acked.entrySet()) {
-            if (!a.getKey().equals(at.get(a.getValue()))) {
+            if (a.getValue().compareTo(first) >= 0 && !a.getKey().equals(at.get(a.getValue()))) {
                 violations.add(new SimulationResult.Violation(ACKED, "acknowledged " + a.getKey() + " at " + a.getValue()
                         + " but readers see " + at.get(a.getValue()) + " there"));
                 break;
@@ -454,12 +474,14 @@ final class SimLedger {
                 break;
             }
         }
-        for (String s : seen) {
-            if (!copies.containsKey(s)) {
+        for (Map.Entry<String, Position> read : seen.entrySet()) {
+            String s = read.getKey();
+            if (read.getValue().compareTo(first) >= 0 && !copies.containsKey(s)) {
                 violations.add(new SimulationResult.Violation(READERS, "a reader saw " + s + " committed, and it vanished"));
                 break;
             }
         }
+        violations.addAll(retention.check(acked, store));
         return violations;
     }
 

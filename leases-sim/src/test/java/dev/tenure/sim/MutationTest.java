@@ -22,6 +22,8 @@ class MutationTest {
             case LEDGER_OPEN_IGNORES_NEWER_EPOCHS, LEDGER_CHECKS_EXISTENCE_ONLY, LEDGER_BATCH_IDS_WITHOUT_NONCE -> SimLedger.ACKED;
             case LEDGER_FAIL_ALL_WHEN_FENCED -> SimLedger.DEFINITE;
             case LEDGER_PIPELINE_FROM_THE_FENCE -> SimLedger.ORDER;
+            case RETENTION_PAST_THE_TAIL -> SimRetention.LOST;
+            case RETENTION_FORGETS_EPOCH, RETENTION_SILENT_READERS -> SimRetention.CONTINUITY;
         };
     }
 
@@ -32,7 +34,7 @@ class MutationTest {
     @EnumSource(Mutation.class)
     void eachMutationIsCaught(Mutation mutation) {
         // Lease mutations need no ledger; a missing safety margin shows only once drift is large enough to matter.
-        boolean ledger = mutation.ledgerSwitch().isPresent();
+        boolean ledger = mutation.needsLedger();
         SimulationConfig defaults = SimulationConfig.defaults(1);
         SimulationConfig base = (ledger ? defaults : defaults.withoutLedger()).withMutation(mutation)
                 .withMaxDrift(mutation == Mutation.NO_SAFETY_MARGIN ? 0.1 : 0.02);

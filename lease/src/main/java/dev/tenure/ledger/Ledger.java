@@ -54,7 +54,9 @@ public final class Ledger {
         this.name = name;
         this.prefix = LedgerKeys.prefix(name);
         this.options = options;
-        this.cache = Caffeine.newBuilder().maximumSize(options.cachedSegments()).build();
+        // Maintenance (eviction) runs on the calling thread: no hand-off to the common pool for every
+        // segment cached, and a simulated run stays on its one thread, deterministic.
+        this.cache = Caffeine.newBuilder().maximumSize(options.cachedSegments()).executor(Runnable::run).build();
         RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
         this.retrier = new Retrier("ledger " + name, options.retry(), options.retryDeadline(), System::nanoTime, anyThread);
     }

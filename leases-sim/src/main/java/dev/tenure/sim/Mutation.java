@@ -1,7 +1,6 @@
 package dev.tenure.sim;
 
 import dev.tenure.lease.ProtocolMutation;
-import dev.tenure.ledger.RetentionMutants;
 import java.util.Optional;
 
 /** Bugs the checkers must catch: in the lease protocol, in the driver around it, in the ledger writer's protocol, and in the store. */
@@ -39,44 +38,24 @@ public enum Mutation {
     /** Ledger item 6: batch ids without a per-instance nonce, so two incarnations' ids repeat. */
     LEDGER_BATCH_IDS_WITHOUT_NONCE("BATCH_IDS_WITHOUT_NONCE"),
     /** Ledger item 14: full pipelining right after the fence, and a batch may move behind later ones. */
-    LEDGER_PIPELINE_FROM_THE_FENCE("PIPELINE_FROM_THE_FENCE"),
-    /** Ledger item 3: truncation may cut past the readable tail, and tail discovery does not re-check the checkpoint. */
-    RETENTION_PAST_THE_TAIL(RetentionMutants.Fix.ITEM_3),
-    /** Ledger item 4: readers restart the epoch rule at 0 at the checkpoint. */
-    RETENTION_FORGETS_EPOCH(RetentionMutants.Fix.ITEM_4),
-    /** Ledger item 7: a reader behind retention is not told; its iterator ends as if the log ended. */
-    RETENTION_SILENT_READERS(RetentionMutants.Fix.ITEM_7);
+    LEDGER_PIPELINE_FROM_THE_FENCE("PIPELINE_FROM_THE_FENCE");
 
     private final ProtocolMutation protocol;
     private final String ledgerSwitch;
-    private final RetentionMutants.Fix retentionFix;
 
     Mutation(ProtocolMutation protocol) {
         this.protocol = protocol;
         this.ledgerSwitch = null;
-        this.retentionFix = null;
     }
 
     Mutation(String ledgerSwitch) {
         this.protocol = null;
         this.ledgerSwitch = ledgerSwitch;
-        this.retentionFix = null;
     }
 
-    Mutation(RetentionMutants.Fix retentionFix) {
-        this.protocol = null;
-        this.ledgerSwitch = null;
-        this.retentionFix = retentionFix;
-    }
-
-    /** The ledger retention fix this mutation switches off, when the bug lives there. */
-    public Optional<RetentionMutants.Fix> retentionFix() {
-        return Optional.ofNullable(retentionFix);
-    }
-
-    /** True when the bug lives in the ledger (writer or retention), so the run needs the ledger on. */
+    /** True when the bug lives in the ledger writer, so the run needs the ledger on. */
     public boolean needsLedger() {
-        return ledgerSwitch != null || retentionFix != null;
+        return ledgerSwitch != null;
     }
 
     /** The ledger writer's fix this mutation switches off, when the bug lives there. */

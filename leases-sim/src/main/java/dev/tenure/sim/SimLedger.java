@@ -13,7 +13,6 @@ import dev.tenure.ledger.LedgerException;
 import dev.tenure.ledger.LedgerOptions;
 import dev.tenure.ledger.LedgerWriterMachine;
 import dev.tenure.ledger.Position;
-import dev.tenure.ledger.RetentionMutants;
 import dev.tenure.ledger.SimulatedLedgerWriters;
 import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +28,6 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.function.Function;
 
 /**
  * The ledger side of a simulation. Each leader appends through the production
@@ -123,7 +121,7 @@ final class SimLedger {
     private final Set<String> definitelyNot = new LinkedHashSet<>();
     /** What the following reader saw, and where: an entry retention cut later is not expected in the final log. */
     private final Map<String, Position> seen = new LinkedHashMap<>();
-    /** Truncations and lagging readers, interleaved with the writers' requests. */
+    /** Truncations and lagging readers, interleaved with the writers' requests; null without {@link Fault#RETENTION}. */
     private final SimRetention retention;
     /** The store as the writers reach it: retention may take a step before each of their requests lands. */
     private final AtomicRemoteBackend writersStore;
@@ -134,7 +132,7 @@ final class SimLedger {
         void until(String holder, long untilNanos);
     }
 
-    SimLedger(SplittableRandom random, boolean faults, Optional<Mutation> mutation, Stall stall) {
+    SimLedger(SplittableRandom random, boolean faults, boolean retention, Optional<Mutation> mutation, Stall stall) {
         this.stall = stall;
         this.random = random;
         this.faults = faults;
@@ -143,12 +141,9 @@ final class SimLedger {
         // Virtual time: backoff of 1 to 40 ms, 8 attempts, 2 s per operation.
         RetryPolicy policy = new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(40), 2.0, 8);
         this.options = new LedgerOptions(5, 1 << 20, Duration.ZERO, 4, 100_000, 1_000_000, policy, Duration.ofSeconds(2));
-        Function<AtomicRemoteBackend, Ledger> open = mutation.flatMap(Mutation::retentionFix)
-                .map(fix -> RetentionMutants.opener("sim", options, fix))
-                .orElse(s -> Ledger.open(s, "sim", options));
-        this.retention = new SimRetention(store, open, random.split());
-        this.writersStore = retention.interleaved(store);
-        this.ledger = open.apply(store);
+        this.retention = retention ? new SimRetention(store, s -> Ledger.open(s, "sim", options), random.split()) : null;
+        this.writersStore = retention ? this.retention.interleaved(store) : store;
+        this.ledger = Ledger.open(store, "sim", options);
     }
 
     // ---- from the simulation -------------------------------------------------------------------
@@ -174,7 +169,7 @@ final class SimLedger {
                 }
             }
         }
-        if (t % (10 * MS) == 0) {
+        if (retention != null && t % (10 * MS) == 0) {
             // Retention runs beside the writers: truncations at positions the consumer has read, and
             // lagging readers that it overtakes.
             retention.tick();
@@ -481,7 +476,9 @@ final class SimLedger {
                 break;
             }
         }
-        violations.addAll(retention.check(acked, store));
+        if (retention != null) {
+            violations.addAll(retention.check(acked, store));
+        }
         return violations;
     }
 

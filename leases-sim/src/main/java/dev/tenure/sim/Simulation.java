@@ -143,7 +143,8 @@ public final class Simulation {
         this.end = config.duration().toNanos();
         this.healAt = end * 6 / 10;
         this.ledger = config.ledger()
-                ? new SimLedger(random.split(), config.has(Fault.ERRORS) || config.has(Fault.AMBIGUOUS), config.mutation(), this::stall)
+                ? new SimLedger(random.split(), config.has(Fault.ERRORS) || config.has(Fault.AMBIGUOUS), config.has(Fault.RETENTION),
+                        config.mutation(), this::stall)
                 : null;
         for (int i = 0; i < config.nodes(); i++) {
             double rate = config.has(Fault.DRIFT) ? 1 + (random.nextDouble() * 2 - 1) * config.maxDrift() : 1.0;

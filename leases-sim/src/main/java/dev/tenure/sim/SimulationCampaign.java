@@ -50,6 +50,7 @@ public final class SimulationCampaign {
                 SimulationResult r;
                 try {
                     r = futures.get(i).get();
+                    futures.set(i, null); // a result holds its whole log: keep only the one the report shows
                 } catch (java.util.concurrent.ExecutionException e) {
                     throw new IllegalStateException("seed " + (first + i) + " crashed the simulator: " + e.getCause(), e.getCause());
                 }

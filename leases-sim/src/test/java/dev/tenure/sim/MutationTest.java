@@ -22,8 +22,6 @@ class MutationTest {
             case LEDGER_OPEN_IGNORES_NEWER_EPOCHS, LEDGER_CHECKS_EXISTENCE_ONLY, LEDGER_BATCH_IDS_WITHOUT_NONCE -> SimLedger.ACKED;
             case LEDGER_FAIL_ALL_WHEN_FENCED -> SimLedger.DEFINITE;
             case LEDGER_PIPELINE_FROM_THE_FENCE -> SimLedger.ORDER;
-            case RETENTION_PAST_THE_TAIL -> SimRetention.LOST;
-            case RETENTION_FORGETS_EPOCH, RETENTION_SILENT_READERS -> SimRetention.CONTINUITY;
         };
     }
 

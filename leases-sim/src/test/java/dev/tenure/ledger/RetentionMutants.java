@@ -8,9 +8,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The simulator's way to the ledger's package-private retention switches and segment format (the
- * simulator lives in another package). It ships in the simulator's jar, in the ledger's package,
- * so the switches stay package-private in the library: an application cannot reach them.
+ * Test-only access to the ledger's package-private retention switches and segment format, for
+ * the simulator's retention tests (which live in another package). Not part of the library.
  */
 public final class RetentionMutants {
 

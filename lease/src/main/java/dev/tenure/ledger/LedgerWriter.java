@@ -108,6 +108,11 @@ public final class LedgerWriter implements AutoCloseable {
         return open(ledger, machine, false);
     }
 
+    /** For tests: a writer without threads driving a given (possibly mutated) machine. */
+    static LedgerWriter manualDriving(Ledger ledger, LedgerWriterMachine machine) {
+        return open(ledger, machine, true);
+    }
+
     private static SplittableRandom random() {
         // The nonce in batch ids must differ across processes and incarnations: seed from a strong source.
         return new SplittableRandom(new SecureRandom().nextLong());

@@ -93,7 +93,9 @@ public final class LedgerWriterMachine {
         /** Item 6 off: batch ids without the per-instance nonce, so they repeat across incarnations. */
         BATCH_IDS_WITHOUT_NONCE,
         /** Item 14 off: full window right after the fence, and a batch may move behind later ones. */
-        PIPELINE_FROM_THE_FENCE
+        PIPELINE_FROM_THE_FENCE,
+        /** Item 3 (writer side) off: the checkpoint is not read again after the fence lands. */
+        FENCE_BELOW_CHECKPOINT
     }
 
     /** How far below the tail a new writer looks for gaps: the largest window a writer may use. */
@@ -371,7 +373,7 @@ public final class LedgerWriterMachine {
     }
 
     private void afterFence(long fenceSeq) {
-        Runnable checkRetention = () -> readCheckpoint(low -> {
+        Runnable checkRetention = switches.contains(Switch.FENCE_BELOW_CHECKPOINT) ? () -> opened(fenceSeq) : () -> readCheckpoint(low -> {
             if (low > fenceSeq) {
                 // Item 3: retention cut the log above our fence while we opened; readers start at the
                 // checkpoint and would never see appends written just after this fence. Fence again above it.

@@ -42,6 +42,22 @@ public final class RetentionMutants {
     }
 
     /**
+     * A writer without threads, as {@link Ledger#manualWriter} gives, whose machine skips its own
+     * item-3 check when {@code off} holds {@link Fix#ITEM_3}: the writer re-reads the checkpoint after
+     * its fence lands, a second guard beside the tail rule, so the mutation switches off both.
+     */
+    public static LedgerWriter manualWriter(Ledger ledger, long epoch, String writerId, Fix... off) {
+        EnumSet<LedgerWriterMachine.Switch> switches = EnumSet.noneOf(LedgerWriterMachine.Switch.class);
+        for (Fix f : off) {
+            if (f == Fix.ITEM_3) {
+                switches.add(LedgerWriterMachine.Switch.FENCE_BELOW_CHECKPOINT);
+            }
+        }
+        return LedgerWriter.manualDriving(ledger, LedgerWriterMachine.mutated(ledger.name(), epoch, writerId, ledger.options(),
+                new java.util.SplittableRandom(new java.security.SecureRandom().nextLong()), switches));
+    }
+
+    /**
      * Writes a segment as a deposed writer's pipelined write that lands long after its writer
      * died would: at {@code seq}, if still free. Returns whether it landed.
      */

@@ -93,7 +93,7 @@ class SimRetentionTest {
                 try {
                     // Each term is a new process: a ledger with a cold cache, over the interleaving store.
                     Ledger writers = retention.ledger(retention.interleaved(store));
-                    current = writers.manualWriter(new FencingToken("writer", epoch), "w" + epoch);
+                    current = RetentionMutants.manualWriter(writers, epoch, "w" + epoch, off);
                 } catch (LedgerException | BackendException refused) {
                     current = null;
                 }

@@ -383,7 +383,16 @@ public final class LeaseMachine {
                     contend(now, found, record, out);
                 }
             }
-            default -> contend(now, found, record, out);
+            default -> {
+                if (releaseRequested && heldRecord == null) {
+                    // Let go while this read was on its way (a re-read after a refused write): nobody
+                    // wants the lease any more, so never contend again; a late answer still resolves.
+                    phase = Phase.IDLE;
+                    releaseRequested = !unresolved.isEmpty();
+                } else {
+                    contend(now, found, record, out);
+                }
+            }
         }
         return settle(now, out);
     }
@@ -952,7 +961,21 @@ public final class LeaseMachine {
         if (heldRecord != null) {
             return;
         }
-        switch (phase) {
+        Phase at = phase;
+        if (!unresolved.isEmpty() && (phase == Phase.READING || phase == Phase.IDLE || phase == Phase.WAITING)) {
+            // An earlier write of this attempt is unresolved (it timed out, and a later one was refused
+            // or is backing off): it may have landed, so this is no "not acquired". Resolve it: the
+            // read in flight does, or a new one.
+            cancel(Timer.RECHECK);
+            cancel(Timer.RETRY);
+            if (phase == Phase.READING) {
+                phase = Phase.ACQUIRE_RESOLVE;
+            } else {
+                resolve(now, Phase.ACQUIRE_RESOLVE, out);
+            }
+            at = Phase.ACQUIRE_RESOLVE;
+        }
+        switch (at) {
             case ACQUIRE_WRITE, ACQUIRE_RESOLVE -> {
                 // The write may have landed: never report won or lost on a guess. Keep resolving; if it
                 // landed, it is released at once (nobody waits for it any more).
@@ -971,6 +994,7 @@ public final class LeaseMachine {
             }
             default -> {
                 cancel(Timer.RETRY);
+                cancel(Timer.RECHECK); // a waiting attempt never writes after its answer
                 mode = Mode.ONCE;
                 answerNotAcquired(out, null);
             }

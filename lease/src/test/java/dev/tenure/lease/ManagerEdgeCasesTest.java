@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -40,6 +41,8 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         volatile boolean down;
         volatile boolean goDownAfterNextWrite;
         volatile BackendException error = BackendException.transport("leases/writer", false, "503 Service Unavailable", null);
+        /** Counted down when the store goes down after a write: the caller's acquisition has started by then. */
+        final CountDownLatch wentDown = new CountDownLatch(1);
 
         Outage(AtomicRemoteBackend store) {
             super(store);
@@ -61,6 +64,7 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
             if (goDownAfterNextWrite) {
                 super.put(key, bytes, condition);
                 down = true;
+                wentDown.countDown();
                 throw BackendException.transport(key, true, "connection reset after sending (the write may have been applied)", null);
             }
             return super.put(key, bytes, condition);
@@ -158,6 +162,8 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         LeaseManager a = manager("a", store, time.io());
         store.goDownAfterNextWrite = true;
         Future<Lease> acquiring = callers.submit(() -> a.acquire("writer", Duration.ofSeconds(2)));
+        // The caller's thread takes its deadline when it runs: wait for its write before moving time.
+        assertTrue(store.wentDown.await(10, TimeUnit.SECONDS), "the acquisition wrote");
         for (int i = 0; i < 19; i++) {
             time.advance(Duration.ofMillis(100));
         }
@@ -181,12 +187,14 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         LeaseManager a = manager("a", store, time.io());
         store.goDownAfterNextWrite = true;
         Future<Optional<Lease>> trying = callers.submit(() -> a.tryAcquire("writer"));
-        for (int i = 0; i < 100 && !trying.isDone(); i++) {
+        assertTrue(store.wentDown.await(10, TimeUnit.SECONDS), "the attempt wrote");
+        // Virtual time stops at the TTL; the caller's thread wakes on its own schedule, so wait for it
+        // (in real time) rather than checking isDone() at once: it can only have been answered by 10 s.
+        for (int i = 0; i < 100; i++) {
             time.advance(Duration.ofMillis(100));
         }
-        assertTrue(trying.isDone(), "returned within the 10 s TTL");
         assertTrue(time.elapsed().compareTo(Duration.ofSeconds(10)) <= 0, "at " + time.elapsed());
-        assertInstanceOf(LeaseOutcomeUnknownException.class, failure(trying));
+        assertInstanceOf(LeaseOutcomeUnknownException.class, failure(trying), "returned within the 10 s TTL");
     }
 
     // ---- 16 ---------------------------------------------------------------------------------------
@@ -204,6 +212,9 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         assertTrue(election.failure().isEmpty(), "a store error never stops an election");
         store.down = false;
         time.advance(Duration.ofMillis(200));
+        // isLeader() follows the listener's thread: wait (in real time) for its onElected.
+        String elected = events.poll(10, TimeUnit.SECONDS);
+        assertTrue(elected != null && elected.startsWith("elected"), "elected once the store recovered: " + elected + " " + events);
         assertTrue(election.isLeader(), "elected once the store recovered: " + events);
         election.close();
     }

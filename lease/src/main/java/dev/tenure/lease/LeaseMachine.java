@@ -934,6 +934,16 @@ public final class LeaseMachine {
         if (heldRecord == null) {
             releaseRequested = false;
         }
+        if (heldRecord == null && !unresolved.isEmpty() && mode != Mode.FOREVER && !(error instanceof LeaseRecordException)) {
+            // An earlier write of this attempt is unresolved (timed out; the read-back came before it
+            // landed): the attempt ends, but not on a guess. If that write lands, its late answer (or
+            // the next read) finds it ours and releases it, since nobody waits for it any more.
+            mode = Mode.ONCE;
+            releaseRequested = true;
+            silentRelease = true;
+            error = new LeaseOutcomeUnknownException(name, "an earlier write of this attempt is still unresolved"
+                    + (error == null ? "" : "; last error: " + error.getMessage()));
+        }
         cancel(Timer.RETRY);
         cancel(Timer.GIVE_UP);
         answerNotAcquired(out, error);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.backend.BackendException;
 import dev.tenure.lease.LeaseMachine.Acquired;
 import dev.tenure.lease.LeaseMachine.NotAcquired;
 import dev.tenure.lease.MachineHarness.Node;
@@ -70,5 +71,38 @@ class ReviewLeaseTest {
         assertEquals("b", h.stored().holder());
         assertEquals(1, h.stored().epoch());
         assertTrue(a.events.stream().noneMatch(e -> e instanceof Acquired), a.events.toString());
+    }
+
+    /**
+     * An attempt whose first write W1 timed out, whose second was refused with a spurious 409, and
+     * whose re-read then finds the record unexpired (its wait restarts after a refusal) gives up.
+     * W1 is still on its way: the answer is unknown, not "another holder has it".
+     */
+    @Test
+    void anAttemptGivingUpOnAHeldRecordWithAnEarlierWriteUnresolvedIsUnknown() {
+        MachineHarness h = new MachineHarness();
+        h.store.put("leases/writer", LeaseRecordCodec.encode(new LeaseRecord("writer", "b", 1, 1, "b0", 1000, 0, false)),
+                dev.tenure.backend.ConditionalPut.ifAbsent());
+        Node a = h.node("a");
+        h.tryAcquire(a); // b's record seen for the first time
+        assertTrue(a.last(NotAcquired.class).orElseThrow().error().isEmpty());
+        h.advance(ms(1_100)); // b never renewed: expired in a's eyes (ttl + skew)
+        a.handle(a.machine.acquire(a.local(), LeaseMachine.Mode.ONCE, 0));
+        h.deliver(); // the read: b's record, expired; W1 (take over) goes out
+        h.advanceHoldingRequests(ms(200)); // W1's request timeout: a read-back goes out
+        h.deliverNewest(); // the read-back overtakes W1: b's record still, expired: W2 goes out
+        assertEquals(2, h.inFlight(), "W1 and W2 in flight");
+        h.failNewest(BackendException.preconditionFailed("leases/writer", "409 ConditionalRequestConflict")); // W2: not applied
+        h.deliverNewest(); // the re-read: b's record, W2's condition still holds: back off; the wait restarts
+        h.advanceHoldingRequests(ms(100)); // the retry's read goes out
+        h.deliverNewest(); // b's record, seen anew: not expired yet, so the attempt gives up
+        NotAcquired answer = a.last(NotAcquired.class).orElseThrow();
+        assertEquals(1, h.inFlight(), "W1 is still on its way");
+        assertInstanceOf(LeaseOutcomeUnknownException.class, answer.error().orElse(null),
+                "W1 is unresolved: the outcome is unknown, not " + answer);
+        h.deliver(); // W1 lands, and its late answer comes
+        h.advance(ms(100));
+        assertTrue(a.events.stream().noneMatch(e -> e instanceof Acquired), "never handed out after the answer: " + a.events);
+        assertTrue(h.stored().released(), "released at once: " + h.stored());
     }
 }

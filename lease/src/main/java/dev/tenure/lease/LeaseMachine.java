@@ -860,8 +860,13 @@ public final class LeaseMachine {
             if (phase == Phase.RENEW_RESOLVE) {
                 revoke(now, RevocationReason.STORE_REJECTED, failure.getMessage(), out);
             } else if (phase == Phase.ACQUIRE_RESOLVE) {
-                // We must still learn whether our write landed: keep reading, with backoff.
-                setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(attempts, random).toNanos()));
+                // We must still learn whether our write landed: keep reading, with backoff; nobody
+                // waiting for it any more, stop once every write of ours would have expired anyway.
+                if (releaseRequested && !awaitingAnswer && now >= latestUnresolvedSentAt() + config.ttlNanos()) {
+                    phase = Phase.IDLE;
+                } else {
+                    setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(attempts, random).toNanos()));
+                }
             } else {
                 acquireFailed(now, failure, out);
             }

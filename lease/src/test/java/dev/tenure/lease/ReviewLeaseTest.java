@@ -105,4 +105,26 @@ class ReviewLeaseTest {
         assertTrue(a.events.stream().noneMatch(e -> e instanceof Acquired), "never handed out after the answer: " + a.events);
         assertTrue(h.stored().released(), "released at once: " + h.stored());
     }
+
+    /**
+     * After an attempt ended with its write unresolved, the read-backs meet a non-transport error
+     * (permissions changed, disk full). Nobody waits for the answer: the background resolution
+     * stops once every write of the attempt would have expired, as it does for transport errors.
+     */
+    @Test
+    void theBackgroundResolutionStopsOnceTheWriteWouldHaveExpiredWhateverTheError() {
+        MachineEdgeCasesTest.Turnable store = new MachineEdgeCasesTest.Turnable();
+        MachineHarness h = new MachineHarness(store);
+        Node a = h.node("a");
+        a.handle(a.machine.acquire(h.now, LeaseMachine.Mode.ONCE, 0));
+        h.deliver(); // the read: absent; W1 goes out
+        store.failEverything = BackendException.auth("leases/writer", "403 Forbidden", null);
+        h.applyButLoseAnswer(); // W1 is refused by the store now (403), but its answer is lost: ambiguous
+        h.advance(ms(1_000)); // the attempt's deadline: unknown
+        assertInstanceOf(LeaseOutcomeUnknownException.class, a.last(NotAcquired.class).orElseThrow().error().orElse(null));
+        h.advance(ms(2_000));
+        int reads = h.reads;
+        h.advance(ms(10_000));
+        assertEquals(reads, h.reads, "still reading in the background for nobody, 2 TTLs after the write");
+    }
 }

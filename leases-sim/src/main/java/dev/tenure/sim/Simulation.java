@@ -250,6 +250,9 @@ public final class Simulation {
             public void write(LeaseMachine.Write write) {
                 if (new String(write.bytes(), StandardCharsets.UTF_8).contains("\"released\":true")) {
                     n.releases.add(nonceOf(write.bytes()));
+                    // A release is written only for a record the machine knows is its own: it resolved
+                    // every earlier write (a read-back may have claimed one silently).
+                    n.resolved.addAll(n.written);
                 } else if (n.letGo) {
                     recorder.guess(now, n.holder() + " wrote an acquisition or renewal after it let go of its attempt");
                 } else if (n.bounded && n.machine.token().isEmpty() && random.nextBoolean()) {

@@ -103,6 +103,28 @@ final class LeaseDriver {
         return result;
     }
 
+    /**
+     * Waits for an acquisition. If the caller is interrupted first, nobody will ever hold the handle:
+     * the acquisition is let go (one that lands is released at once), so the lease is never taken
+     * and renewed for nobody.
+     */
+    Optional<Lease> awaitAcquisition(String name, CompletableFuture<Optional<Lease>> result) throws InterruptedException {
+        try {
+            return await(result, "acquiring " + name);
+        } catch (InterruptedException interrupted) {
+            post(() -> {
+                Slot slot = slots.get(name);
+                if (slot != null && slot.acquiring == result) {
+                    slot.acquiring = null;
+                    result.completeExceptionally(new IllegalStateException("the caller acquiring " + name + " was interrupted"));
+                    run(slot, slot.machine.release(nanoTime()));
+                }
+                // Answered already: the handle was handed over; it is released when the manager closes.
+            });
+            throw interrupted;
+        }
+    }
+
     private void startAcquire(String name, LeaseMachine.Mode mode, long deadline, CompletableFuture<Optional<Lease>> result) {
         if (closed) {
             result.completeExceptionally(closedWhileAcquiring(name));

@@ -383,7 +383,16 @@ public final class LeaseMachine {
                     contend(now, found, record, out);
                 }
             }
-            default -> contend(now, found, record, out);
+            default -> {
+                if (releaseRequested && heldRecord == null) {
+                    // Let go while this read was on its way (a re-read after a refused write): nobody
+                    // wants the lease any more, so never contend again; a late answer still resolves.
+                    phase = Phase.IDLE;
+                    releaseRequested = !unresolved.isEmpty();
+                } else {
+                    contend(now, found, record, out);
+                }
+            }
         }
         return settle(now, out);
     }
@@ -851,8 +860,13 @@ public final class LeaseMachine {
             if (phase == Phase.RENEW_RESOLVE) {
                 revoke(now, RevocationReason.STORE_REJECTED, failure.getMessage(), out);
             } else if (phase == Phase.ACQUIRE_RESOLVE) {
-                // We must still learn whether our write landed: keep reading, with backoff.
-                setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(attempts, random).toNanos()));
+                // We must still learn whether our write landed: keep reading, with backoff; nobody
+                // waiting for it any more, stop once every write of ours would have expired anyway.
+                if (releaseRequested && !awaitingAnswer && now >= latestUnresolvedSentAt() + config.ttlNanos()) {
+                    phase = Phase.IDLE;
+                } else {
+                    setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(attempts, random).toNanos()));
+                }
             } else {
                 acquireFailed(now, failure, out);
             }
@@ -925,6 +939,16 @@ public final class LeaseMachine {
         if (heldRecord == null) {
             releaseRequested = false;
         }
+        if (heldRecord == null && !unresolved.isEmpty() && mode != Mode.FOREVER && !(error instanceof LeaseRecordException)) {
+            // An earlier write of this attempt is unresolved (timed out; the read-back came before it
+            // landed): the attempt ends, but not on a guess. If that write lands, its late answer (or
+            // the next read) finds it ours and releases it, since nobody waits for it any more.
+            mode = Mode.ONCE;
+            releaseRequested = true;
+            silentRelease = true;
+            error = new LeaseOutcomeUnknownException(name, "an earlier write of this attempt is still unresolved"
+                    + (error == null ? "" : "; last error: " + error.getMessage()));
+        }
         cancel(Timer.RETRY);
         cancel(Timer.GIVE_UP);
         answerNotAcquired(out, error);
@@ -952,7 +976,21 @@ public final class LeaseMachine {
         if (heldRecord != null) {
             return;
         }
-        switch (phase) {
+        Phase at = phase;
+        if (!unresolved.isEmpty() && (phase == Phase.READING || phase == Phase.IDLE || phase == Phase.WAITING)) {
+            // An earlier write of this attempt is unresolved (it timed out, and a later one was refused
+            // or is backing off): it may have landed, so this is no "not acquired". Resolve it: the
+            // read in flight does, or a new one.
+            cancel(Timer.RECHECK);
+            cancel(Timer.RETRY);
+            if (phase == Phase.READING) {
+                phase = Phase.ACQUIRE_RESOLVE;
+            } else {
+                resolve(now, Phase.ACQUIRE_RESOLVE, out);
+            }
+            at = Phase.ACQUIRE_RESOLVE;
+        }
+        switch (at) {
             case ACQUIRE_WRITE, ACQUIRE_RESOLVE -> {
                 // The write may have landed: never report won or lost on a guess. Keep resolving; if it
                 // landed, it is released at once (nobody waits for it any more).
@@ -971,6 +1009,7 @@ public final class LeaseMachine {
             }
             default -> {
                 cancel(Timer.RETRY);
+                cancel(Timer.RECHECK); // a waiting attempt never writes after its answer
                 mode = Mode.ONCE;
                 answerNotAcquired(out, null);
             }

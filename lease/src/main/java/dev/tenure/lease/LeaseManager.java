@@ -103,7 +103,7 @@ public final class LeaseManager implements AutoCloseable {
      * @throws BackendException when the store refuses (credentials, configuration)
      */
     public Optional<Lease> tryAcquire(String name) throws InterruptedException {
-        return LeaseDriver.await(driver.acquire(checkName(name), LeaseMachine.Mode.ONCE, 0), "acquiring " + name);
+        return driver.awaitAcquisition(name, driver.acquire(checkName(name), LeaseMachine.Mode.ONCE, 0));
     }
 
     /**
@@ -115,13 +115,15 @@ public final class LeaseManager implements AutoCloseable {
      * already is returned as the same handle. Returns by {@code timeout} whatever the store does.
      *
      * @throws TimeoutException when the lease could not be taken in time
+     * @throws InterruptedException when the calling thread is interrupted while waiting: the
+     *         acquisition is then let go (if its write lands, the lease is released at once)
      * @throws LeaseOutcomeUnknownException when the timeout came while the acquisition's write was
      *         unanswered: it may have landed; it is resolved in the background and released if it did
      */
     public Lease acquire(String name, Duration timeout) throws InterruptedException, TimeoutException {
         long deadline = Saturating.add(driver.nanoTime(), Saturating.nanos(timeout));
         CompletableFuture<Optional<Lease>> result = driver.acquire(checkName(name), LeaseMachine.Mode.UNTIL_DEADLINE, deadline);
-        return LeaseDriver.await(result, "acquiring " + name)
+        return driver.awaitAcquisition(name, result)
                 .orElseThrow(() -> new TimeoutException("lease " + name + " not acquired within " + timeout));
     }
 

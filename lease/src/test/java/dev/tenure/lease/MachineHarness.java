@@ -218,6 +218,14 @@ final class MachineHarness {
         }
     }
 
+    /** The newest request fails with {@code failure} without reaching the store. */
+    void failNewest(BackendException failure) {
+        if (inFlight.size() > 1) {
+            inFlight.addFirst(inFlight.pollLast());
+        }
+        fail(failure);
+    }
+
     /** Drops the oldest request: it never reaches the store and no answer comes (its timeout will fire). */
     void drop() {
         inFlight.poll();

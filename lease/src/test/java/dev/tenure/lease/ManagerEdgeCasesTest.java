@@ -40,9 +40,9 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
     static final class Outage extends ForwardingAtomicBackend {
         volatile boolean down;
         volatile boolean goDownAfterNextWrite;
-        /** Counted down when the write that takes the store down has been applied. */
-        final CountDownLatch wentDown = new CountDownLatch(1);
         volatile BackendException error = BackendException.transport("leases/writer", false, "503 Service Unavailable", null);
+        /** Counted down when the store goes down after a write: the caller's acquisition has started by then. */
+        final CountDownLatch wentDown = new CountDownLatch(1);
 
         Outage(AtomicRemoteBackend store) {
             super(store);
@@ -82,8 +82,6 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
                 .clock(time)
                 .scheduler(time)
                 .ioExecutor(io)
-                // Listeners run on the protocol thread, so what they record is there once time has settled.
-                .callbackExecutor(Runnable::run)
                 .random(new SplittableRandom(holder.hashCode()))
                 .build();
     }
@@ -164,8 +162,8 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         LeaseManager a = manager("a", store, time.io());
         store.goDownAfterNextWrite = true;
         Future<Lease> acquiring = callers.submit(() -> a.acquire("writer", Duration.ofSeconds(2)));
-        // The caller runs on a real thread: time may move only once its write has reached the store.
-        assertTrue(store.wentDown.await(30, TimeUnit.SECONDS), "the acquire write reached the store");
+        // The caller's thread takes its deadline when it runs: wait for its write before moving time.
+        assertTrue(store.wentDown.await(10, TimeUnit.SECONDS), "the acquisition wrote");
         for (int i = 0; i < 19; i++) {
             time.advance(Duration.ofMillis(100));
         }
@@ -189,10 +187,13 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         LeaseManager a = manager("a", store, time.io());
         store.goDownAfterNextWrite = true;
         Future<Optional<Lease>> trying = callers.submit(() -> a.tryAcquire("writer"));
-        assertTrue(store.wentDown.await(30, TimeUnit.SECONDS), "the acquire write reached the store");
-        // Time moves exactly one TTL; the answer must then be there without any more virtual time
-        // (the caller's thread only has to wake up), or the attempt outlived its bound.
-        time.advance(Duration.ofSeconds(10));
+        assertTrue(store.wentDown.await(10, TimeUnit.SECONDS), "the attempt wrote");
+        // Virtual time stops at the TTL; the caller's thread wakes on its own schedule, so wait for it
+        // (in real time) rather than checking isDone() at once: it can only have been answered by 10 s.
+        for (int i = 0; i < 100; i++) {
+            time.advance(Duration.ofMillis(100));
+        }
+        assertTrue(time.elapsed().compareTo(Duration.ofSeconds(10)) <= 0, "at " + time.elapsed());
         assertInstanceOf(LeaseOutcomeUnknownException.class, failure(trying), "returned within the 10 s TTL");
     }
 
@@ -211,6 +212,9 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         assertTrue(election.failure().isEmpty(), "a store error never stops an election");
         store.down = false;
         time.advance(Duration.ofMillis(200));
+        // isLeader() follows the listener's thread: wait (in real time) for its onElected.
+        String elected = events.poll(10, TimeUnit.SECONDS);
+        assertTrue(elected != null && elected.startsWith("elected"), "elected once the store recovered: " + elected + " " + events);
         assertTrue(election.isLeader(), "elected once the store recovered: " + events);
         election.close();
     }

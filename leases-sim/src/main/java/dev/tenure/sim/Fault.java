@@ -43,5 +43,11 @@ public enum Fault {
      * An outside writer (another tool, a node configured beyond the bounds) takes the lease by the
      * rules with a record whose TTL is out of bounds, holds it, then repairs it (writes it released).
      */
-    FOREIGN_RECORD
+    FOREIGN_RECORD,
+    /**
+     * After a handover or a loss, a node contends with deadline-bound attempts ({@code acquire} with a
+     * timeout, {@code tryAcquire}) instead of an election, and now and then lets go of an attempt in
+     * flight (its caller interrupted, its manager closed).
+     */
+    BOUNDED_ACQUIRE
 }

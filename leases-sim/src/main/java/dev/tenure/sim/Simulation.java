@@ -97,9 +97,15 @@ public final class Simulation {
         boolean handleLive;
         long handleUntil;
         boolean firstRequestSent;
+        /** Contending with deadline-bound attempts ({@link Fault#BOUNDED_ACQUIRE}) rather than an election. */
+        boolean bounded;
+        /** Let go of its attempt with nothing held: from then on it may write only releases. */
+        boolean letGo;
         /** Nonces this incarnation wrote, and those whose outcome it learned (a success answer, or a state it claimed after them). */
         final Set<String> written = new HashSet<>();
         final Set<String> resolved = new HashSet<>();
+        /** Nonces of the release records this incarnation wrote. */
+        final Set<String> releases = new HashSet<>();
 
         Node(int index, double rate, long wallOffsetMillis) {
             this.index = index;
@@ -201,8 +207,11 @@ public final class Simulation {
         n.crashed = false;
         n.handleLive = false;
         n.firstRequestSent = false;
+        n.bounded = false;
+        n.letGo = false;
         n.written.clear();
         n.resolved.clear();
+        n.releases.clear();
         LeaseConfig lc = new LeaseConfig("leases/", n.holder(), config.ttl(), config.ttl().dividedBy(4), config.ttl().dividedBy(5),
                 config.ttl().dividedBy(10), config.ttl().dividedBy(4), RetryPolicy.tests(), clockOf(n),
                 config.mutation().flatMap(Mutation::protocol).map(Set::of).orElse(Set.<ProtocolMutation>of()));
@@ -239,6 +248,17 @@ public final class Simulation {
 
             @Override
             public void write(LeaseMachine.Write write) {
+                if (new String(write.bytes(), StandardCharsets.UTF_8).contains("\"released\":true")) {
+                    n.releases.add(nonceOf(write.bytes()));
+                    // A release is written only for a record the machine knows is its own: it resolved
+                    // every earlier write (a read-back may have claimed one silently).
+                    n.resolved.addAll(n.written);
+                } else if (n.letGo) {
+                    recorder.guess(now, n.holder() + " wrote an acquisition or renewal after it let go of its attempt");
+                } else if (n.bounded && n.machine.token().isEmpty() && random.nextBoolean()) {
+                    // The caller is interrupted (or the manager closes) while the attempt's write is on its way.
+                    letGoSoon(n, incarnation, random.nextLong(0, 10 * MS));
+                }
                 send(n, incarnation, write);
             }
 
@@ -312,6 +332,13 @@ public final class Simulation {
             n.handleLive = false;
         }
         checkNoGuess(n, event);
+        if (n.bounded && event instanceof LeaseMachine.Acquired && n.letGo) {
+            recorder.guess(now, n.holder() + " was handed a lease after it let go of the attempt");
+        }
+        if (n.bounded && !n.letGo && (event instanceof LeaseMachine.NotAcquired || event instanceof LeaseMachine.Revoked)) {
+            // The caller of a bounded attempt tries again a while later (the lease must still be contended for).
+            at(now + random.nextLong(MS, config.ttl().toNanos()), () -> contendAgain(n, incarnation));
+        }
         if (ledger != null && event instanceof LeaseMachine.Acquired a) {
             ledger.elected(n.holder(), a.token());
         } else if (ledger != null && (event instanceof LeaseMachine.Revoked || event instanceof LeaseMachine.Released)) {
@@ -339,6 +366,12 @@ public final class Simulation {
         if (event instanceof LeaseMachine.Revoked r && r.reason() == RevocationReason.LOST_TO_ANOTHER_HOLDER && n.written.contains(seen)) {
             recorder.guess(now, n.holder() + " reported its lease lost to another holder while the record was its own write (nonce "
                     + seen + ")");
+        } else if (event instanceof LeaseMachine.NotAcquired na && n.bounded && !n.letGo
+                && !(na.error().orElse(null) instanceof dev.tenure.lease.LeaseOutcomeUnknownException)
+                && !(na.error().orElse(null) instanceof LeaseRecordException)
+                && n.written.contains(seen) && !n.resolved.contains(seen) && !n.releases.contains(seen)) {
+            recorder.guess(now, n.holder() + " answered an attempt " + na + " while the record was its own unresolved write (nonce "
+                    + seen + "): the outcome is unknown");
         } else if (event instanceof LeaseMachine.HolderSeen h && !h.released() && h.holder().equals(n.holder())
                 && n.written.contains(seen) && !n.resolved.contains(seen)) {
             recorder.guess(now, n.holder() + " took its own unresolved write (nonce " + seen + ") for another holder's record");
@@ -718,7 +751,34 @@ public final class Simulation {
         if (n.crashed || n.incarnation != inc) {
             return;
         }
-        handle(n, inc, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
+        if (!config.has(Fault.BOUNDED_ACQUIRE) || (!n.bounded && random.nextBoolean())) {
+            handle(n, inc, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
+            return;
+        }
+        // A caller with a deadline: tryAcquire (one TTL) or acquire(timeout); now and then it gives up early.
+        n.bounded = true;
+        n.letGo = false;
+        long ttl = config.ttl().toNanos();
+        boolean once = random.nextBoolean();
+        long deadline = n.local() + random.nextLong(ttl / 4, 3 * ttl);
+        handle(n, inc, n.machine.acquire(n.local(), once ? LeaseMachine.Mode.ONCE : LeaseMachine.Mode.UNTIL_DEADLINE, deadline));
+        if (random.nextInt(4) == 0) {
+            letGoSoon(n, inc, random.nextLong(MS, ttl / 2));
+        }
+    }
+
+    /** The caller of a bounded attempt gives up on it after {@code delay} (interrupted, or its manager closes). */
+    private void letGoSoon(Node n, int inc, long delay) {
+        long ttl = config.ttl().toNanos();
+        at(now + delay, () -> {
+            if (n.crashed || n.incarnation != inc || n.letGo || n.valid() || n.machine.token().isPresent()) {
+                return; // it holds a lease: letting go of that is a release (HANDOVER), not this
+            }
+            n.letGo = true;
+            recorder.log(now, n.holder(), "lets go of its attempt (caller interrupted)");
+            handle(n, inc, n.machine.release(n.local()));
+            at(now + random.nextLong(ttl / 2, 2 * ttl), () -> contendAgain(n, inc));
+        });
     }
 
     // ---- the outside writer (FOREIGN_RECORD) -----------------------------------------------------

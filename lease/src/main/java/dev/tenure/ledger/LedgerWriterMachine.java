@@ -545,15 +545,7 @@ public final class LedgerWriterMachine {
                 readSegment(seq, b.budget, e -> giveUp(b, e), there -> resolved(b, seq, there));
             } else if (retryable(failure)) {
                 b.state = State.WAITING;
-                retry(b.budget, failure, false, () -> {
-                    if (sent.get(seq) == b) {
-                        if (stopReason != null) {
-                            settle(b);
-                        } else {
-                            sendBatch(b);
-                        }
-                    }
-                }, e -> giveUp(b, e));
+                retry(b.budget, failure, false, () -> resendIfStillThere(b, seq), e -> giveUp(b, e));
             } else {
                 LedgerException reason = stopped(failure);
                 stop(reason, Long.MAX_VALUE);
@@ -601,15 +593,19 @@ public final class LedgerWriterMachine {
         // makes a late landing of the first attempt show up as a precondition failure.
         b.state = State.WAITING;
         retry(b.budget, BackendException.transport(LedgerKeys.segment(prefix, seq), b.mayLand, "segment write not found on read-back", null),
-                false, () -> {
-                    if (sent.get(seq) == b) {
-                        if (stopReason != null) {
-                            settle(b);
-                        } else {
-                            sendBatch(b);
-                        }
-                    }
-                }, e -> giveUp(b, e));
+                false, () -> resendIfStillThere(b, seq), e -> giveUp(b, e));
+    }
+
+    /** After a backoff: writes {@code b} again at {@code seq}, unless it moved meanwhile or the writer stopped (then it settles). */
+    private void resendIfStillThere(Batch b, long seq) {
+        if (sent.get(seq) != b) {
+            return;
+        }
+        if (stopReason != null) {
+            settle(b);
+        } else {
+            sendBatch(b);
+        }
     }
 
     /** Moves {@code b} to the first free sequence from {@code from} on, checking the epoch of every segment it passes. */

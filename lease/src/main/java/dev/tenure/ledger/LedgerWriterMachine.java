@@ -95,7 +95,12 @@ public final class LedgerWriterMachine {
         /** Item 14 off: full window right after the fence, and a batch may move behind later ones. */
         PIPELINE_FROM_THE_FENCE,
         /** Item 3 (writer side) off: the checkpoint is not read again after the fence lands. */
-        FENCE_BELOW_CHECKPOINT
+        FENCE_BELOW_CHECKPOINT,
+        /**
+         * Item 5 (writes in flight) off: when the writer stops, a batch whose write is still unanswered
+         * is failed as not written, and a batch moving to a free sequence is written there anyway.
+         */
+        DEFINITE_WHILE_WRITING
     }
 
     /** How far below the tail a new writer looks for gaps: the largest window a writer may use. */
@@ -625,14 +630,21 @@ public final class LedgerWriterMachine {
             if (sent.get(oldSeq) != b) {
                 return;
             }
+            if (there.isPresent() && newerWhileWriting(there.get())) {
+                // Item 2: never jump past a newer writer's segment.
+                fail(b, fencedBy(there.get(), from));
+                stop(fencedBy(there.get(), from), from);
+                return;
+            }
+            if (stopReason != null && !switches.contains(Switch.DEFINITE_WHILE_WRITING)) {
+                // Stopped while moving: write nothing new. Every sequence this batch was sent to holds
+                // someone else's segment, so none of its writes can land: definitely not in the log.
+                fail(b, stopReason);
+                advance();
+                return;
+            }
             if (there.isPresent()) {
-                if (newerWhileWriting(there.get())) {
-                    // Item 2: never jump past a newer writer's segment.
-                    fail(b, fencedBy(there.get(), from));
-                    stop(fencedBy(there.get(), from), from);
-                } else {
-                    jump(b, from + 1);
-                }
+                jump(b, from + 1);
                 return;
             }
             sent.remove(oldSeq);
@@ -745,7 +757,7 @@ public final class LedgerWriterMachine {
 
     private void resolutionDeadline() {
         for (Batch b : new ArrayList<>(sent.values())) {
-            fail(b, b.mayLand || b.state == State.WRITTEN ? unknown(b, null) : stopReason);
+            fail(b, mayBeInLog(b) ? unknown(b, null) : stopReason);
         }
         maybeFinish();
     }
@@ -778,9 +790,18 @@ public final class LedgerWriterMachine {
             return;
         }
         LedgerException reason = stopped(last);
-        fail(b, b.mayLand || b.state == State.WRITTEN ? unknown(b, last) : reason);
+        fail(b, mayBeInLog(b) ? unknown(b, last) : reason);
         stop(reason, Long.MAX_VALUE);
         advance();
+    }
+
+    /**
+     * Whether {@code b} is, or may yet be, in the log: written, an ambiguous write not yet ruled out,
+     * or a write still unanswered (it may land long after the writer gave up waiting for it).
+     */
+    private boolean mayBeInLog(Batch b) {
+        return b.mayLand || b.state == State.WRITTEN
+                || (b.state == State.PUTTING && !switches.contains(Switch.DEFINITE_WHILE_WRITING));
     }
 
     private void maybeFinish() {

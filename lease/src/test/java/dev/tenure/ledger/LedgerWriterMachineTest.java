@@ -157,6 +157,82 @@ class LedgerWriterMachineTest {
         assertTrue(rig.now <= Duration.ofSeconds(6).toNanos(), "gave up within the deadline: " + rig.now);
     }
 
+    // ---- item 5, writes in flight: a batch failed as not written must never land later ----------
+
+    private static final LedgerException.Closed CLOSING = new LedgerException.Closed("closed with appends in flight", null);
+
+    /** d is stopped (closed) while its write is unanswered; the write lands after the resolution deadline. */
+    private static WriterRig.Node stoppedWithAWriteUnanswered(WriterRig rig, Switch... off) {
+        WriterRig.Node d = rig.fenced(5, "d", off);
+        d.open();
+        d.settle();
+        d.append("slow");
+        var slow = d.hold(WriterRig.putAt(2));
+        d.accept(d.machine.stop(rig.now, CLOSING));
+        d.settle(); // the resolution deadline passes with the write still unanswered
+        d.deliver(slow, false); // ... and then it lands
+        d.settle();
+        return d;
+    }
+
+    /** d's sequence is taken by an older writer's late segment; d stops while it looks for a free one. */
+    private static WriterRig.Node stoppedWhileMoving(WriterRig rig, Switch... off) {
+        WriterRig.Node d = rig.fenced(5, "d", off);
+        d.open();
+        d.settle();
+        d.append("moving");
+        var put = d.hold(WriterRig.putAt(2));
+        rig.land(2, 4, "c", "stale");
+        d.deliver(put, false); // refused: d reads 2 back (an older epoch), then reads 3
+        d.step();
+        d.accept(d.machine.stop(rig.now, CLOSING));
+        d.step(); // 3 is free
+        if (d.pending.stream().anyMatch(WriterRig.putAt(3))) {
+            var late = d.hold(WriterRig.putAt(3));
+            d.settle(); // the resolution deadline passes with that write unanswered
+            d.deliver(late, false);
+        }
+        d.settle();
+        return d;
+    }
+
+    /** The promise the simulator's definite-failures checker holds the writer to. */
+    private static List<String> failedAsNotWrittenYetInTheLog(WriterRig rig, WriterRig.Node d) {
+        List<String> seen = rig.read();
+        return d.failed.entrySet().stream()
+                .filter(f -> !(f.getValue() instanceof LedgerException.OutcomeUnknown))
+                .flatMap(f -> d.batches.get(f.getKey()).stream())
+                .filter(entry -> seen.stream().anyMatch(e -> e.startsWith(entry + "@")))
+                .toList();
+    }
+
+    @Test
+    void aWriteStillUnansweredWhenTheWriterGivesUpIsAnUnknownOutcomeNotAFailure() {
+        WriterRig buggy = new WriterRig(OPTIONS);
+        WriterRig.Node bug = stoppedWithAWriteUnanswered(buggy, Switch.DEFINITE_WHILE_WRITING);
+        assertEquals(List.of("slow"), failedAsNotWrittenYetInTheLog(buggy, bug), "without the fix a failed append lands");
+
+        WriterRig rig = new WriterRig(OPTIONS);
+        WriterRig.Node d = stoppedWithAWriteUnanswered(rig);
+        assertInstanceOf(LedgerException.OutcomeUnknown.class, d.failed.get(1L));
+        assertTrue(d.machine.finished());
+        assertEquals(List.of(), failedAsNotWrittenYetInTheLog(rig, d));
+    }
+
+    @Test
+    void aWriterThatStopsWhileABatchMovesWritesNothingNewAndFailsItDefinitely() {
+        WriterRig buggy = new WriterRig(OPTIONS);
+        WriterRig.Node bug = stoppedWhileMoving(buggy, Switch.DEFINITE_WHILE_WRITING);
+        assertEquals(List.of("moving"), failedAsNotWrittenYetInTheLog(buggy, bug), "without the fix a failed append lands");
+
+        WriterRig rig = new WriterRig(OPTIONS);
+        WriterRig.Node d = stoppedWhileMoving(rig);
+        assertInstanceOf(LedgerException.Closed.class, d.failed.get(1L), String.valueOf(d.failed));
+        assertEquals(List.of(), failedAsNotWrittenYetInTheLog(rig, d));
+        assertFalse(rig.read().stream().anyMatch(e -> e.startsWith("moving@")), "nothing new is written after the stop");
+        assertTrue(d.machine.finished());
+    }
+
     // ---- item 6: batch ids repeat across incarnations -----------------------------------------
 
     private static WriterRig.Node secondIncarnation(WriterRig rig, Switch... off) {

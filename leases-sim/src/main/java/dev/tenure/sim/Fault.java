@@ -49,5 +49,11 @@ public enum Fault {
      * timeout, {@code tryAcquire}) instead of an election, and now and then lets go of an attempt in
      * flight (its caller interrupted, its manager closed).
      */
-    BOUNDED_ACQUIRE
+    BOUNDED_ACQUIRE,
+    /**
+     * A ledger request hangs for seconds before the client's own timeout answers it (a client whose
+     * timeout is longer than the writer's retry deadline); the write may land at any moment meanwhile,
+     * after the writer stopped waiting for it.
+     */
+    HUNG_REQUESTS
 }

@@ -38,7 +38,12 @@ public enum Mutation {
     /** Ledger item 6: batch ids without a per-instance nonce, so two incarnations' ids repeat. */
     LEDGER_BATCH_IDS_WITHOUT_NONCE("BATCH_IDS_WITHOUT_NONCE"),
     /** Ledger item 14: full pipelining right after the fence, and a batch may move behind later ones. */
-    LEDGER_PIPELINE_FROM_THE_FENCE("PIPELINE_FROM_THE_FENCE");
+    LEDGER_PIPELINE_FROM_THE_FENCE("PIPELINE_FROM_THE_FENCE"),
+    /**
+     * Ledger item 5, writes in flight: a writer that stops fails a batch whose write is still
+     * unanswered as not written, and writes a moving batch after it stopped.
+     */
+    LEDGER_DEFINITE_WHILE_WRITING("DEFINITE_WHILE_WRITING");
 
     private final ProtocolMutation protocol;
     private final String ledgerSwitch;

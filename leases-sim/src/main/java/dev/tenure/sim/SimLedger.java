@@ -89,6 +89,8 @@ final class SimLedger {
         long validUntil = -1;
         boolean idle;
         int reopens;
+        /** Whether the stall that may hit a stopping writer was drawn already. */
+        boolean stallDrawn;
 
         Writer(String holder, FencingToken token, int instance, int reopens) {
             this.holder = holder;
@@ -103,6 +105,8 @@ final class SimLedger {
     private final SplittableRandom random;
     private final Stall stall;
     private final boolean faults;
+    /** {@link Fault#HUNG_REQUESTS}: now and then a request's answer (its client's timeout) comes seconds later. */
+    private final boolean hung;
     private final Optional<Mutation> mutation;
     private final boolean ackBeforeDurable;
     private final InMemoryBackend store = new InMemoryBackend("sim-ledger");
@@ -126,14 +130,18 @@ final class SimLedger {
     /** The store as the writers reach it: retention may take a step before each of their requests lands. */
     private final AtomicRemoteBackend writersStore;
     private long unknown;
+    private long rejectsUntil;
 
     /** Stalls the node running a writer (its lease machine too) until a time: the simulation's pause, aimed by this class. */
     interface Stall {
         void until(String holder, long untilNanos);
     }
 
-    SimLedger(SplittableRandom random, boolean faults, boolean retention, Optional<Mutation> mutation, Stall stall) {
+    SimLedger(SplittableRandom random, Set<Fault> faultSet, Optional<Mutation> mutation, Stall stall) {
+        boolean faults = faultSet.contains(Fault.ERRORS) || faultSet.contains(Fault.AMBIGUOUS);
+        boolean retention = faultSet.contains(Fault.RETENTION);
         this.stall = stall;
+        this.hung = faultSet.contains(Fault.HUNG_REQUESTS);
         this.random = random;
         this.faults = faults;
         this.mutation = mutation;
@@ -242,6 +250,11 @@ final class SimLedger {
         }
     }
 
+    /** The store refuses every request with a non-transport error (disk full) until {@code until}. */
+    void storeRejects(long until) {
+        rejectsUntil = until;
+    }
+
     void heal() {
         on = false;
     }
@@ -311,6 +324,14 @@ final class SimLedger {
                 }
             }
         }
+        if (on && faults && !w.stallDrawn && w.machine.stopReason().isPresent() && !w.machine.finished()) {
+            // The process stalls just as its writer stopped with writes in flight: when it wakes, its
+            // resolution deadline and the answers it was waiting for come due together.
+            w.stallDrawn = true;
+            if (random.nextInt(4) == 0) {
+                w.pausedUntil = Math.max(w.pausedUntil, now + random.nextLong(500, 3_000) * MS);
+            }
+        }
         feed(w);
     }
 
@@ -337,16 +358,33 @@ final class SimLedger {
 
     private void send(Writer w, LedgerWriterMachine.Command c) {
         long id = c instanceof LedgerWriterMachine.Put p ? p.requestId() : ((LedgerWriterMachine.Read) c).requestId();
-        if (w.partitionedUntil <= now) {
-            at(now + latency(), () -> arrive(w, c, id));
+        long timeout = REQUEST_TIMEOUT;
+        boolean answerLost = false;
+        long hangs = -1;
+        if (on && hung && random.nextInt(40) == 0) {
+            // Hung: the client waits longer than the writer's retry deadline for an answer that never
+            // comes; the request reached the store at once, or reaches it any time while the client waits.
+            timeout = random.nextLong(3_000, 8_000) * MS;
+            answerLost = random.nextBoolean();
+            hangs = answerLost ? -1 : random.nextLong(timeout / 2, timeout * 3 / 2);
         }
-        at(now + REQUEST_TIMEOUT, () -> answer(w, c, id, c instanceof LedgerWriterMachine.Put
+        if (w.partitionedUntil <= now) {
+            boolean lost = answerLost;
+            at(now + (hangs >= 0 ? hangs : latency()), () -> {
+                if (lost) {
+                    carryOut(c);
+                } else {
+                    arrive(w, c, id);
+                }
+            });
+        }
+        at(now + timeout, () -> answer(w, c, id, c instanceof LedgerWriterMachine.Put
                 ? new Answer(null, null, BackendException.transport("ledger", true, "request timed out", null))
                 : new Answer(null, null, BackendException.transport("ledger", false, "request timed out", null))));
     }
 
     private void arrive(Writer w, LedgerWriterMachine.Command c, long id) {
-        Answer a = c instanceof LedgerWriterMachine.Put p ? put(p) : read((LedgerWriterMachine.Read) c);
+        Answer a = carryOut(c);
         at(now + latency(), () -> answer(w, c, id, a));
     }
 
@@ -362,6 +400,14 @@ final class SimLedger {
         deliver(w, () -> handle(w, c instanceof LedgerWriterMachine.Put
                 ? w.machine.onPut(id, now, a.written(), a.failure())
                 : w.machine.onRead(id, now, a.found() == null ? Optional.empty() : a.found(), a.failure())));
+    }
+
+    private Answer carryOut(LedgerWriterMachine.Command c) {
+        if (now < rejectsUntil) {
+            String key = c instanceof LedgerWriterMachine.Put p ? p.key() : ((LedgerWriterMachine.Read) c).key();
+            return new Answer(null, null, BackendException.internal(key, "507 Insufficient Storage: no space left on device", null));
+        }
+        return c instanceof LedgerWriterMachine.Put p ? put(p) : read((LedgerWriterMachine.Read) c);
     }
 
     private Answer put(LedgerWriterMachine.Put p) {

@@ -149,8 +149,7 @@ public final class Simulation {
         this.end = config.duration().toNanos();
         this.healAt = end * 6 / 10;
         this.ledger = config.ledger()
-                ? new SimLedger(random.split(), config.has(Fault.ERRORS) || config.has(Fault.AMBIGUOUS), config.has(Fault.RETENTION),
-                        config.mutation(), this::stall)
+                ? new SimLedger(random.split(), config.faults(), config.mutation(), this::stall)
                 : null;
         for (int i = 0; i < config.nodes(); i++) {
             double rate = config.has(Fault.DRIFT) ? 1 + (random.nextDouble() * 2 - 1) * config.maxDrift() : 1.0;
@@ -628,6 +627,9 @@ public final class Simulation {
             at(from, () -> {
                 storeRejectsUntil = now + length;
                 recorder.fault(now, "store", Fault.STORE_REJECTS, length, false);
+                if (ledger != null) {
+                    ledger.storeRejects(now + length); // the same bucket: the ledger's writers meet it too
+                }
             });
         }
         if (config.has(Fault.FOREIGN_RECORD)) {

@@ -1,7 +1,9 @@
 package dev.tenure.ledger;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 
@@ -17,11 +19,18 @@ import java.util.Optional;
  *
  * <p>Retention deletes a segment only after the checkpoint moved above it, but a late write can
  * land in the emptied slot afterwards (a writer's filler or fence, a dead writer's pipelined
- * segment): a reader that fell behind would read it as the log. Such a segment almost always
- * changes the epoch, so the reader reads the checkpoint again after every segment whose epoch
- * differs from the rule's (once per writer term along the log) and is told it fell behind.
+ * segment): a reader that fell behind would read it as the log. So no segment is handed out
+ * before a checkpoint read made after reading it: while the checkpoint is at or below a slot,
+ * nothing was deleted there, and what was read is the slot's first and only content. The reader
+ * reads up to {@value #READ_AHEAD} segments (or to the first missing one), then the checkpoint
+ * once for all of them: one more read per run of segments, not one per segment.
  */
 final class LedgerReader implements Iterator<LedgerEntry> {
+
+    /** Segments read before one checkpoint read confirms them. */
+    static final int READ_AHEAD = 16;
+    /** ... or fewer, once their entries add up to this many bytes (a bound on what a reader holds). */
+    static final long READ_AHEAD_BYTES = 8L << 20;
 
     private final Ledger ledger;
     private final ArrayDeque<LedgerEntry> buffered = new ArrayDeque<>();
@@ -83,6 +92,54 @@ final class LedgerReader implements Iterator<LedgerEntry> {
         if (overtaken != null) {
             throw overtaken;
         }
+        if (!ledger.fixed(RetentionFix.CONFIRMED_READS)) {
+            return hasNextUnconfirmed();
+        }
+        while (buffered.isEmpty() && !done) {
+            List<Segment> run = new ArrayList<>();
+            boolean gap = false;
+            long bytes = 0;
+            for (long s = seq; run.size() < READ_AHEAD && bytes < READ_AHEAD_BYTES; s++) {
+                Optional<Segment> next = ledger.segment(s);
+                if (next.isEmpty()) {
+                    gap = true;
+                    break;
+                }
+                run.add(next.get());
+                for (byte[] e : next.get().entries()) {
+                    bytes += e.length;
+                }
+            }
+            // Read after the run: at or below its first slot, nothing in the run was deleted and
+            // landed on again, and the gap after it (if any) is the end of the log, not a cut.
+            Checkpoint cp = ledger.checkpoint();
+            if (cp.covers(seq)) {
+                if (ledger.fixed(RetentionFix.TRUNCATED_ERROR)) {
+                    overtaken = new LedgerException.Truncated(ledger.name(), new Position(seq, index), cp.first());
+                    throw overtaken;
+                }
+                done = true;
+                break;
+            }
+            for (Segment s : run) {
+                if (s.epoch() >= maxEpoch) {
+                    maxEpoch = s.epoch();
+                    for (int i = index; i < s.entries().size(); i++) {
+                        buffered.add(new LedgerEntry(new Position(seq, i), s.epoch(), s.writer(), s.entries().get(i).clone()));
+                    }
+                }
+                seq++;
+                index = 0;
+            }
+            // A gap after a run is looked at again once the run is handed out (the log may have grown
+            // meanwhile): the iterator ends where the log ends when it gets there, not when it read ahead.
+            done = gap && run.isEmpty();
+        }
+        return !buffered.isEmpty();
+    }
+
+    /** The reader without confirmation (a mutation check only): a checkpoint read only after a change of epoch. */
+    private boolean hasNextUnconfirmed() {
         while (buffered.isEmpty() && !done) {
             Optional<Segment> next = ledger.segment(seq);
             if (next.isEmpty()) {

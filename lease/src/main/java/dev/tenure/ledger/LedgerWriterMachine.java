@@ -100,7 +100,13 @@ public final class LedgerWriterMachine {
          * Item 5 (writes in flight) off: when the writer stops, a batch whose write is still unanswered
          * is failed as not written, and a batch moving to a free sequence is written there anyway.
          */
-        DEFINITE_WHILE_WRITING
+        DEFINITE_WHILE_WRITING,
+        /**
+         * Retention (slot reuse) off: acknowledgements and definite failures are given without a
+         * checkpoint read made after the reads they rest on, so a write that landed in a slot
+         * retention had emptied is acknowledged below the checkpoint.
+         */
+        DECIDE_WITHOUT_CHECKPOINT
     }
 
     /** How far below the tail a new writer looks for gaps: the largest window a writer may use. */
@@ -113,6 +119,14 @@ public final class LedgerWriterMachine {
     private record Header(long epoch, String batchId, String writer) {
     }
 
+    /**
+     * An acknowledgement or a definite failure of the batch at {@code seq}, decided at event
+     * {@code event} from reads of sequence {@code reliesOn} and above, given out once a checkpoint
+     * read sent after that event shows neither was cut.
+     */
+    private record Held(Command decision, long seq, long reliesOn, long event) {
+    }
+
     private static final class Batch {
         final long no;
         final String id;
@@ -121,6 +135,8 @@ public final class LedgerWriterMachine {
         State state = State.QUEUED;
         /** An ambiguous write of this batch may still land at {@link #seq}. */
         boolean mayLand;
+        /** A write of this batch landed, or may have (an ambiguous answer): a reader may have seen it. */
+        boolean mayHaveLanded;
         RetryBudget budget;
 
         Batch(long no, String id, List<byte[]> entries) {
@@ -178,6 +194,16 @@ public final class LedgerWriterMachine {
     private long fenceAt = Long.MAX_VALUE;
     private LedgerException fencedError;
     private boolean finished;
+    /** Events handled so far (each call of an event method is one). */
+    private long events;
+    /** Decisions waiting for a checkpoint read, in the order they were made. */
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    /** Checkpoint reads in flight to confirm held decisions: each read's token, and the last event it covers. */
+    private final TreeMap<Long, Long> confirmations = new TreeMap<>();
+    private long confirmTokens;
+    /** Set once confirming gave up (the writer stopped then): later decisions are unknown at once, not after another deadline. */
+    private boolean unconfirmable;
+    private RuntimeException unconfirmableBecause;
 
     private LedgerWriterMachine(String ledgerName, long epoch, String writerId, boolean fenced, LedgerOptions options,
             RandomGenerator random, Set<Switch> switches) {
@@ -243,7 +269,7 @@ public final class LedgerWriterMachine {
 
     /** Batches given to the machine and not yet acknowledged or failed. */
     public int outstanding() {
-        return queued.size() + sent.size();
+        return queued.size() + sent.size() + held.size();
     }
 
     // ---- events --------------------------------------------------------------------------------
@@ -546,6 +572,7 @@ public final class LedgerWriterMachine {
                 written(b);
             } else if (collision(failure) || failure.ambiguous()) {
                 b.mayLand |= failure.ambiguous();
+                b.mayHaveLanded |= failure.ambiguous();
                 b.state = State.RESOLVING;
                 readSegment(seq, b.budget, e -> giveUp(b, e), there -> resolved(b, seq, there));
             } else if (retryable(failure)) {
@@ -657,6 +684,7 @@ public final class LedgerWriterMachine {
 
     private void written(Batch b) {
         b.state = State.WRITTEN;
+        b.mayHaveLanded = true;
         b.mayLand = false;
         known.put(b.seq, new Header(epoch, b.id, writerId));
         advance();
@@ -693,7 +721,7 @@ public final class LedgerWriterMachine {
             sent.remove(b.seq);
             frontier = b.seq;
             checkedUpTo = b.seq;
-            out.add(new Acknowledge(b.no, b.seq, b.entries.size()));
+            decide(new Acknowledge(b.no, b.seq, b.entries.size()), b.seq, b.seq);
         }
         if (known.size() > 4 * GAP_SCAN) {
             known.headMap(frontier - GAP_SCAN).clear();
@@ -745,8 +773,10 @@ public final class LedgerWriterMachine {
                 return;
             }
             if (reason instanceof LedgerException.Fenced && switches.contains(Switch.FAIL_ALL_WHEN_FENCED)) {
+                // The bug as it was: every batch in flight failed at once, without a look at what landed.
                 for (Batch s : new ArrayList<>(sent.values())) {
-                    fail(s, reason);
+                    sent.remove(s.seq);
+                    out.add(new Fail(s.no, reason));
                 }
             }
             // Resolving what is in flight is bounded too: past this, whatever is left is unknown.
@@ -805,7 +835,7 @@ public final class LedgerWriterMachine {
     }
 
     private void maybeFinish() {
-        if (stopReason != null && sent.isEmpty() && queued.isEmpty() && !finished && phase == Phase.OPEN) {
+        if (stopReason != null && sent.isEmpty() && queued.isEmpty() && held.isEmpty() && confirmations.isEmpty() && !finished && phase == Phase.OPEN) {
             finished = true;
             phase = Phase.STOPPED;
             out.add(new Stopped(stopReason));
@@ -816,7 +846,139 @@ public final class LedgerWriterMachine {
         if (sent.get(b.seq) == b) {
             sent.remove(b.seq);
         }
-        out.add(new Fail(b.no, e));
+        if (e instanceof LedgerException.OutcomeUnknown || (!b.mayHaveLanded && b.state != State.PUTTING)) {
+            // Unknown claims nothing; a batch none of whose writes landed or may have (none is unanswered
+            // either) is not in the log, cut or not.
+            out.add(new Fail(b.no, e));
+        } else {
+            decide(new Fail(b.no, e), b.seq, Math.min(b.seq, fenceAt));
+        }
+    }
+
+    // ---- confirming against retention ----------------------------------------------------------
+
+    /**
+     * Gives out {@code decision} once a checkpoint read sent after this event shows that retention
+     * has not cut {@code reliesOn}. Retention deletes a slot only after the checkpoint has risen above
+     * it, but a late write can land in the emptied slot afterwards (IfAbsent succeeds there), so a read
+     * of a slot below the checkpoint may show what no reader will ever see, or miss what one did. A
+     * checkpoint read after the reads a decision rests on tells: while the checkpoint is at or below
+     * the slot, nothing was deleted there, so what was read is the slot's first and only content.
+     * One read confirms every decision made before it was sent, so it costs one read per round of
+     * acknowledgements, not one per batch.
+     */
+    private void decide(Command decision, long seq, long reliesOn) {
+        if (switches.contains(Switch.DECIDE_WITHOUT_CHECKPOINT)) {
+            out.add(decision);
+            return;
+        }
+        held.add(new Held(decision, seq, reliesOn, events));
+        confirm();
+    }
+
+    /** The longest a confirming read may take before a second one is sent beside it. */
+    private static final long HEDGE_CAP_NANOS = 500_000_000L;
+
+    /**
+     * Sends a checkpoint read for the decisions held, unless one is in flight. A read that hangs
+     * would hold every acknowledgement until the retry deadline and then make them all unknown, so a
+     * read not answered within an eighth of the retry deadline (at most 500 ms) gets a second one
+     * beside it (a hedge); at most two are in flight, and the first answer releases what it covers.
+     */
+    private void confirm() {
+        if (held.isEmpty() || !confirmations.isEmpty()) {
+            return; // Decisions made while a read is in flight wait for the next one (or its hedge).
+        }
+        if (unconfirmable) {
+            unconfirmed(unconfirmableBecause);
+            return;
+        }
+        long token = ++confirmTokens;
+        long asOf = events;
+        confirmations.put(token, asOf);
+        readCheckpointToConfirm(token, asOf);
+        long hedgeAfter = Math.min(options.retryDeadline().toNanos() / 8, HEDGE_CAP_NANOS);
+        timer(now + hedgeAfter, () -> {
+            if (confirmations.containsKey(token) && confirmations.size() < 2 && !held.isEmpty() && !unconfirmable) {
+                long t = ++confirmTokens;
+                confirmations.put(t, events);
+                readCheckpointToConfirm(t, events);
+            }
+        });
+    }
+
+    private void readCheckpointToConfirm(long token, long asOf) {
+        String key = LedgerKeys.checkpoint(prefix);
+        readKey(key, budget(), e -> {
+            confirmations.remove(token);
+            if (confirmations.isEmpty()) {
+                unconfirmed(e); // Every read gave up: nothing held can be confirmed.
+            }
+        }, found -> {
+            if (confirmations.remove(token) == null) {
+                return;
+            }
+            Checkpoint cp;
+            try {
+                cp = found.map(v -> Checkpoint.decode(key, v.value())).orElse(Checkpoint.NONE);
+            } catch (LedgerException.Corrupt corrupt) {
+                confirmations.clear();
+                unconfirmed(corrupt);
+                return;
+            }
+            boolean newerBelowTheCut = fenced && cp.epoch() > epoch;
+            while (!held.isEmpty() && held.peek().event() <= asOf) {
+                release(held.poll(), cp, newerBelowTheCut);
+            }
+            if (newerBelowTheCut) {
+                // Readers start above the cut with a newer epoch than ours: nothing we write is readable.
+                stop(new LedgerException.Fenced("ledger " + ledgerName + " was fenced at epoch " + cp.epoch() + " below its checkpoint (segment "
+                        + cp.low() + "); this writer has epoch " + epoch), cp.low() - 1);
+            }
+            confirm();
+            maybeFinish();
+        });
+    }
+
+    private void release(Held h, Checkpoint cp, boolean newerBelowTheCut) {
+        long batch = h.decision() instanceof Acknowledge a ? a.batch() : ((Fail) h.decision()).batch();
+        if (h.seq() < cp.low()) {
+            // Its own slot was cut: read before the cut (then it is in the log, as far as anyone saw it),
+            // or written into the slot after retention emptied it (then nobody will ever read it).
+            out.add(new Fail(batch, new LedgerException.OutcomeUnknown("ledger " + ledgerName + ": retention cut the log at segment "
+                    + cp.low() + " before the outcome of the batch at segment " + h.seq() + " was settled; it was either read and cut,"
+                    + " or written into a slot retention had emptied, where no reader will see it", failure(h.decision()))));
+        } else if (h.decision() instanceof Acknowledge a) {
+            // Readers start at the cut with the checkpoint's epoch: a newer one there skips everything of ours above it.
+            out.add(newerBelowTheCut ? new Fail(a.batch(), new LedgerException.Fenced("ledger " + ledgerName + " was fenced at epoch "
+                    + cp.epoch() + " below its checkpoint; this writer has epoch " + epoch)) : a);
+        } else if (h.reliesOn() < cp.low() && !newerBelowTheCut) {
+            // Fenced by a segment below the cut that the checkpoint's epoch does not vouch for: it may
+            // have landed after retention emptied its slot, and this batch may be readable after all.
+            out.add(new Fail(batch, new LedgerException.OutcomeUnknown("ledger " + ledgerName + ": the segment that fenced the batch at "
+                    + h.seq() + " lies below the checkpoint (" + cp.low() + ") and may be a late write into an emptied slot",
+                    failure(h.decision()))));
+        } else {
+            out.add(h.decision());
+        }
+    }
+
+    private static LedgerException failure(Command decision) {
+        return decision instanceof Fail f ? f.error() : null;
+    }
+
+    /** No checkpoint could be read: the decisions held cannot be confirmed; their outcome is unknown, and the writer stops. */
+    private void unconfirmed(RuntimeException e) {
+        unconfirmable = true;
+        unconfirmableBecause = e;
+        while (!held.isEmpty()) {
+            Command d = held.poll().decision();
+            long batch = d instanceof Acknowledge a ? a.batch() : ((Fail) d).batch();
+            out.add(new Fail(batch, new LedgerException.OutcomeUnknown("ledger " + ledgerName + ": the checkpoint could not be read to confirm"
+                    + " the batch's outcome: " + e.getMessage(), e)));
+        }
+        stop(stopped(e), Long.MAX_VALUE);
+        maybeFinish();
     }
 
     private LedgerException.OutcomeUnknown unknown(Batch b, RuntimeException cause) {
@@ -951,6 +1113,7 @@ public final class LedgerWriterMachine {
 
     private void begin(long nowNanos) {
         now = nowNanos;
+        events++;
         out = new ArrayList<>();
     }
 

@@ -20,5 +20,12 @@ enum RetentionFix {
      * Issue item 7: a reader behind retention gets {@link LedgerException.Truncated}. Off: its
      * iterator ends as if the log ended, and reading from a cut position starts at the checkpoint.
      */
-    TRUNCATED_ERROR
+    TRUNCATED_ERROR,
+    /**
+     * Slot reuse, reader side: no segment is handed out before a checkpoint read made after
+     * reading it shows its slot was not cut. Off: the checkpoint is read again only after a
+     * segment whose epoch differs, and a late write that landed where retention deleted, with the
+     * same epoch, is read as the log.
+     */
+    CONFIRMED_READS
 }

@@ -348,18 +348,49 @@ class LedgerRetentionTest {
             Store store = new Store();
             Set<RetentionFix> off = fixed ? Set.of() : EnumSet.of(RetentionFix.TRUNCATED_ERROR);
             Ledger ledger = Ledger.open(store, "overtaken", UNCACHED, off);
-            List<Position> ps = fill(ledger, 1, "e", 6);
+            int n = 3 * LedgerReader.READ_AHEAD;
+            List<Position> ps = fill(ledger, 1, "e", n);
             Iterator<LedgerEntry> lagging = Ledger.open(store, "overtaken", UNCACHED, off).read(Position.START);
             assertEquals("e0", new String(lagging.next().data(), StandardCharsets.UTF_8));
+            ledger.truncateBefore(ps.get(n - 2));
+            // What the reader read ahead (and confirmed) before the cut it hands out; then it is told.
+            int k = 1;
+            try {
+                while (lagging.hasNext()) {
+                    assertEquals("e" + k, new String(lagging.next().data(), StandardCharsets.UTF_8));
+                    k++;
+                }
+                assertFalse(fixed, "the fixed reader must not end quietly");
+                assertTrue(k < n - 2, "without the fix the iterator ends as if the log ended, at e" + k);
+            } catch (LedgerException.Truncated t) {
+                assertTrue(fixed);
+                assertTrue(k >= 1 && k < n - 2, "read e0 to e" + (k - 1) + " before the error");
+                assertEquals(ps.get(k), t.requested());
+                assertEquals(new Position(ps.get(n - 2).segment(), 0), t.firstReadable());
+                assertThrows(LedgerException.Truncated.class, lagging::hasNext, "and keeps saying so");
+            }
+        }
+    }
+
+    @Test
+    void aLaggingReaderNeverReadsALateWriteThatLandedWhereRetentionDeleted() throws Exception {
+        for (boolean fixed : new boolean[] {true, false}) {
+            Store store = new Store();
+            Set<RetentionFix> off = fixed ? Set.of() : EnumSet.of(RetentionFix.CONFIRMED_READS);
+            Ledger ledger = Ledger.open(store, "reused", UNCACHED, off);
+            List<Position> ps = fill(ledger, 1, "e", 6); // segments 1 (fence) to 7
+            Iterator<LedgerEntry> lagging = Ledger.open(store, "reused", UNCACHED, off).read(ps.get(2));
             ledger.truncateBefore(ps.get(4));
+            // A delayed write of the same writer (same epoch) lands in the slot retention emptied.
+            put(store, ledger, new Segment(ps.get(2).segment(), 1, "w1", "delayed", false, List.of(utf8("late"))));
             if (!fixed) {
-                assertFalse(lagging.hasNext(), "without the fix the iterator ends as if the log ended");
+                assertEquals("late", new String(lagging.next().data(), StandardCharsets.UTF_8),
+                        "without the fix the lagging reader reads the late write where e2 was");
                 continue;
             }
             LedgerException.Truncated t = assertThrows(LedgerException.Truncated.class, lagging::hasNext);
-            assertEquals(ps.get(1), t.requested());
-            assertEquals(new Position(ps.get(4).segment(), 0), t.firstReadable());
-            assertThrows(LedgerException.Truncated.class, lagging::hasNext, "and keeps saying so");
+            assertEquals(ps.get(2), t.requested());
+            assertEquals(List.of("e4", "e5"), contents(ledger, t.firstReadable()), "and resuming where it says reads the log");
         }
     }
 

@@ -45,10 +45,14 @@ final class WriterRig {
         RuntimeException stopped;
         /** Every read fails with a 503 and every write is refused before applying. */
         boolean unreachable;
+        /** When the test made the store unreachable. */
+        long unreachableSince;
         /** Writes are lost before they apply, and answered with an ambiguous error. */
         boolean loseEveryAnswerUnapplied;
         /** Writes carried out (tried against the store). */
         long writes;
+        /** Reads carried out. */
+        long reads;
         long batchNo;
 
         Node(LedgerWriterMachine machine) {
@@ -83,12 +87,25 @@ final class WriterRig {
             }
         }
 
-        /** Carries out the oldest pending command; false when there is none. */
+        /**
+         * Carries out the oldest pending request, or, when only timers are pending, the one due first
+         * (time moves only when nothing else is left to do); false when nothing is pending.
+         */
         boolean step() {
-            LedgerWriterMachine.Command c = pending.poll();
+            LedgerWriterMachine.Command c = null;
+            for (LedgerWriterMachine.Command p : pending) {
+                if (!(p instanceof LedgerWriterMachine.SetTimer)) {
+                    c = p;
+                    break;
+                }
+            }
+            if (c == null) {
+                c = pending.stream().min(java.util.Comparator.comparingLong(p -> ((LedgerWriterMachine.SetTimer) p).atNanos())).orElse(null);
+            }
             if (c == null) {
                 return false;
             }
+            pending.remove(c);
             carryOut(c, false);
             return true;
         }
@@ -141,6 +158,7 @@ final class WriterRig {
                 }
                 accept(machine.onPut(p.requestId(), now, v, failure));
             } else if (c instanceof LedgerWriterMachine.Read r) {
+                reads++;
                 if (unreachable) {
                     accept(machine.onRead(r.requestId(), now, Optional.empty(), BackendException.transport(r.key(), false, "503", null)));
                     return;

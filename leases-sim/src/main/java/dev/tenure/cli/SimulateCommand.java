@@ -38,7 +38,7 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "PT60S", description = "Virtual time per seed (ISO-8601). Default: ${DEFAULT-VALUE}.")
     Duration duration;
 
-    @Option(names = "--faults", split = ",", description = "Faults to inject (default every fault but RETENTION, which finds a bug still open): ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--faults", split = ",", description = "Faults to inject (default: every fault): ${COMPLETION-CANDIDATES}.")
     List<Fault> faults;
 
     @Option(names = "--mutation", description = "A deliberate bug the checkers must catch: ${COMPLETION-CANDIDATES}.")

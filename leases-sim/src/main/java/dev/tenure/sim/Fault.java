@@ -24,9 +24,7 @@ public enum Fault {
     HANDOVER,
     /**
      * Retention on the ledger: truncations at positions a consumer has read, and lagging readers,
-     * interleaved with the writers' requests. Not part of {@link SimulationConfig#mixed()} yet: it
-     * finds a bug that is still open (a delayed segment write landing in a slot retention emptied),
-     * so a campaign with it reports violations; see the simulation docs.
+     * interleaved with the writers' requests, so that delayed writes land in slots retention emptied.
      */
     RETENTION,
     /** The store answers a conditional PUT with 404 or 409 without applying it (a missing route, a concurrent write). */

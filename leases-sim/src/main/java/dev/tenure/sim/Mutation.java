@@ -43,7 +43,20 @@ public enum Mutation {
      * Ledger item 5, writes in flight: a writer that stops fails a batch whose write is still
      * unanswered as not written, and writes a moving batch after it stopped.
      */
-    LEDGER_DEFINITE_WHILE_WRITING("DEFINITE_WHILE_WRITING");
+    LEDGER_DEFINITE_WHILE_WRITING("DEFINITE_WHILE_WRITING"),
+    /**
+     * Retention, slot reuse (writer side): acknowledgements and definite failures are given without a
+     * checkpoint read after the reads they rest on, so a write that landed where retention deleted is
+     * acknowledged below the checkpoint. Caught with {@link Fault#RETENTION} on.
+     */
+    LEDGER_DECIDE_WITHOUT_CHECKPOINT("DECIDE_WITHOUT_CHECKPOINT"),
+    /**
+     * Retention, slot reuse (reader side): readers hand out segments without a checkpoint read after
+     * reading them, so a lagging reader reads a late write that landed where retention deleted.
+     */
+    LEDGER_UNCONFIRMED_READS("CONFIRMED_READS"),
+    /** Retention item 7: a reader behind retention ends quietly, as if the log ended. */
+    LEDGER_NO_TRUNCATED_ERROR("TRUNCATED_ERROR");
 
     private final ProtocolMutation protocol;
     private final String ledgerSwitch;
@@ -61,6 +74,11 @@ public enum Mutation {
     /** True when the bug lives in the ledger writer, so the run needs the ledger on. */
     public boolean needsLedger() {
         return ledgerSwitch != null;
+    }
+
+    /** True when the bug lives in retention's rules, so the run needs {@link Fault#RETENTION} on. */
+    public boolean needsRetention() {
+        return this == LEDGER_DECIDE_WITHOUT_CHECKPOINT || this == LEDGER_UNCONFIRMED_READS || this == LEDGER_NO_TRUNCATED_ERROR;
     }
 
     /** The ledger writer's fix this mutation switches off, when the bug lives there. */

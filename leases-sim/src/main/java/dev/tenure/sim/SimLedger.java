@@ -130,7 +130,6 @@ final class SimLedger {
     /** The store as the writers reach it: retention may take a step before each of their requests lands. */
     private final AtomicRemoteBackend writersStore;
     private long unknown;
-    private long rejectsUntil;
 
     /** Stalls the node running a writer (its lease machine too) until a time: the simulation's pause, aimed by this class. */
     interface Stall {
@@ -149,7 +148,8 @@ final class SimLedger {
         // Virtual time: backoff of 1 to 40 ms, 8 attempts, 2 s per operation.
         RetryPolicy policy = new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(40), 2.0, 8);
         this.options = new LedgerOptions(5, 1 << 20, Duration.ZERO, 4, 100_000, 1_000_000, policy, Duration.ofSeconds(2));
-        this.retention = retention ? new SimRetention(store, s -> Ledger.open(s, "sim", options), random.split()) : null;
+        this.retention = retention ? new SimRetention(store,
+                s -> SimulatedLedgerWriters.ledger(s, "sim", options, mutation.flatMap(Mutation::ledgerSwitch)), random.split()) : null;
         this.writersStore = retention ? this.retention.interleaved(store) : store;
         this.ledger = Ledger.open(store, "sim", options);
     }
@@ -248,11 +248,6 @@ final class SimLedger {
         } catch (BackendException | LedgerException transientFailure) {
             // Readers try again on their next pass.
         }
-    }
-
-    /** The store refuses every request with a non-transport error (disk full) until {@code until}. */
-    void storeRejects(long until) {
-        rejectsUntil = until;
     }
 
     void heal() {
@@ -361,7 +356,7 @@ final class SimLedger {
         long timeout = REQUEST_TIMEOUT;
         boolean answerLost = false;
         long hangs = -1;
-        if (on && hung && random.nextInt(40) == 0) {
+        if (on && hung && random.nextInt(200) == 0) {
             // Hung: the client waits longer than the writer's retry deadline for an answer that never
             // comes; the request reached the store at once, or reaches it any time while the client waits.
             timeout = random.nextLong(3_000, 8_000) * MS;
@@ -403,10 +398,6 @@ final class SimLedger {
     }
 
     private Answer carryOut(LedgerWriterMachine.Command c) {
-        if (now < rejectsUntil) {
-            String key = c instanceof LedgerWriterMachine.Put p ? p.key() : ((LedgerWriterMachine.Read) c).key();
-            return new Answer(null, null, BackendException.internal(key, "507 Insufficient Storage: no space left on device", null));
-        }
         return c instanceof LedgerWriterMachine.Put p ? put(p) : read((LedgerWriterMachine.Read) c);
     }
 
@@ -509,8 +500,10 @@ final class SimLedger {
                 break;
             }
         }
+        // With retention, most of the log is cut before this check: what its readers read counts as in the log too.
+        Set<String> readBeforeTheCut = retention == null ? Set.of() : retention.entriesRead();
         for (String s : definitelyNot) {
-            if (copies.containsKey(s)) {
+            if (copies.containsKey(s) || readBeforeTheCut.contains(s)) {
                 violations.add(new SimulationResult.Violation(DEFINITE, s + " was failed as not written, and it is in the log"));
                 break;
             }

@@ -417,6 +417,15 @@ final class SimRetention {
         }
     }
 
+    /** Every entry a reader (consumer, lagging or final) has read, wherever it read it: what retention cut is in here too. */
+    java.util.Set<String> entriesRead() {
+        java.util.Set<String> all = new java.util.HashSet<>();
+        for (Seen seen : observed.values()) {
+            all.add(seen.entry());
+        }
+        return all;
+    }
+
     /** Truncations run to the end. */
     int truncations() {
         return truncations;

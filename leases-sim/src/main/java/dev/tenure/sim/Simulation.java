@@ -627,9 +627,6 @@ public final class Simulation {
             at(from, () -> {
                 storeRejectsUntil = now + length;
                 recorder.fault(now, "store", Fault.STORE_REJECTS, length, false);
-                if (ledger != null) {
-                    ledger.storeRejects(now + length); // the same bucket: the ledger's writers meet it too
-                }
             });
         }
         if (config.has(Fault.FOREIGN_RECORD)) {

@@ -43,14 +43,17 @@ public final class RetentionMutants {
 
     /**
      * A writer without threads, as {@link Ledger#manualWriter} gives, whose machine skips its own
-     * item-3 check when {@code off} holds {@link Fix#ITEM_3}: the writer re-reads the checkpoint after
-     * its fence lands, a second guard beside the tail rule, so the mutation switches off both.
+     * item-3 checks when {@code off} holds {@link Fix#ITEM_3}: the writer re-reads the checkpoint after
+     * its fence lands, and confirms every acknowledgement against a checkpoint read after it (which
+     * turns an acknowledgement below the checkpoint into an unknown outcome), two guards beside the
+     * tail rule, so the mutation switches off all three.
      */
     public static LedgerWriter manualWriter(Ledger ledger, long epoch, String writerId, Fix... off) {
         EnumSet<LedgerWriterMachine.Switch> switches = EnumSet.noneOf(LedgerWriterMachine.Switch.class);
         for (Fix f : off) {
             if (f == Fix.ITEM_3) {
                 switches.add(LedgerWriterMachine.Switch.FENCE_BELOW_CHECKPOINT);
+                switches.add(LedgerWriterMachine.Switch.DECIDE_WITHOUT_CHECKPOINT);
             }
         }
         return LedgerWriter.manualDriving(ledger, LedgerWriterMachine.mutated(ledger.name(), epoch, writerId, ledger.options(),

@@ -372,6 +372,46 @@ class LedgerWriterMachineTest {
         assertInstanceOf(LedgerException.OutcomeUnknown.class, d.failed.get(1L), String.valueOf(d.failed));
     }
 
+    /**
+     * x (66) and y (67) land; the writer hears neither answer yet. A consumer reads them, retention cuts
+     * before 68 and deletes them, and a newer writer's delayed segment lands in x's emptied slot. Then
+     * x's answer comes back ambiguous: the read-back finds the newer epoch at 66, below y.
+     */
+    private static WriterRig.Node fencedByALateWriteBelowTheCut(WriterRig rig, Switch... off) {
+        WriterRig.Node d = rig.fenced(5, "d", off);
+        d.open();
+        d.settle();
+        for (int i = 0; i < LedgerOptions.MAX_WINDOW; i++) {
+            d.append("warm" + i);
+            d.settle();
+        }
+        d.append("x");
+        d.append("y");
+        var x = (LedgerWriterMachine.Put) d.hold(WriterRig.putAt(66));
+        var y = (LedgerWriterMachine.Put) d.hold(WriterRig.putAt(67));
+        rig.store.put(x.key(), x.bytes(), x.condition());
+        rig.store.put(y.key(), y.bytes(), y.condition()); // y's answer never comes
+        rig.land(68, 5, "twin", "z");
+        assertTrue(rig.read().containsAll(List.of("x@66", "y@67")), "a consumer reads x and y");
+        Ledger.open(rig.store, WriterRig.LEDGER, OPTIONS).truncateBefore(new Position(68, 0));
+        rig.land(66, 6, "newer", "late");
+        d.deliver(x, true); // refused now (66 is taken), and the answer is lost: d reads 66 back
+        d.settle();
+        return d;
+    }
+
+    @Test
+    void aBatchAboveAFenceThatMayBeALateWriteBelowTheCutIsNotFailedAsNotWritten() {
+        WriterRig buggy = new WriterRig(OPTIONS);
+        WriterRig.Node bug = fencedByALateWriteBelowTheCut(buggy, Switch.DECIDE_WITHOUT_CHECKPOINT);
+        assertInstanceOf(LedgerException.Fenced.class, bug.failed.get(66L), "without the fix y, which a reader read, is failed as not written");
+
+        WriterRig rig = new WriterRig(OPTIONS);
+        WriterRig.Node d = fencedByALateWriteBelowTheCut(rig);
+        assertInstanceOf(LedgerException.OutcomeUnknown.class, d.failed.get(65L), String.valueOf(d.failed));
+        assertInstanceOf(LedgerException.OutcomeUnknown.class, d.failed.get(66L), String.valueOf(d.failed));
+    }
+
     @Test
     void oneCheckpointReadConfirmsEveryAcknowledgementDecidedBeforeItWasSent() {
         WriterRig rig = new WriterRig(OPTIONS);

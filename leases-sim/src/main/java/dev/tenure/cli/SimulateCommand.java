@@ -29,8 +29,11 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Run exactly this seed (replays a reported violation).")
     Long seed;
 
-    @Option(names = "--seeds", defaultValue = "100", description = "Run seeds 1..N. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seeds", defaultValue = "100", description = "Run N seeds, from --from on. Default: ${DEFAULT-VALUE}.")
     int seeds;
+
+    @Option(names = "--from", defaultValue = "1", description = "The first seed of --seeds (a long campaign in parts). Default: ${DEFAULT-VALUE}.")
+    long from;
 
     @Option(names = "--nodes", defaultValue = "5", description = "Contending nodes. Default: ${DEFAULT-VALUE}.")
     int nodes;
@@ -58,9 +61,9 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Set<Fault> chosen = faults == null || faults.isEmpty() ? SimulationConfig.mixed() : EnumSet.copyOf(faults);
-        SimulationConfig base = new SimulationConfig(seed != null ? seed : 1, nodes, duration, chosen, Optional.ofNullable(mutation),
+        SimulationConfig base = new SimulationConfig(seed != null ? seed : from, nodes, duration, chosen, Optional.ofNullable(mutation),
                 Duration.ofSeconds(1), 0.02, ledger);
-        long first = seed != null ? seed : 1;
+        long first = seed != null ? seed : from;
         int count = seed != null ? 1 : seeds;
         out.printf("tenure simulate: %d seed%s from %d, %d nodes, %d s virtual each, faults %s, mutation %s, ledger %s%n", count,
                 count == 1 ? "" : "s", first, nodes, duration.toSeconds(), chosen, mutation == null ? "none" : mutation, ledger ? "on" : "off");

@@ -1,6 +1,7 @@
 package dev.tenure.bench;
 
 import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.ConditionalPut;
 import dev.tenure.lease.FencingToken;
 import dev.tenure.ledger.Ledger;
 import dev.tenure.ledger.LedgerOptions;
@@ -61,9 +62,27 @@ public final class LedgerBenchmark {
         return rows;
     }
 
+    /** The naive design, without Tenure: one object per append, written with IfAbsent, the next after this one's round trip. */
+    private static Row naive(DelayedBackend store, Duration each, String label) {
+        String prefix = "naive-" + UUID.randomUUID().toString().substring(0, 8) + "/";
+        byte[] entry = new byte[64];
+        store.requests.set(0);
+        long start = System.nanoTime();
+        long end = start + each.toNanos();
+        long appended = 0;
+        while (System.nanoTime() < end) {
+            store.put(prefix + appended, entry, ConditionalPut.ifAbsent());
+            appended++;
+        }
+        return new Row(label, appended, (System.nanoTime() - start) / 1e9, store.requests.get());
+    }
+
     private static Row measure(AtomicRemoteBackend raw, Duration latency, int batch, int window, Duration each, String label)
             throws InterruptedException {
         DelayedBackend store = new DelayedBackend(raw, latency);
+        if (batch == 1 && window == 1) {
+            return naive(store, each, label);
+        }
         LedgerOptions options = new LedgerOptions(batch, 8 << 20, Duration.ofMillis(1), window, Math.max(4 * batch * window, 1000), 0,
                 RetryPolicy.s3());
         Ledger ledger = Ledger.open(store, "bench-" + UUID.randomUUID().toString().substring(0, 8), options);
@@ -74,14 +93,9 @@ public final class LedgerBenchmark {
             long start = System.nanoTime();
             long end = start + each.toNanos();
             CompletableFuture<Position> last = null;
-            boolean naive = batch == 1 && window == 1;
             while (System.nanoTime() < end) {
                 last = writer.append(entry);
                 appended++;
-                if (naive) {
-                    // The naive design: the next append waits for this one's round trip.
-                    last.join();
-                }
             }
             if (last != null) {
                 last.join();

@@ -946,8 +946,8 @@ public final class LeaseMachine {
             mode = Mode.ONCE;
             releaseRequested = true;
             silentRelease = true;
-            error = new LeaseOutcomeUnknownException(name, "an earlier write of this attempt is still unresolved"
-                    + (error == null ? "" : "; last error: " + error.getMessage()));
+            error = new LeaseOutcomeUnknownException(name, "the attempt gave up"
+                    + (error == null ? "" : " on " + error.getMessage()) + " while an earlier write of it is still unresolved");
         }
         cancel(Timer.RETRY);
         cancel(Timer.GIVE_UP);
@@ -997,8 +997,8 @@ public final class LeaseMachine {
                 mode = Mode.ONCE;
                 releaseRequested = true;
                 silentRelease = true;
-                answerNotAcquired(out, new LeaseOutcomeUnknownException(name, lastFailure == null
-                        ? "no answer yet" : lastFailure.getMessage()));
+                answerNotAcquired(out, new LeaseOutcomeUnknownException(name, "the deadline passed "
+                        + (lastFailure == null ? "with no answer yet" : "after " + lastFailure.getMessage())));
             }
             case READING -> {
                 cancel(Timer.REQUEST_TIMEOUT);

@@ -3,8 +3,8 @@ package dev.tenure.lease;
 import java.util.Objects;
 
 /**
- * An acquisition reached its deadline while its conditional write had no answer (the store was
- * down, or the answer was lost): the write may have landed, so this holder may hold the lease in
+ * An acquisition ended (its deadline passed, or it gave up on an error) while a conditional write
+ * of it had no answer (the store was down, or the answer was lost): the write may have landed, so this holder may hold the lease in
  * the store, or not. Tenure never reports such a lease as won or lost on a guess. The manager
  * keeps resolving the write in the background (reading the record back): if it landed, the lease
  * is released at once (a conditional write of {@code released=true}) and never handed out; if it
@@ -18,7 +18,7 @@ public final class LeaseOutcomeUnknownException extends RuntimeException {
     private final String name;
 
     LeaseOutcomeUnknownException(String name, String detail) {
-        super("acquisition of lease " + name + " reached its deadline with its write unresolved: " + detail
+        super("acquisition of lease " + name + " ended with a write whose outcome is unknown: " + detail
                 + "; it may have landed, and if it did it is released in the background");
         this.name = Objects.requireNonNull(name);
     }

@@ -356,8 +356,11 @@ final class LeaseDriver {
     private void deliver(Slot slot, LeaseMachine.Event event) {
         if (event instanceof LeaseMachine.Acquired acquired) {
             if (slot.lease == null && slot.acquiring == null && slot.election == null) {
-                // Nobody waits for it (the machine releases what lands after a release was asked; this
-                // covers a future failed by close): never hand it out or renew it; release it.
+                // Cannot happen: every path that stops waiting (close, an interrupted caller) asks the
+                // machine to release first, and the machine never reports an acquisition after that (it
+                // releases what lands instead; the simulator checks it). Kept as a guard, loudly: a lease
+                // nobody waits for is never handed out or renewed, only released.
+                LOG.warn("lease {}: an acquisition was reported with nobody waiting for it; releasing it", slot.machine.key());
                 slot.releaseOrphan = true;
                 return;
             }

@@ -846,7 +846,8 @@ public final class LedgerWriterMachine {
         if (sent.get(b.seq) == b) {
             sent.remove(b.seq);
         }
-        if (e instanceof LedgerException.OutcomeUnknown || (!b.mayHaveLanded && b.state != State.PUTTING)) {
+        boolean asBefore = b.state == State.PUTTING && switches.contains(Switch.DEFINITE_WHILE_WRITING); // the bug: failed at once
+        if (asBefore || e instanceof LedgerException.OutcomeUnknown || (!b.mayHaveLanded && b.state != State.PUTTING)) {
             // Unknown claims nothing; a batch none of whose writes landed or may have (none is unanswered
             // either) is not in the log, cut or not.
             out.add(new Fail(b.no, e));

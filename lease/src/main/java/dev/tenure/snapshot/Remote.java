@@ -23,6 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -335,13 +336,7 @@ final class Remote {
      * policy and {@code deadline} allow; at the deadline the step ends with a TRANSPORT error that says so.
      */
     <T> T withRetries(String step, Deadline deadline, Supplier<T> call) {
-        return resending(step, deadline, () -> {
-            try {
-                return call.get();
-            } catch (BackendException e) {
-                throw RetryPolicy.retryableBlindly(e) ? new Resend(e) : giveUp(deadline, step, e);
-            }
-        });
+        return retrying(step, deadline, RetryPolicy::retryableBlindly, call);
     }
 
     /** As {@link #withRetries(String, Deadline, Supplier)} with a deadline of its own. */
@@ -351,12 +346,19 @@ final class Remote {
 
     /** Unconditional writes of bytes that never change: even an ambiguous failure may simply be sent again. */
     private void withRetriesOnAnyTransport(String step, Deadline deadline, Runnable write) {
-        resending(step, deadline, () -> {
+        retrying(step, deadline, BackendException::retryable, () -> {
+            write.run();
+            return null;
+        });
+    }
+
+    /** One request, sent again after the failures {@code resend} accepts; any other ends the step. */
+    private <T> T retrying(String step, Deadline deadline, Predicate<BackendException> resend, Supplier<T> call) {
+        return resending(step, deadline, () -> {
             try {
-                write.run();
-                return null;
+                return call.get();
             } catch (BackendException e) {
-                throw e.retryable() ? new Resend(e) : e;
+                throw resend.test(e) ? new Resend(e) : giveUp(deadline, step, e);
             }
         });
     }
@@ -398,7 +400,7 @@ final class Remote {
     }
 
     /** What a step that stops on {@code failure} throws: the deadline's error when it passed and the failure was transient. */
-    BackendException giveUp(Deadline deadline, String step, BackendException failure) {
+    private BackendException giveUp(Deadline deadline, String step, BackendException failure) {
         return failure.retryable() && deadline.expired() ? deadline.exceeded(name, step, failure) : failure;
     }
 }

@@ -23,6 +23,10 @@ import java.util.random.RandomGenerator;
  *       write conditionally). A lost answer or a precondition failure is retried by running the
  *       whole step again, which reads back first; when the budget runs out after an ambiguous
  *       failure, the outcome is unknown and the caller's typed error says so.
+ *   <li>{@link #until}: a call with its caller's own retry rule and deadline, for a caller whose
+ *       deadline spans several calls (a snapshot step and its read-backs) or whose rule is neither
+ *       of the above (an unconditional write of immutable bytes may be sent again after any
+ *       transport failure).
  * </ul>
  */
 public final class Retrier {
@@ -71,11 +75,26 @@ public final class Retrier {
         }
     }
 
+    /**
+     * Runs {@code call} until it returns, retrying the failures {@code retryable} accepts, with the
+     * policy's backoff, while the policy's attempts allow and until {@code deadlineNanos} on this
+     * retrier's clock ({@link Long#MAX_VALUE} for none): no wait reaches past it and no retry starts
+     * after it. This retrier's own deadline does not apply. The last failure is thrown as it is;
+     * the caller says what giving up means.
+     */
+    public <T> T until(long deadlineNanos, Predicate<Throwable> retryable, Supplier<T> call) {
+        return run(call, Objects.requireNonNull(retryable, "retryable"), deadlineNanos);
+    }
+
     private <T> T run(Supplier<T> call, Predicate<Throwable> retryable) {
-        long deadline = RetryBudget.saturatedAdd(nanoClock.getAsLong(), budgetNanos);
+        return run(call, retryable, RetryBudget.saturatedAdd(nanoClock.getAsLong(), budgetNanos));
+    }
+
+    private <T> T run(Supplier<T> call, Predicate<Throwable> retryable, long deadline) {
         // The wait before a retry never reaches past the deadline, and no retry starts after it.
-        IntervalBiFunction<Object> interval = (attempt, either) -> Math.max(0,
-                Math.min(policy.backoff(attempt, random).toMillis(), (deadline - nanoClock.getAsLong()) / 1_000_000));
+        // Saturating: a deadline of Long.MAX_VALUE (none) minus a negative nanoTime must not wrap to no wait at all.
+        IntervalBiFunction<Object> interval = (attempt, either) -> Math.max(0, Math.min(policy.backoff(attempt, random).toMillis(),
+                RetryBudget.saturatedAdd(deadline, -Math.max(nanoClock.getAsLong(), -Long.MAX_VALUE)) / 1_000_000));
         RetryConfig config = RetryConfig.<Object>custom()
                 .maxAttempts(policy.maxAttempts())
                 .intervalBiFunction(interval)

@@ -39,13 +39,9 @@ final class Deadline {
         return budget != null && nanoClock.getAsLong() - endNanos >= 0;
     }
 
-    /** {@code wait}, shortened to what is left; a wait never runs past the deadline. */
-    Duration cap(Duration wait) {
-        if (budget == null) {
-            return wait;
-        }
-        long left = Math.max(0, endNanos - nanoClock.getAsLong());
-        return wait.toNanos() <= left ? wait : Duration.ofNanos(left);
+    /** The deadline on its clock, for {@link dev.tenure.retry.Retrier#until}; {@link Long#MAX_VALUE} for none. */
+    long endNanos() {
+        return budget == null ? Long.MAX_VALUE : endNanos;
     }
 
     /**

@@ -8,9 +8,8 @@ import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.RemoteBackend;
 import dev.tenure.backend.Versioned;
 import dev.tenure.backend.internal.LocalFiles;
+import dev.tenure.retry.Retrier;
 import dev.tenure.retry.RetryPolicy;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -66,16 +68,22 @@ final class Remote {
     final String manifestKey;
     final String dataPrefix;
     final SnapshotOptions options;
-    private final RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
     private final SecureRandom nonces = new SecureRandom();
+    /** Monotonic time for the steps' deadlines; the retrier reads the same clock. */
+    private final LongSupplier nanoClock;
+    /** Every retry of every step; each call passes its step's deadline, so the retrier's own is never used. */
+    private final Retrier retrier;
 
-    private Remote(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options) {
+    private Remote(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options, LongSupplier nanoClock) {
         this.backend = backend;
         this.atomic = atomic;
         this.name = name;
         this.manifestKey = "snapshots/" + name + "/manifest";
         this.dataPrefix = "snapshots/" + name + "/data/";
         this.options = options;
+        this.nanoClock = nanoClock;
+        RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
+        this.retrier = new Retrier("snapshot " + name, options.retry(), Duration.ofNanos(Long.MAX_VALUE), nanoClock, anyThread);
     }
 
     /**
@@ -84,13 +92,18 @@ final class Remote {
      * @throws BackendException CONFIG naming the problem
      */
     static Remote of(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options) {
+        return of(backend, atomic, name, options, System::nanoTime);
+    }
+
+    /** As {@link #of(RemoteBackend, AtomicRemoteBackend, String, SnapshotOptions)}, with the deadlines' clock (tests drive it). */
+    static Remote of(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options, LongSupplier nanoClock) {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(options, "options");
         if (name == null || name.isEmpty() || name.contains("/") || !Keys.isValid(name)) {
             throw BackendException.config(name, "invalid snapshot name " + (name == null ? "null" : "'" + name + "'")
                     + ": it must be one valid key segment, without '/'", null);
         }
-        Remote remote = new Remote(backend, atomic, name, options);
+        Remote remote = new Remote(backend, atomic, name, options, Objects.requireNonNull(nanoClock, "nanoClock"));
         String longest = remote.contentKey(Long.MAX_VALUE, Long.MAX_VALUE, "f".repeat(16));
         if (!Keys.isValid(longest)) {
             throw BackendException.config(name, "snapshot name '" + name + "' is too long: its content keys would exceed "
@@ -150,10 +163,7 @@ final class Remote {
         Path tmp = scratchFile();
         try {
             Files.write(tmp, manifest.encode());
-            withRetriesOnAnyTransport("writing the manifest", deadline(0), () -> {
-                backend.upload(tmp, manifestKey);
-                return null;
-            });
+            withRetriesOnAnyTransport("writing the manifest", deadline(0), () -> backend.upload(tmp, manifestKey));
         } catch (IOException e) {
             throw LocalFiles.mapLocalFailure(manifestKey, tmp, "write", e);
         } finally {
@@ -179,34 +189,28 @@ final class Remote {
         Deadline deadline = deadline(sizeOf(staged));
         String step = "uploading content " + key;
         if (atomic == null) {
-            withRetriesOnAnyTransport(step, deadline, () -> {
-                backend.upload(staged, key);
-                return null;
-            });
+            withRetriesOnAnyTransport(step, deadline, () -> backend.upload(staged, key));
             return;
         }
-        int attempt = 0;
-        boolean mayHaveLanded = false;
-        while (true) {
+        AtomicBoolean mayHaveLanded = new AtomicBoolean();
+        resending(step, deadline, () -> {
             try {
                 atomic.uploadConditional(staged, key, ConditionalPut.ifAbsent());
-                return;
+                return null;
             } catch (BackendException e) {
-                if (e.is(BackendException.Kind.PRECONDITION_FAILED) && mayHaveLanded) {
-                    return; // an earlier attempt of ours landed; the nonce makes the key ours alone
+                if (e.is(BackendException.Kind.PRECONDITION_FAILED) && mayHaveLanded.get()) {
+                    return null; // an earlier attempt of ours landed; the nonce makes the key ours alone
                 }
+                // Read back before sending again; a failure of the check itself ends the step as it is.
                 if (e.ambiguous()) {
-                    mayHaveLanded = true;
+                    mayHaveLanded.set(true);
                     if (withRetries(step, deadline, () -> backend.exists(key))) {
-                        return;
+                        return null;
                     }
                 }
-                if (!e.retryable()) {
-                    throw e;
-                }
-                retryOrThrow(deadline, step, ++attempt, e);
+                throw e.retryable() ? new Resend(e) : e;
             }
-        }
+        });
     }
 
     /**
@@ -323,7 +327,7 @@ final class Remote {
      */
     Deadline deadline(long transferBytes) {
         Optional<Duration> budget = options.deadline().or(backend::operationDeadline).map(d -> d.plusSeconds(transferBytes >> 20));
-        return Deadline.start(System::nanoTime, budget, options.deadline().isPresent() ? "SnapshotOptions.deadline"
+        return Deadline.start(nanoClock, budget, options.deadline().isPresent() ? "SnapshotOptions.deadline"
                 : "the backend's operation deadline, its requestTimeoutMs");
     }
 
@@ -332,18 +336,7 @@ final class Remote {
      * policy and {@code deadline} allow; at the deadline the step ends with a TRANSPORT error that says so.
      */
     <T> T withRetries(String step, Deadline deadline, Supplier<T> call) {
-        RetryPolicy policy = options.retry();
-        RetryConfig config = RetryConfig.<Object>custom()
-                .maxAttempts(policy.maxAttempts())
-                .intervalBiFunction((attempt, either) -> deadline.cap(policy.backoff(attempt, anyThread)).toMillis())
-                .retryOnException(e -> RetryPolicy.retryableBlindly(e) && !deadline.expired())
-                .failAfterMaxAttempts(false)
-                .build();
-        try {
-            return Retry.of("snapshot " + name, config).executeSupplier(call);
-        } catch (BackendException e) {
-            throw giveUp(deadline, step, e);
-        }
+        return retrying(step, deadline, RetryPolicy::retryableBlindly, call);
     }
 
     /** As {@link #withRetries(String, Deadline, Supplier)} with a deadline of its own. */
@@ -352,43 +345,62 @@ final class Remote {
     }
 
     /** Unconditional writes of bytes that never change: even an ambiguous failure may simply be sent again. */
-    private <T> T withRetriesOnAnyTransport(String step, Deadline deadline, Supplier<T> call) {
-        int attempt = 0;
-        while (true) {
+    private void withRetriesOnAnyTransport(String step, Deadline deadline, Runnable write) {
+        retrying(step, deadline, BackendException::retryable, () -> {
+            write.run();
+            return null;
+        });
+    }
+
+    /** One request, sent again after the failures {@code resend} accepts; any other ends the step. */
+    private <T> T retrying(String step, Deadline deadline, Predicate<BackendException> resend, Supplier<T> call) {
+        return resending(step, deadline, () -> {
             try {
                 return call.get();
             } catch (BackendException e) {
-                if (!e.retryable()) {
-                    throw e;
-                }
-                retryOrThrow(deadline, step, ++attempt, e);
+                throw resend.test(e) ? new Resend(e) : giveUp(deadline, step, e);
             }
+        });
+    }
+
+    /**
+     * Thrown by one round of a {@link #resending} step to have the round run again, after backoff,
+     * when the policy and the deadline allow: its write failed retryably and, when the failure was
+     * ambiguous, the round has read back and found that it did not land. When they do not allow,
+     * {@code ifLast} turns the step's final failure (the deadline's error once it has passed,
+     * {@code failure} otherwise) into what the step throws.
+     */
+    static final class Resend extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final BackendException failure;
+        private final transient Function<BackendException, RuntimeException> ifLast;
+
+        Resend(BackendException failure) {
+            this(failure, last -> last);
+        }
+
+        Resend(BackendException failure, Function<BackendException, RuntimeException> ifLast) {
+            super(failure.getMessage(), failure, false, false); // control flow: no stack trace to fill in
+            this.failure = failure;
+            this.ifLast = ifLast;
         }
     }
 
     /**
-     * After {@code attemptsMade} attempts, the last failing retryably with {@code failure}: waits
-     * the backoff (never past the deadline) when the policy and the deadline allow another
-     * attempt, else throws: the deadline's error once it has passed, {@code failure} otherwise.
+     * Runs {@code round} through the shared {@link Retrier} until it returns, running it again
+     * when it throws {@link Resend}, bounded by the retry policy and {@code deadline}. Any other
+     * failure (a read-back's, a definite refusal) ends the step at once, as it is.
      */
-    void retryOrThrow(Deadline deadline, String step, int attemptsMade, BackendException failure) {
-        if (!mayRetry(deadline, attemptsMade)) {
-            throw giveUp(deadline, step, failure);
+    <T> T resending(String step, Deadline deadline, Supplier<T> round) {
+        try {
+            return retrier.until(deadline.endNanos(), e -> e instanceof Resend, round);
+        } catch (Resend r) {
+            throw r.ifLast.apply(giveUp(deadline, step, r.failure));
         }
-        backoff(deadline, attemptsMade);
-    }
-
-    /** True when the policy allows another attempt after {@code attemptsMade} and the deadline has not passed. */
-    boolean mayRetry(Deadline deadline, int attemptsMade) {
-        return options.retry().allowsAnotherAttempt(attemptsMade) && !deadline.expired();
     }
 
     /** What a step that stops on {@code failure} throws: the deadline's error when it passed and the failure was transient. */
-    BackendException giveUp(Deadline deadline, String step, BackendException failure) {
+    private BackendException giveUp(Deadline deadline, String step, BackendException failure) {
         return failure.retryable() && deadline.expired() ? deadline.exceeded(name, step, failure) : failure;
-    }
-
-    void backoff(Deadline deadline, int attempt) {
-        LockSupport.parkNanos(deadline.cap(options.retry().backoff(attempt, ThreadLocalRandom.current())).toNanos());
     }
 }

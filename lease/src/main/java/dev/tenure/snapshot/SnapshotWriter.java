@@ -169,53 +169,50 @@ public final class SnapshotWriter implements AutoCloseable {
      * @return true when this call raised the epoch
      */
     private boolean claim() {
-        Deadline deadline = remote.deadline(0);
-        String step = "claiming it for epoch " + epoch;
-        int attempt = 0;
-        while (true) {
-            Optional<Remote.Current> read = remote.readManifest();
-            if (read.isPresent()) {
-                Manifest m = read.get().manifest();
-                if (m.lease() != null && !m.lease().equals(lease)) {
-                    throw BackendException.config(remote.manifestKey, "snapshot " + remote.name + " is fenced by tokens of lease '"
-                            + m.lease() + "', not '" + lease + "': epochs of different leases do not compare", null);
-                }
-                if (m.epoch() > epoch) {
-                    throw refusal(m);
-                }
-                if (m.epoch() == epoch) {
-                    base = read.get();
-                    seen = m;
-                    return false;
-                }
-            }
-            String nonce = remote.nonce();
-            Manifest claim = read.isPresent()
-                    ? read.get().manifest().claimedBy(lease, epoch, writerId, nonce, remote.now())
-                    : Manifest.claimOfNothing(remote.name, lease, epoch, writerId, nonce, remote.now());
-            ConditionalPut condition = read.isPresent() ? ConditionalPut.ifVersion(read.get().version()) : ConditionalPut.ifAbsent();
-            try {
-                base = new Remote.Current(claim, remote.putManifest(claim, condition));
-                seen = claim;
-                return true;
-            } catch (BackendException e) {
-                if (e.is(BackendException.Kind.PRECONDITION_FAILED)) {
-                    continue; // someone wrote meanwhile: judge the new manifest
-                }
-                if (e.ambiguous()) {
-                    Optional<Remote.Current> back = remote.readManifest();
-                    if (back.isPresent() && back.get().manifest().nonce().equals(nonce)) {
-                        base = back.get();
-                        seen = back.get().manifest();
-                        return true;
+        // Each round reads, judges and writes; the shared retrier runs it again after a transport failure.
+        return remote.resending("claiming it for epoch " + epoch, remote.deadline(0), () -> {
+            while (true) {
+                Optional<Remote.Current> read = remote.readManifest();
+                if (read.isPresent()) {
+                    Manifest m = read.get().manifest();
+                    if (m.lease() != null && !m.lease().equals(lease)) {
+                        throw BackendException.config(remote.manifestKey, "snapshot " + remote.name + " is fenced by tokens of lease '"
+                                + m.lease() + "', not '" + lease + "': epochs of different leases do not compare", null);
+                    }
+                    if (m.epoch() > epoch) {
+                        throw refusal(m);
+                    }
+                    if (m.epoch() == epoch) {
+                        base = read.get();
+                        seen = m;
+                        return false;
                     }
                 }
-                if (!e.retryable()) {
-                    throw e;
+                String nonce = remote.nonce();
+                Manifest claim = read.isPresent()
+                        ? read.get().manifest().claimedBy(lease, epoch, writerId, nonce, remote.now())
+                        : Manifest.claimOfNothing(remote.name, lease, epoch, writerId, nonce, remote.now());
+                ConditionalPut condition = read.isPresent() ? ConditionalPut.ifVersion(read.get().version()) : ConditionalPut.ifAbsent();
+                try {
+                    base = new Remote.Current(claim, remote.putManifest(claim, condition));
+                    seen = claim;
+                    return true;
+                } catch (BackendException e) {
+                    if (e.is(BackendException.Kind.PRECONDITION_FAILED)) {
+                        continue; // someone wrote meanwhile: judge the new manifest
+                    }
+                    if (e.ambiguous()) {
+                        Optional<Remote.Current> back = remote.readManifest();
+                        if (back.isPresent() && back.get().manifest().nonce().equals(nonce)) {
+                            base = back.get();
+                            seen = back.get().manifest();
+                            return true;
+                        }
+                    }
+                    throw e.retryable() ? new Remote.Resend(e) : e;
                 }
-                remote.retryOrThrow(deadline, step, ++attempt, e);
             }
-        }
+        });
     }
 
     /**
@@ -275,66 +272,70 @@ public final class SnapshotWriter implements AutoCloseable {
         Manifest before = base.manifest();
         String key = next.content().key();
         Deadline deadline = remote.deadline(0);
-        String step = "writing the manifest of generation " + next.generation();
-        int attempt = 0;
-        BackendException ambiguous = null;
-        while (true) {
+        // The last ambiguous failure of this flush's writes; one round at a time, so a plain holder.
+        BackendException[] ambiguous = {null};
+        return remote.resending("writing the manifest of generation " + next.generation(), deadline, () -> {
             try {
                 ObjectVersion version = remote.putManifest(next, ConditionalPut.ifVersion(base.version()));
                 return acknowledged(before, next, new Remote.Current(next, version), null);
             } catch (BackendException e) {
                 if (!e.is(BackendException.Kind.PRECONDITION_FAILED) && !e.ambiguous()) {
                     // Not sent, or refused outright: nothing was applied.
-                    if (e.retryable() && remote.mayRetry(deadline, ++attempt)) {
-                        remote.backoff(deadline, attempt);
-                        continue;
+                    if (e.retryable()) {
+                        throw new Remote.Resend(e, last -> notApplied(next, ambiguous[0], last));
                     }
-                    e = remote.giveUp(deadline, step, e);
-                    if (ambiguous != null) {
-                        // An earlier attempt may still land, naming this content: keep it.
-                        failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
-                                + next.generation() + " failed ambiguously, then " + e.getMessage() + "; it may still land. Open a new writer.", e);
-                        throw failure;
-                    }
-                    remote.deleteQuietly(key);
-                    throw e;
+                    throw notApplied(next, ambiguous[0], e);
                 }
                 if (e.ambiguous()) {
-                    ambiguous = e;
+                    ambiguous[0] = e;
                 }
                 Remote.Current now = remote.readManifest().orElseThrow(() -> new SnapshotException.Corrupt(
                         "snapshot manifest " + remote.manifestKey + " disappeared; manifests are never deleted"));
                 if (now.manifest().nonce().equals(next.nonce())) {
                     return acknowledged(before, next, now, null);
                 }
-                Landed landed = ambiguous == null ? Landed.NO : landed(next, now.manifest());
+                Landed landed = ambiguous[0] == null ? Landed.NO : landed(next, now.manifest());
                 if (landed == Landed.YES) {
                     return acknowledged(before, next, null, refusal(now.manifest()));
                 }
                 if (landed == Landed.UNKNOWN) {
                     failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
                             + next.generation() + " failed ambiguously and the manifest has since moved to generation "
-                            + now.manifest().generation() + "; whether this flush landed cannot be told. Open a new writer.", ambiguous);
+                            + now.manifest().generation() + "; whether this flush landed cannot be told. Open a new writer.", ambiguous[0]);
                     throw failure;
                 }
                 if (now.version().equals(base.version())) {
                     // Unchanged: the ambiguous write has not landed. Sending it again is safe: it can
                     // only land on this version, and the nonce shows which attempt did.
-                    if (remote.mayRetry(deadline, ++attempt)) {
-                        remote.backoff(deadline, attempt);
-                        continue;
-                    }
-                    failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
-                            + next.generation() + " kept failing ambiguously" + (deadline.expired() ? " until its deadline" : "")
-                            + "; it may still land. Open a new writer.", remote.giveUp(deadline, step, ambiguous));
-                    throw failure;
+                    throw new Remote.Resend(ambiguous[0] == null ? e : ambiguous[0], last -> {
+                        failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
+                                + next.generation() + " kept failing ambiguously" + (deadline.expired() ? " until its deadline" : "")
+                                + "; it may still land. Open a new writer.", last);
+                        return failure;
+                    });
                 }
                 // Someone else's write replaced the version ours was conditional on, so ours can never land.
                 remote.deleteQuietly(key);
                 failure = refusal(now.manifest());
                 throw failure;
             }
+        });
+    }
+
+    /**
+     * What a manifest write that ended in {@code last}, a failure that applied nothing, throws:
+     * {@code last} itself, after deleting the content no manifest names; but when an earlier
+     * attempt failed ambiguously it may still land, naming that content, so the content is kept and
+     * the flush is indeterminate.
+     */
+    private RuntimeException notApplied(Manifest next, BackendException earlierAmbiguous, BackendException last) {
+        if (earlierAmbiguous != null) {
+            failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
+                    + next.generation() + " failed ambiguously, then " + last.getMessage() + "; it may still land. Open a new writer.", last);
+            return failure;
         }
+        remote.deleteQuietly(next.content().key());
+        return last;
     }
 
     /**

@@ -76,4 +76,27 @@ class RetrierTest {
         }, Unknown::new));
         assertInstanceOf(BackendException.class, refused, "a definite last failure is thrown as it is");
     }
+
+    @Test
+    void untilUsesTheCallersDeadlineAndRetryRule() {
+        AtomicLong clock = new AtomicLong(-5_000_000_000L); // nanoTime may be negative
+        Retrier r = new Retrier("t", new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), 1.0, 1000), Duration.ofMillis(1),
+                clock::get, new SplittableRandom(1));
+        AtomicInteger calls = new AtomicInteger();
+        BackendException lost = BackendException.transport("k", true, "answer lost", null);
+        // The caller's rule retries an ambiguous failure, which read() never does; its deadline, not the retrier's 1 ms, bounds it.
+        assertSame(lost, assertThrows(BackendException.class, () -> r.until(clock.get() + Duration.ofSeconds(1).toNanos(),
+                e -> e == lost, () -> {
+                    calls.incrementAndGet();
+                    clock.addAndGet(Duration.ofMillis(300).toNanos());
+                    throw lost;
+                })));
+        assertEquals(4, calls.get(), "attempts at 0, 300, 600 and 900 ms; none after the deadline at 1 s");
+        calls.set(0);
+        assertThrows(BackendException.class, () -> r.until(Long.MAX_VALUE, e -> true, () -> {
+            calls.incrementAndGet();
+            throw lost;
+        }));
+        assertEquals(1000, calls.get(), "no deadline: the policy's attempts bound it");
+    }
 }

@@ -198,11 +198,10 @@ public final class LedgerWriterMachine {
     private long events;
     /** Decisions waiting for a checkpoint read, in the order they were made. */
     private final ArrayDeque<Held> held = new ArrayDeque<>();
-    /** Checkpoint reads in flight to confirm held decisions: each read's token, and the last event it covers. */
-    private final TreeMap<Long, Long> confirmations = new TreeMap<>();
+    /** Checkpoint reads in flight to confirm held decisions, by token (at most two: a read and its hedge). */
+    private final Set<Long> confirmations = new java.util.HashSet<>();
     private long confirmTokens;
-    /** Set once confirming gave up (the writer stopped then): later decisions are unknown at once, not after another deadline. */
-    private boolean unconfirmable;
+    /** Why confirming gave up, once it has (the writer stopped then): later decisions are unknown at once, not after another deadline. */
     private RuntimeException unconfirmableBecause;
 
     private LedgerWriterMachine(String ledgerName, long epoch, String writerId, boolean fenced, LedgerOptions options,
@@ -890,19 +889,19 @@ public final class LedgerWriterMachine {
         if (held.isEmpty() || !confirmations.isEmpty()) {
             return; // Decisions made while a read is in flight wait for the next one (or its hedge).
         }
-        if (unconfirmable) {
+        if (unconfirmableBecause != null) {
             unconfirmed(unconfirmableBecause);
             return;
         }
         long token = ++confirmTokens;
         long asOf = events;
-        confirmations.put(token, asOf);
+        confirmations.add(token);
         readCheckpointToConfirm(token, asOf);
         long hedgeAfter = Math.min(options.retryDeadline().toNanos() / 8, HEDGE_CAP_NANOS);
         timer(now + hedgeAfter, () -> {
-            if (confirmations.containsKey(token) && confirmations.size() < 2 && !held.isEmpty() && !unconfirmable) {
+            if (confirmations.contains(token) && confirmations.size() < 2 && !held.isEmpty() && unconfirmableBecause == null) {
                 long t = ++confirmTokens;
-                confirmations.put(t, events);
+                confirmations.add(t);
                 readCheckpointToConfirm(t, events);
             }
         });
@@ -916,7 +915,7 @@ public final class LedgerWriterMachine {
                 unconfirmed(e); // Every read gave up: nothing held can be confirmed.
             }
         }, found -> {
-            if (confirmations.remove(token) == null) {
+            if (!confirmations.remove(token)) {
                 return;
             }
             Checkpoint cp;
@@ -970,7 +969,6 @@ public final class LedgerWriterMachine {
 
     /** No checkpoint could be read: the decisions held cannot be confirmed; their outcome is unknown, and the writer stops. */
     private void unconfirmed(RuntimeException e) {
-        unconfirmable = true;
         unconfirmableBecause = e;
         while (!held.isEmpty()) {
             Command d = held.poll().decision();

@@ -121,16 +121,7 @@ final class LedgerReader implements Iterator<LedgerEntry> {
                 done = true;
                 break;
             }
-            for (Segment s : run) {
-                if (s.epoch() >= maxEpoch) {
-                    maxEpoch = s.epoch();
-                    for (int i = index; i < s.entries().size(); i++) {
-                        buffered.add(new LedgerEntry(new Position(seq, i), s.epoch(), s.writer(), s.entries().get(i).clone()));
-                    }
-                }
-                seq++;
-                index = 0;
-            }
+            run.forEach(this::accept);
             // A gap after a run is looked at again once the run is handed out (the log may have grown
             // meanwhile): the iterator ends where the log ends when it gets there, not when it read ahead.
             done = gap && run.isEmpty();
@@ -165,16 +156,21 @@ final class LedgerReader implements Iterator<LedgerEntry> {
                     throw overtaken;
                 }
             }
-            if (s.epoch() >= maxEpoch) {
-                maxEpoch = s.epoch();
-                for (int i = index; i < s.entries().size(); i++) {
-                    buffered.add(new LedgerEntry(new Position(seq, i), s.epoch(), s.writer(), s.entries().get(i).clone()));
-                }
-            }
-            seq++;
-            index = 0;
+            accept(s);
         }
         return !buffered.isEmpty();
+    }
+
+    /** The epoch rule: the segment at {@code seq} is read (its entries from {@code index} on) unless an older epoch follows a newer. */
+    private void accept(Segment s) {
+        if (s.epoch() >= maxEpoch) {
+            maxEpoch = s.epoch();
+            for (int i = index; i < s.entries().size(); i++) {
+                buffered.add(new LedgerEntry(new Position(seq, i), s.epoch(), s.writer(), s.entries().get(i).clone()));
+            }
+        }
+        seq++;
+        index = 0;
     }
 
     @Override

@@ -120,9 +120,10 @@ public final class LedgerWriterMachine {
     }
 
     /**
-     * An acknowledgement or a definite failure of the batch at {@code seq}, decided at event
-     * {@code event} from reads of sequence {@code reliesOn} and above, given out once a checkpoint
-     * read sent after that event shows neither was cut.
+     * An acknowledgement or a definite failure of a batch whose writes landed (or may have) at
+     * {@code seq} at the lowest, decided at event {@code event} from reads of sequence
+     * {@code reliesOn} and above, given out once a checkpoint read sent after that event shows
+     * neither was cut.
      */
     private record Held(Command decision, long seq, long reliesOn, long event) {
     }
@@ -137,6 +138,13 @@ public final class LedgerWriterMachine {
         boolean mayLand;
         /** A write of this batch landed, or may have (an ambiguous answer): a reader may have seen it. */
         boolean mayHaveLanded;
+        /**
+         * The lowest sequence where a write of this batch landed or may have: a batch that moved on
+         * may have been read there first, so its outcome also rests on retention not having cut it.
+         */
+        long lowestLanding = Long.MAX_VALUE;
+        /** A checkpoint read after reading the slot showed it live: what holds it is its first content. */
+        boolean slotConfirmed;
         RetryBudget budget;
 
         Batch(long no, String id, List<byte[]> entries) {
@@ -572,6 +580,9 @@ public final class LedgerWriterMachine {
             } else if (collision(failure) || failure.ambiguous()) {
                 b.mayLand |= failure.ambiguous();
                 b.mayHaveLanded |= failure.ambiguous();
+                if (failure.ambiguous()) {
+                    b.lowestLanding = Math.min(b.lowestLanding, seq);
+                }
                 b.state = State.RESOLVING;
                 readSegment(seq, b.budget, e -> giveUp(b, e), there -> resolved(b, seq, there));
             } else if (retryable(failure)) {
@@ -596,7 +607,30 @@ public final class LedgerWriterMachine {
             written(b);
             return;
         }
+        if (there.isPresent() && b.mayHaveLanded && !b.slotConfirmed && !switches.contains(Switch.DECIDE_WITHOUT_CHECKPOINT)) {
+            // Our ambiguous write may have landed here, been read, and been cut by retention, and what
+            // holds the slot now a late write into it: before moving on (and writing the batch a second
+            // time elsewhere), a checkpoint read after the slot read says whether the slot is still live.
+            String key = LedgerKeys.checkpoint(prefix);
+            readKey(key, b.budget, e -> giveUp(b, e), found -> {
+                if (sent.get(seq) != b) {
+                    return;
+                }
+                long low = found.map(v -> Checkpoint.decode(key, v.value()).low()).orElse(1L);
+                if (low > seq) {
+                    fail(b, new LedgerException.OutcomeUnknown("ledger " + ledgerName + ": retention cut the log at segment " + low
+                            + " while the batch's ambiguous write to segment " + seq + " was being resolved; it may have landed there"
+                            + " and been read before the cut", null));
+                    advance();
+                } else {
+                    b.slotConfirmed = true;
+                    resolved(b, seq, there);
+                }
+            });
+            return;
+        }
         if (there.isPresent()) {
+            b.slotConfirmed = false;
             b.mayLand = false; // Someone else's segment holds the sequence: this batch is not there, and never will be.
             if (newerWhileWriting(there.get())) {
                 fail(b, fencedBy(there.get(), seq));
@@ -684,6 +718,7 @@ public final class LedgerWriterMachine {
     private void written(Batch b) {
         b.state = State.WRITTEN;
         b.mayHaveLanded = true;
+        b.lowestLanding = Math.min(b.lowestLanding, b.seq);
         b.mayLand = false;
         known.put(b.seq, new Header(epoch, b.id, writerId));
         advance();
@@ -720,7 +755,7 @@ public final class LedgerWriterMachine {
             sent.remove(b.seq);
             frontier = b.seq;
             checkedUpTo = b.seq;
-            decide(new Acknowledge(b.no, b.seq, b.entries.size()), b.seq, b.seq);
+            decide(new Acknowledge(b.no, b.seq, b.entries.size()), Math.min(b.seq, b.lowestLanding), b.seq);
         }
         if (known.size() > 4 * GAP_SCAN) {
             known.headMap(frontier - GAP_SCAN).clear();
@@ -851,7 +886,8 @@ public final class LedgerWriterMachine {
             // either) is not in the log, cut or not.
             out.add(new Fail(b.no, e));
         } else {
-            decide(new Fail(b.no, e), b.seq, Math.min(b.seq, fenceAt));
+            long landing = Math.min(b.seq, b.lowestLanding);
+            decide(new Fail(b.no, e), landing, Math.min(landing, fenceAt));
         }
     }
 

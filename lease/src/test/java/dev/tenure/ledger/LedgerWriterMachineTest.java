@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class LedgerWriterMachineTest {
 
-    private static final LedgerOptions OPTIONS = new LedgerOptions(100, 1 << 20, Duration.ZERO, 4, 10_000, 256, RetryPolicy.tests(),
+    static final LedgerOptions OPTIONS = new LedgerOptions(100, 1 << 20, Duration.ZERO, 4, 10_000, 256, RetryPolicy.tests(),
             Duration.ofSeconds(5));
 
     // ---- item 1: a writer paused between raising the epoch record and fencing -------------------
@@ -396,6 +396,8 @@ class LedgerWriterMachineTest {
         Ledger.open(rig.store, WriterRig.LEDGER, OPTIONS).truncateBefore(new Position(68, 0));
         rig.land(66, 6, "newer", "late");
         d.deliver(x, true); // refused now (66 is taken), and the answer is lost: d reads 66 back
+        d.settle();
+        d.deliver(y, true); // y's answer is lost too, at last: d reads 67 back
         d.settle();
         return d;
     }

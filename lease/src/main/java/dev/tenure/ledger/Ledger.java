@@ -306,7 +306,7 @@ public final class Ledger {
         // ends in OutcomeUnknown (the value may or may not have been raised).
         return retrier.resolve(() -> {
             Optional<Versioned<byte[]>> current = backend.read(key);
-            Optional<Long> stored = current.map(v -> parseLong(key, v.value()));
+            Optional<Long> stored = current.map(v -> parseNumber(key, v.value()));
             if (stored.isPresent() && stored.get() >= value) {
                 return stored.get();
             }
@@ -316,7 +316,8 @@ public final class Ledger {
         }, LedgerException.OutcomeUnknown::new);
     }
 
-    private static long parseLong(String key, byte[] raw) {
+    /** A record that holds one number (the {@code epoch} record): its value, or a typed error naming the key. */
+    static long parseNumber(String key, byte[] raw) {
         String s = new String(raw, StandardCharsets.UTF_8).trim();
         try {
             return Long.parseLong(s);

@@ -358,7 +358,7 @@ public final class LedgerWriterMachine {
 
     private void raiseEpoch() {
         readKey(LedgerKeys.epoch(prefix), openBudget, this::openFailed, found -> {
-            long stored = found.map(v -> parseLong(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
+            long stored = found.map(v -> Ledger.parseNumber(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
             if (stored > epoch) {
                 stop(new LedgerException.Fenced("ledger " + ledgerName + " belongs to epoch " + stored + "; this writer has epoch " + epoch),
                         Long.MAX_VALUE);
@@ -427,7 +427,7 @@ public final class LedgerWriterMachine {
         // Item 1: the epoch record is a barrier. Every segment with a higher epoch is written after the
         // record was raised above ours, so if it still holds our epoch now, no newer fence lies below ours.
         readKey(LedgerKeys.epoch(prefix), openBudget, this::openFailed, found -> {
-            long stored = found.map(v -> parseLong(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
+            long stored = found.map(v -> Ledger.parseNumber(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
             if (stored > epoch) {
                 stop(new LedgerException.Fenced("ledger " + ledgerName + " was raised to epoch " + stored + " while this writer (epoch "
                         + epoch + ") was fencing it"), Long.MAX_VALUE);
@@ -1156,14 +1156,5 @@ public final class LedgerWriterMachine {
         List<Command> done = out;
         out = new ArrayList<>();
         return done;
-    }
-
-    private static long parseLong(String key, byte[] raw) {
-        String s = new String(raw, StandardCharsets.UTF_8).trim();
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw new LedgerException.Corrupt(key + " should hold a number, not '" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'");
-        }
     }
 }

@@ -23,6 +23,18 @@ class LedgerWriterMachineTest {
     static final LedgerOptions OPTIONS = new LedgerOptions(100, 1 << 20, Duration.ZERO, 4, 10_000, 256, RetryPolicy.tests(),
             Duration.ofSeconds(5));
 
+    /** Writer d (epoch 5), open, past the first MAX_WINDOW sequences after its fence (one batch at a time there): full window from now on. */
+    private static WriterRig.Node pastTheSlowStart(WriterRig rig, Switch... off) {
+        WriterRig.Node d = rig.fenced(5, "d", off);
+        d.open();
+        d.settle();
+        for (int i = 0; i < LedgerOptions.MAX_WINDOW; i++) {
+            d.append("warm" + i);
+            d.settle();
+        }
+        return d;
+    }
+
     // ---- item 1: a writer paused between raising the epoch record and fencing -------------------
 
     private static WriterRig.Node pausedBeforeItsFence(WriterRig rig, Switch... off) {
@@ -97,13 +109,7 @@ class LedgerWriterMachineTest {
 
     /** d is past its first MAX_WINDOW sequences (full window); x and y land below n's fence, z hits it. */
     private static WriterRig.Node fencedWithBatchesInFlight(WriterRig rig, boolean storeGoesDown, Switch... off) {
-        WriterRig.Node d = rig.fenced(5, "d", off);
-        d.open();
-        d.settle();
-        for (int i = 0; i < LedgerOptions.MAX_WINDOW; i++) {
-            d.append("warm" + i);
-            d.settle();
-        }
+        WriterRig.Node d = pastTheSlowStart(rig, off);
         long x = d.append("x");
         long y = d.append("y");
         long z = d.append("z");
@@ -298,13 +304,7 @@ class LedgerWriterMachineTest {
     @Test
     void theWindowCountsBatchesNotYetAcknowledged() {
         WriterRig rig = new WriterRig(OPTIONS);
-        WriterRig.Node d = rig.fenced(5, "d");
-        d.open();
-        d.settle();
-        for (int i = 0; i < LedgerOptions.MAX_WINDOW; i++) {
-            d.append("warm" + i);
-            d.settle();
-        }
+        WriterRig.Node d = pastTheSlowStart(rig);
         d.append("stuck");
         var stuck = d.hold(WriterRig.putAt(66));
         for (int i = 0; i < 10; i++) {
@@ -378,13 +378,7 @@ class LedgerWriterMachineTest {
      * x's answer comes back ambiguous: the read-back finds the newer epoch at 66, below y.
      */
     private static WriterRig.Node fencedByALateWriteBelowTheCut(WriterRig rig, Switch... off) {
-        WriterRig.Node d = rig.fenced(5, "d", off);
-        d.open();
-        d.settle();
-        for (int i = 0; i < LedgerOptions.MAX_WINDOW; i++) {
-            d.append("warm" + i);
-            d.settle();
-        }
+        WriterRig.Node d = pastTheSlowStart(rig, off);
         d.append("x");
         d.append("y");
         var x = (LedgerWriterMachine.Put) d.hold(WriterRig.putAt(66));
@@ -417,13 +411,7 @@ class LedgerWriterMachineTest {
     @Test
     void oneCheckpointReadConfirmsEveryAcknowledgementDecidedBeforeItWasSent() {
         WriterRig rig = new WriterRig(OPTIONS);
-        WriterRig.Node d = rig.fenced(5, "d");
-        d.open();
-        d.settle();
-        for (int i = 0; i < LedgerOptions.MAX_WINDOW; i++) {
-            d.append("warm" + i);
-            d.settle();
-        }
+        WriterRig.Node d = pastTheSlowStart(rig);
         long readsBefore = d.reads;
         for (int i = 0; i < OPTIONS.window(); i++) {
             d.append("pipelined" + i);

@@ -1,19 +1,19 @@
 package dev.tenure.cli;
 
-import dev.tenure.backend.BackendUris;
-import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.bench.LedgerBenchmark;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Prints ledger throughput figures: appends per second and requests per append, against the naive baseline. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Ledger appends per second and requests per append, next to the one-object-per-append baseline.")
+        description = {"Ledger appends per second and requests per append, next to the one-object-per-append baseline.",
+                "Without --backend, an in-memory store."})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -25,15 +25,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--each", defaultValue = "PT5S", description = "Time per setting. Default: ${DEFAULT-VALUE}.")
     Duration each;
 
-    @Option(names = "--backend", description = "Backend URI (file:///dir, s3://...); default an in-memory store.")
-    String backendUri;
+    @Mixin
+    BackendOption backend;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("tenure bench: ledger appends on %s with %d ms added per request, %d s per setting%n",
-                backendUri == null ? "an in-memory store" : backendUri, latency.toMillis(), each.toSeconds());
-        LedgerBenchmark.run(() -> backendUri == null ? new InMemoryBackend() : BackendUris.openAtomic(backendUri), latency, each, out);
+                backend.uri == null ? "an in-memory store" : backend.uri, latency.toMillis(), each.toSeconds());
+        LedgerBenchmark.run(() -> backend.openAtomic(() -> "mem:"), latency, each, out);
         return 0;
     }
 }

@@ -1,7 +1,7 @@
 package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.BackendUris;
+import dev.tenure.backend.uri.BackendUris;
 import dev.tenure.backend.local.LocalBackend;
 import dev.tenure.lease.FencingToken;
 import dev.tenure.lease.LeaderElection;
@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Spec;
  * that epochs only rose and that no two replicas were ever leader at once.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Leader election among replicas; kills the leader halfway and shows the failover.")
+        description = {"Leader election among replicas; kills the leader halfway and shows the failover.",
+                "Without --backend, the replicas share a fresh temporary directory."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String LEASE = "demo-leader";
@@ -53,8 +55,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--processes", description = "Run each replica as a separate JVM process, and kill the leader with SIGKILL.")
     boolean processes;
 
-    @Option(names = "--backend", description = "Backend URI: file:///dir, mem: or s3://bucket/prefix?endpoint=...&profile=... Default: a fresh temporary directory.")
-    String backendUri;
+    @Mixin
+    BackendOption backend;
 
     private final long start = System.nanoTime();
     private final List<String> problems = new ArrayList<>();
@@ -70,11 +72,12 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--replicas must be at least 2 for an election to mean anything");
         }
         PrintWriter out = spec.commandLine().getOut();
-        Path tempRoot = backendUri == null ? Files.createTempDirectory("tenure-demo-") : null;
-        AtomicRemoteBackend shared = BackendUris.openAtomic(tempRoot != null ? "file://" + tempRoot : backendUri);
+        Path tempRoot = backend.uri == null ? Files.createTempDirectory("tenure-demo-") : null;
+        String uri = backend.uriOr(() -> tempRoot.toUri().toString());
+        AtomicRemoteBackend shared = BackendUris.openAtomic(uri);
         Duration renew = ttl.dividedBy(4);
         if (processes) {
-            return new ProcessDemo(out, replicas, duration, ttl, tempRoot != null ? "file://" + tempRoot : backendUri).run();
+            return new ProcessDemo(out, replicas, duration, ttl, uri).run();
         }
         out.printf("tenure demo: %d replicas elect a leader for '%s' on %s (ttl %d ms, renew every %d ms)%n", replicas, LEASE,
                 shared.name(), ttl.toMillis(), renew.toMillis());

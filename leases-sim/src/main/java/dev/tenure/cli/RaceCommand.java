@@ -1,7 +1,7 @@
 package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.BackendUris;
+import dev.tenure.backend.uri.BackendUris;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Versioned;
@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Spec;
  * write the next epoch conditionally on the version it read; the store lets exactly one through.
  */
 @Command(name = "race", mixinStandardHelpOptions = true,
-        description = "Replicas race compare-and-swap for one lease-like record; prints each round's winner and cost.")
+        description = {"Replicas race compare-and-swap for one lease-like record; prints each round's winner and cost.",
+                "Without --backend, a fresh temporary directory."})
 final class RaceCommand implements Callable<Integer> {
 
     static final String KEY = "leases/demo";
@@ -44,8 +46,8 @@ final class RaceCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "10", description = "Rounds to race. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
-    @Option(names = "--backend", description = "Backend URI: file:///dir, mem: or s3://bucket/prefix?endpoint=...&profile=.... Default: a fresh temporary directory.")
-    String backendUri;
+    @Mixin
+    BackendOption backend;
 
     private record Outcome(String replica, boolean won, int requests, int refused) {
     }
@@ -56,8 +58,8 @@ final class RaceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--replicas and --rounds must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        Path tempRoot = backendUri == null ? Files.createTempDirectory("tenure-demo-") : null;
-        String uri = tempRoot != null ? "file://" + tempRoot : backendUri;
+        Path tempRoot = backend.uri == null ? Files.createTempDirectory("tenure-demo-") : null;
+        String uri = backend.uriOr(() -> tempRoot.toUri().toString());
         AtomicRemoteBackend shared = BackendUris.openAtomic(uri);
         List<AtomicRemoteBackend> clients = new ArrayList<>();
         for (int r = 0; r < replicas; r++) {

@@ -1,7 +1,6 @@
 package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.BackendUris;
 import dev.tenure.lease.FencingToken;
 import dev.tenure.lease.LeaderElection;
 import dev.tenure.lease.LeaderListener;
@@ -20,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,8 +39,8 @@ final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--name", required = true)
     String name;
 
-    @Option(names = "--backend", required = true)
-    String backendUri;
+    @Mixin
+    BackendOption backend;
 
     @Option(names = "--ttl", required = true)
     Duration ttl;
@@ -51,7 +51,7 @@ final class ReplicaCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        AtomicRemoteBackend backend = BackendUris.openAtomic(backendUri);
+        AtomicRemoteBackend store = backend.openAtomic(() -> null);
         Map<Long, long[]> held = new TreeMap<>();
         // The demo ends each replica with STOP on its standard input (or by closing it); --duration is only a cap.
         AtomicBoolean stop = new AtomicBoolean();
@@ -70,8 +70,8 @@ final class ReplicaCommand implements Callable<Integer> {
         stdin.start();
         // Warm what the first requests need (the backend's read path), so that a cold JVM does not
         // spend the first request's timeout loading classes. The manager warms JSON itself.
-        backend.read(LeaseManager.class.getSimpleName() + "-warm-up");
-        try (LeaseManager manager = DemoCommand.manager(backend, name, ttl)) {
+        store.read(LeaseManager.class.getSimpleName() + "-warm-up");
+        try (LeaseManager manager = DemoCommand.manager(store, name, ttl)) {
             LeaderElection election = manager.elect(DemoCommand.LEASE, new LeaderListener() {
                 @Override
                 public void onElected(FencingToken token) {

@@ -1,7 +1,7 @@
 package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.BackendUris;
+import dev.tenure.backend.uri.BackendUris;
 import dev.tenure.backend.RemoteBackend;
 import dev.tenure.lease.Lease;
 import dev.tenure.lease.LeaseManager;
@@ -132,7 +132,8 @@ final class SnapshotCommand {
 
     /** The two positional parameters every snapshot command starts with. */
     static final class Target {
-        @Parameters(index = "0", paramLabel = "BACKEND", description = "The backend URI.")
+        @Parameters(index = "0", paramLabel = "BACKEND", completionCandidates = BackendOption.AllForms.class,
+                description = "The backend URI: ${COMPLETION-CANDIDATES}.")
         String backendUri;
 
         @Parameters(index = "1", paramLabel = "NAME", description = "The snapshot's name.")

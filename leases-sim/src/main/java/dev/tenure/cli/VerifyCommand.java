@@ -1,7 +1,8 @@
 package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.BackendUris;
+import dev.tenure.backend.uri.BackendUris;
+import dev.tenure.backend.uri.Scheme;
 import dev.tenure.backend.http.AtomicHttpBackend;
 import dev.tenure.backend.http.HttpSettings;
 import dev.tenure.backend.probe.CapabilityProbe;
@@ -26,10 +27,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "BACKEND-URI",
-            description = "file:///dir, mem:, s3://bucket/prefix?endpoint=...&region=...&profile=aws|r2|gcs|spaces|minio|ceph|generic"
-                    + " (credentials from the AWS default chain), or http(s)://host/path/ (a WebDAV-style server;"
-                    + " the authorization header from authFile=... or TENURE_HTTP_AUTHORIZATION).")
+    @Parameters(index = "0", paramLabel = "BACKEND-URI", completionCandidates = BackendOption.AtomicForms.class,
+            description = "${COMPLETION-CANDIDATES}. An http(s) server is probed whatever its URI claims; credentials"
+                    + " never go in the URI (see the backends documentation).")
     String uri;
 
     @Option(names = "--create-writers", defaultValue = "32", description = "Writers racing create-if-absent. Default: ${DEFAULT-VALUE}.")
@@ -53,7 +53,7 @@ final class VerifyCommand implements Callable<Integer> {
             out.flush();
         };
         CapabilityProbe.Report report;
-        if (uri.startsWith("http://") || uri.startsWith("https://")) {
+        if (Scheme.of(uri).filter(s -> s == Scheme.HTTP || s == Scheme.HTTPS).isPresent()) {
             // Probed whatever the URI claims: finding out whether the claim may be made is the point.
             HttpSettings http = HttpSettings.fromUri(uri);
             out.printf("tenure verify: http %s%n", http.baseUrl());

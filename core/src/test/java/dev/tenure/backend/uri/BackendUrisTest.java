@@ -1,4 +1,4 @@
-package dev.tenure.backend;
+package dev.tenure.backend.uri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.RemoteBackend;
 import dev.tenure.backend.d1.D1Backend;
 import dev.tenure.backend.http.HttpBackend;
 import dev.tenure.backend.local.LocalBackend;
@@ -65,5 +67,33 @@ class BackendUrisTest {
             assertTrue(e.getMessage().contains(form), form + " missing from: " + e.getMessage());
         }
         config(() -> BackendUris.open(" "));
+    }
+
+    @Test
+    void fileUrisAreParsedAsUris() {
+        Path spaced = dir.resolve("with space");
+        assertEquals(spaced, BackendUris.localDirectory(spaced.toUri().toString()), "percent-escapes are decoded");
+        assertEquals(spaced, BackendUris.localDirectory("file://localhost" + spaced.toUri().getRawPath()));
+        assertEquals(Path.of("relative/dir"), BackendUris.localDirectory("file:relative/dir"));
+        assertTrue(config(() -> BackendUris.openAtomic("file://fileserver/share/dir")).getMessage()
+                .contains("host 'fileserver'"));
+        assertTrue(config(() -> BackendUris.openAtomic("file:///tmp/a b")).getMessage().contains("percent-encode"));
+        config(() -> BackendUris.openAtomic("file:///tmp/x?token=1"));
+        config(() -> BackendUris.openAtomic("file://"));
+    }
+
+    @Test
+    void schemesAreCaseInsensitiveAndListedOnce() {
+        assertInstanceOf(InMemoryBackend.class, BackendUris.openAtomic("MEM:"));
+        assertEquals(Scheme.allForms().size(), Scheme.allForms().stream().distinct().count());
+        assertFalse(Scheme.atomicForms().stream().anyMatch(f -> f.startsWith("libsql") || f.startsWith("d1")));
+    }
+
+    @Test
+    void aMissingOptionalDependencyIsNamed() {
+        BackendException e = config(() -> BackendUris.requirePresent(Scheme.S3,
+                new Scheme.OptionalDependency("no.such.SdkClient", "com.example:sdk"), "s3://bucket/p?secret=x"));
+        assertTrue(e.getMessage().contains("needs com.example:sdk"), e.getMessage());
+        assertFalse(e.getMessage().contains("secret"), e.getMessage());
     }
 }

@@ -1,0 +1,140 @@
+package dev.tenure.backend.uri;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.RemoteBackend;
+import dev.tenure.backend.d1.D1Backend;
+import dev.tenure.backend.http.AtomicHttpBackend;
+import dev.tenure.backend.http.HttpBackend;
+import dev.tenure.backend.http.HttpSettings;
+import dev.tenure.backend.internal.UriQueries;
+import dev.tenure.backend.local.LocalBackend;
+import dev.tenure.backend.memory.InMemoryBackend;
+import dev.tenure.backend.s3.S3Backend;
+import dev.tenure.backend.turso.TursoBackend;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/**
+ * Opens a backend from a URI, as the command line and configuration files name them. Which schemes
+ * exist, and what each can do, is the table in {@link Scheme}.
+ */
+public final class BackendUris {
+
+    private BackendUris() {
+    }
+
+    /**
+     * Opens any backend, atomic or not, for snapshot transport: every {@link Scheme}.
+     *
+     * @param uri the backend's URI
+     * @return the backend, open
+     * @throws BackendException CONFIG for a URI it does not understand (listing the forms), or for a
+     *     scheme whose optional dependency is not on the class path (naming it)
+     */
+    public static RemoteBackend open(String uri) {
+        Scheme scheme = scheme(uri);
+        return switch (scheme) {
+            case HTTP, HTTPS -> {
+                HttpSettings settings = HttpSettings.fromUri(uri);
+                yield settings.preconditions() == HttpSettings.Preconditions.ENFORCED
+                        ? AtomicHttpBackend.open(settings) : HttpBackend.open(settings);
+            }
+            case LIBSQL -> TursoBackend.open(uri);
+            case D1 -> D1Backend.open(uri);
+            default -> openAtomic(uri);
+        };
+    }
+
+    /**
+     * Opens an atomic backend: a {@link Scheme} whose capability is {@code ATOMIC}, or an HTTP server
+     * whose URI says {@code preconditions=enforced} (after its probe of the server passes).
+     *
+     * @param uri the backend's URI
+     * @return the backend, open
+     * @throws BackendException CONFIG for anything else, or for a backend that is not atomic, saying why
+     */
+    public static AtomicRemoteBackend openAtomic(String uri) {
+        Scheme scheme = scheme(uri);
+        return switch (scheme) {
+            case MEM -> new InMemoryBackend(uri);
+            case FILE -> LocalBackend.create(localDirectory(uri));
+            case S3 -> S3Backend.open(uri);
+            case HTTP, HTTPS -> {
+                HttpSettings settings = HttpSettings.fromUri(uri);
+                if (settings.preconditions() != HttpSettings.Preconditions.ENFORCED) {
+                    throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' is an HTTP server without a"
+                            + " precondition claim, which is snapshot transport only; if the server enforces If-Match"
+                            + " and If-None-Match on PUT and DELETE, add preconditions=enforced and Tenure will check it",
+                            null);
+                }
+                yield AtomicHttpBackend.open(settings);
+            }
+            case LIBSQL, D1 -> throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' is snapshot"
+                    + " transport only: it cannot compare-and-swap, so it cannot hold a lease, a ledger or a fenced"
+                    + " snapshot", null);
+        };
+    }
+
+    /** The scheme of a URI Tenure can open, with its optional dependency present; CONFIG otherwise. */
+    private static Scheme scheme(String uri) {
+        if (uri == null || uri.isBlank()) {
+            throw BackendException.config(null, "no backend URI given", null);
+        }
+        Scheme scheme = Scheme.of(uri).orElseThrow(() -> BackendException.config(null,
+                "unsupported backend URI '" + UriQueries.redact(uri) + "': use " + String.join(", ", Scheme.allForms()),
+                null));
+        scheme.dependency().ifPresent(dependency -> requirePresent(scheme, dependency, uri));
+        return scheme;
+    }
+
+    static void requirePresent(Scheme scheme, Scheme.OptionalDependency dependency, String uri) {
+        try {
+            Class.forName(dependency.probeClass(), false, BackendUris.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' needs " + dependency.coordinates()
+                    + " on the class path (or module path): Tenure keeps the " + scheme.scheme() + ": backend's"
+                    + " dependencies optional, so a user of other stores does not carry them; add them to your build",
+                    null);
+        }
+    }
+
+    /**
+     * The directory a {@code file:} URI names. {@code file:///abs/dir} and {@code file:rel/dir} are
+     * both understood, percent-escapes are decoded, and a host other than {@code localhost} is refused
+     * (a {@code file:} URI names a directory on this machine).
+     */
+    static Path localDirectory(String uri) {
+        URI parsed;
+        try {
+            parsed = new URI(uri);
+        } catch (URISyntaxException e) {
+            throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' is not a valid URI (" + e.getReason()
+                    + "): percent-encode spaces and reserved characters, or write file:///absolute/dir", e);
+        }
+        if (parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+            throw BackendException.config(null, "'" + UriQueries.redact(uri) + "': a file: URI takes no query or"
+                    + " fragment", null);
+        }
+        try {
+            if (parsed.isOpaque()) {
+                // file:relative/dir: relative to the working directory, as the command line has always read it.
+                return Path.of(parsed.getSchemeSpecificPart());
+            }
+            String host = parsed.getHost() == null ? parsed.getRawAuthority() : parsed.getHost();
+            if (host != null && !host.isEmpty() && !host.equalsIgnoreCase("localhost")) {
+                throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' names host '" + host
+                        + "': a file: URI names a directory on this machine; mount the share and name its path", null);
+            }
+            String path = parsed.getPath();
+            if (path == null || path.isEmpty()) {
+                throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' names no directory", null);
+            }
+            return Path.of(path);
+        } catch (InvalidPathException e) {
+            throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' is not a path on this machine", e);
+        }
+    }
+}

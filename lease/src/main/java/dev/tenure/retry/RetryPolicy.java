@@ -1,12 +1,8 @@
 package dev.tenure.retry;
 
 import dev.tenure.backend.BackendException;
-import io.github.resilience4j.core.IntervalBiFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -15,8 +11,8 @@ import java.util.random.RandomGenerator;
  * deadlines come from the caller (a lease renewal never retries past the lease deadline).
  *
  * <p>Only {@link BackendException#retryable() transport} failures are retried. A failure that is
- * {@linkplain BackendException#ambiguous() ambiguous} is never retried blindly by
- * {@link #decorate}: the caller must read back first.
+ * {@linkplain BackendException#ambiguous() ambiguous} is never retried blindly: the caller
+ * must read back first. {@link Retrier} runs calls under a policy.
  *
  * @param initialBackoff the backoff ceiling of the first retry
  * @param maxBackoff the cap on any backoff
@@ -78,26 +74,4 @@ public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, double m
     public boolean allowsAnotherAttempt(int attemptsMade) {
         return attemptsMade < maxAttempts;
     }
-
-    /**
-     * A resilience4j {@link Retry} with this policy, to build once and use for many calls: retries
-     * only non-ambiguous transport failures, with full-jitter backoff drawn from {@code random}
-     * (which must be safe for every thread that calls through the retry).
-     */
-    public Retry toRetry(String name, RandomGenerator random) {
-        IntervalBiFunction<Object> interval = (attempt, either) -> backoff(attempt, random).toMillis();
-        RetryConfig config = RetryConfig.<Object>custom()
-                .maxAttempts(maxAttempts)
-                .intervalBiFunction(interval)
-                .retryOnException(RetryPolicy::retryableBlindly)
-                .failAfterMaxAttempts(false)
-                .build();
-        return Retry.of(name, config);
-    }
-
-    /** Wraps one blocking call in a {@link #toRetry retry} with this policy. */
-    public <T> Supplier<T> decorate(String name, Supplier<T> call, RandomGenerator random) {
-        return Retry.decorateSupplier(toRetry(name, random), call);
-    }
-
 }

@@ -48,29 +48,33 @@ class RetryPolicyTest {
     }
 
     @Test
-    void theDecoratorRetriesTransportFailuresAndStopsAtOtherKinds() {
+    void aRetrierWithThePolicyRetriesTransportFailuresAndStopsAtOtherKinds() {
         RetryPolicy fast = new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(2), 2.0, 4);
         AtomicInteger calls = new AtomicInteger();
-        String result = fast.decorate("test", () -> {
+        String result = retrier("test", fast).read(() -> {
             if (calls.incrementAndGet() < 3) {
                 throw BackendException.transport("k", false, "503", null);
             }
             return "ok";
-        }, new SplittableRandom(2)).get();
+        });
         assertEquals("ok", result);
         assertEquals(3, calls.get());
         AtomicInteger auth = new AtomicInteger();
-        assertThrows(BackendException.class, () -> fast.decorate("auth", () -> {
+        assertThrows(BackendException.class, () -> retrier("auth", fast).read(() -> {
             auth.incrementAndGet();
             throw BackendException.auth("k", "403", null);
-        }, new SplittableRandom(3)).get());
+        }));
         assertEquals(1, auth.get(), "an auth failure is never retried");
         AtomicInteger ambiguous = new AtomicInteger();
-        assertThrows(BackendException.class, () -> fast.decorate("ambiguous", () -> {
+        assertThrows(BackendException.class, () -> retrier("ambiguous", fast).read(() -> {
             ambiguous.incrementAndGet();
             throw BackendException.transport("k", true, "reset after sending", null);
-        }, new SplittableRandom(4)).get());
+        }));
         assertEquals(1, ambiguous.get(), "an ambiguous failure must be read back, not retried blindly");
+    }
+
+    private static Retrier retrier(String name, RetryPolicy policy) {
+        return new Retrier(name, policy, Duration.ofMinutes(1), System::nanoTime, new SplittableRandom(name.hashCode()));
     }
 
     @Test

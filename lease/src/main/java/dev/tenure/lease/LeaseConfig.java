@@ -3,7 +3,6 @@ package dev.tenure.lease;
 import dev.tenure.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The numbers of one lease manager, checked once: a configuration that cannot be safe is refused.
@@ -17,20 +16,15 @@ import java.util.Set;
  * @param requestTimeout an answer later than this counts as lost (and a write as ambiguous)
  * @param retry backoff for transport failures
  * @param clock the clocks
- * @param mutations deliberate bugs, for the simulator only; empty in production
  */
 public record LeaseConfig(String keyPrefix, String holder, Duration ttl, Duration renewInterval, Duration safetyMargin,
-        Duration skewMargin, Duration requestTimeout, RetryPolicy retry, LeaseClock clock, Set<ProtocolMutation> mutations) {
+        Duration skewMargin, Duration requestTimeout, RetryPolicy retry, LeaseClock clock) {
 
-    /** A correct configuration: no mutations. */
-    public LeaseConfig(String keyPrefix, String holder, Duration ttl, Duration renewInterval, Duration safetyMargin,
-            Duration skewMargin, Duration requestTimeout, RetryPolicy retry, LeaseClock clock) {
-        this(keyPrefix, holder, ttl, renewInterval, safetyMargin, skewMargin, requestTimeout, retry, clock, Set.of());
-    }
+    /** The longest TTL a record may carry (366 days): longer deadlines overflow the monotonic clock's range. */
+    public static final long MAX_TTL_MILLIS = 366L * 24 * 3600 * 1000;
 
     /** Checks every number; an unsafe timing is a {@link LeaseConfigurationException} with the numbers. */
     public LeaseConfig {
-        mutations = Set.copyOf(mutations);
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(holder, "holder");
         Objects.requireNonNull(retry, "retry");
@@ -56,8 +50,8 @@ public record LeaseConfig(String keyPrefix, String holder, Duration ttl, Duratio
         if (ttl.toMillis() < 1) {
             throw new LeaseConfigurationException("ttl must be at least 1 ms, not " + ttl);
         }
-        if (ttl.toMillis() > LeaseRecord.MAX_TTL_MILLIS) {
-            throw new LeaseConfigurationException("ttl (" + ms(ttl) + ") must be at most " + LeaseRecord.MAX_TTL_MILLIS
+        if (ttl.toMillis() > MAX_TTL_MILLIS) {
+            throw new LeaseConfigurationException("ttl (" + ms(ttl) + ") must be at most " + MAX_TTL_MILLIS
                     + " ms (366 days): longer deadlines overflow the monotonic clock's range");
         }
         Duration usable = ttl.minus(safetyMargin);
@@ -75,33 +69,5 @@ public record LeaseConfig(String keyPrefix, String holder, Duration ttl, Duratio
 
     long ttlNanos() {
         return ttl.toNanos();
-    }
-
-    long ttlMillis() {
-        return ttl.toMillis();
-    }
-
-    long renewIntervalNanos() {
-        return renewInterval.toNanos();
-    }
-
-    long safetyMarginNanos() {
-        return has(ProtocolMutation.NO_SAFETY_MARGIN) ? 0 : safetyMargin.toNanos();
-    }
-
-    long skewMarginNanos() {
-        return has(ProtocolMutation.NO_SAFETY_MARGIN) ? 0 : skewMargin.toNanos();
-    }
-
-    boolean has(ProtocolMutation mutation) {
-        return mutations.contains(mutation);
-    }
-
-    long requestTimeoutNanos() {
-        return requestTimeout.toNanos();
-    }
-
-    long wallMillis() {
-        return clock.wallMillis();
     }
 }

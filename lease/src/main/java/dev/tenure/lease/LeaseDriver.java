@@ -1,10 +1,12 @@
 package dev.tenure.lease;
 
+import dev.tenure.lease.protocol.LeaseMachine;
+import dev.tenure.lease.protocol.CommandDispatcher;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
-import dev.tenure.lease.LeaseMachine.Command;
+import dev.tenure.lease.protocol.LeaseMachine.Command;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,8 @@
 package dev.tenure.lease;
 
+import dev.tenure.lease.protocol.LeaseMachine;
+import dev.tenure.lease.protocol.LeaseRecordCodec;
+import dev.tenure.lease.protocol.Saturating;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.RemoteBackend;

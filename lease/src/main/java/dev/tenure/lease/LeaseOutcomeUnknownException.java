@@ -17,7 +17,8 @@ public final class LeaseOutcomeUnknownException extends RuntimeException {
 
     private final String name;
 
-    LeaseOutcomeUnknownException(String name, String detail) {
+    /** @param name the lease @param detail why the attempt ended */
+    public LeaseOutcomeUnknownException(String name, String detail) {
         super("acquisition of lease " + name + " ended with a write whose outcome is unknown: " + detail
                 + "; it may have landed, and if it did it is released in the background");
         this.name = Objects.requireNonNull(name);

@@ -11,7 +11,7 @@ public final class LeaseRecordException extends RuntimeException {
 
     private final String key;
 
-    LeaseRecordException(String key, String problem) {
+    public LeaseRecordException(String key, String problem) {
         super("lease record " + key + " is corrupt: " + problem + "; Tenure will not overwrite it");
         this.key = key;
     }

@@ -1,5 +1,6 @@
 package dev.tenure.lease;
 
+import dev.tenure.lease.testing.VirtualTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.lease.protocol.LeaseRecord;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;

@@ -2,6 +2,7 @@ package dev.tenure.lease;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.lease.protocol.LeaseRecordCodec;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;

@@ -1,7 +1,10 @@
 package dev.tenure.lease;
 
+import dev.tenure.lease.testing.VirtualTime;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tenure.lease.protocol.LeaseRecord;
+import dev.tenure.lease.protocol.LeaseRecordCodec;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.retry.RetryPolicy;
 import java.time.Duration;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.lease.protocol.LeaseRecord;
+import dev.tenure.lease.protocol.LeaseRecordCodec;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.RemoteBackend;
 import dev.tenure.backend.memory.InMemoryBackend;

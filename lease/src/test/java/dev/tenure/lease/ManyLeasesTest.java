@@ -3,6 +3,7 @@ package dev.tenure.lease;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.lease.protocol.LeaseRecordCodec;
 import dev.tenure.backend.memory.InMemoryBackend;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,6 +3,8 @@ package dev.tenure.lease;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.lease.protocol.LeaseRecord;
+import dev.tenure.lease.protocol.LeaseRecordCodec;
 import java.time.Duration;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;

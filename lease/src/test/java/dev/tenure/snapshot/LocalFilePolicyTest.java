@@ -15,7 +15,7 @@ import dev.tenure.backend.RemoteBackend;
 import dev.tenure.backend.http.AtomicHttpBackend;
 import dev.tenure.backend.http.HttpBackend;
 import dev.tenure.backend.http.HttpSettings;
-import dev.tenure.backend.http.ObjectServerDouble;
+import dev.tenure.backend.conformance.ObjectServerDouble;
 import dev.tenure.backend.local.LocalBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.lease.FencingToken;

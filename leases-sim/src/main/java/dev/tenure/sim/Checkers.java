@@ -1,6 +1,6 @@
 package dev.tenure.sim;
 
-import dev.tenure.lease.LeaseMachine;
+import dev.tenure.lease.protocol.LeaseMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;

@@ -1,6 +1,6 @@
 package dev.tenure.sim;
 
-import dev.tenure.lease.ProtocolMutation;
+import dev.tenure.lease.protocol.ProtocolMutation;
 import java.util.Optional;
 
 /** Bugs the checkers must catch: in the lease protocol, in the driver around it, in the ledger writer's protocol, and in the store. */

@@ -1,7 +1,7 @@
 package dev.tenure.sim;
 
 import dev.tenure.backend.ObjectVersion;
-import dev.tenure.lease.LeaseMachine;
+import dev.tenure.lease.protocol.LeaseMachine;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

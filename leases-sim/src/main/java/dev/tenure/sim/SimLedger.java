@@ -13,7 +13,6 @@ import dev.tenure.ledger.LedgerException;
 import dev.tenure.ledger.LedgerOptions;
 import dev.tenure.ledger.LedgerWriterMachine;
 import dev.tenure.ledger.Position;
-import dev.tenure.ledger.SimulatedLedgerWriters;
 import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -5,12 +5,12 @@ import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
 import dev.tenure.backend.memory.InMemoryBackend;
-import dev.tenure.lease.CommandDispatcher;
+import dev.tenure.lease.protocol.CommandDispatcher;
 import dev.tenure.lease.LeaseClock;
 import dev.tenure.lease.LeaseConfig;
-import dev.tenure.lease.LeaseMachine;
+import dev.tenure.lease.protocol.LeaseMachine;
 import dev.tenure.lease.LeaseRecordException;
-import dev.tenure.lease.ProtocolMutation;
+import dev.tenure.lease.protocol.ProtocolMutation;
 import dev.tenure.lease.RevocationReason;
 import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
@@ -212,9 +212,9 @@ public final class Simulation {
         n.resolved.clear();
         n.releases.clear();
         LeaseConfig lc = new LeaseConfig("leases/", n.holder(), config.ttl(), config.ttl().dividedBy(4), config.ttl().dividedBy(5),
-                config.ttl().dividedBy(10), config.ttl().dividedBy(4), RetryPolicy.tests(), clockOf(n),
+                config.ttl().dividedBy(10), config.ttl().dividedBy(4), RetryPolicy.tests(), clockOf(n));
+        n.machine = new LeaseMachine(lc, NAME, new SplittableRandom(config.seed() * 1_000_003L + n.index * 7919L + n.incarnation),
                 config.mutation().flatMap(Mutation::protocol).map(Set::of).orElse(Set.<ProtocolMutation>of()));
-        n.machine = new LeaseMachine(lc, NAME, new SplittableRandom(config.seed() * 1_000_003L + n.index * 7919L + n.incarnation));
         storeKey = n.machine.key();
         recorder.log(now, n.holder(), "start");
         handle(n, n.incarnation, n.machine.acquire(n.local(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));

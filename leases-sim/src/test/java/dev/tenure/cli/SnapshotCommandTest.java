@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenure.backend.http.ObjectServerDouble;
+import dev.tenure.backend.conformance.ObjectServerDouble;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -7,11 +7,11 @@ import dev.tenure.backend.BackendException;
 import dev.tenure.backend.internal.HttpCalls;
 import dev.tenure.backend.internal.HttpCalls.Op;
 import dev.tenure.backend.internal.JsonHttp;
-import dev.tenure.backend.sql.Rows;
-import dev.tenure.backend.sql.SqlErrors;
-import dev.tenure.backend.sql.SqlTransport;
-import dev.tenure.backend.sql.SqlValue;
-import dev.tenure.backend.sql.Stmt;
+import dev.tenure.backend.sql.wire.Rows;
+import dev.tenure.backend.sql.wire.SqlErrors;
+import dev.tenure.backend.sql.wire.SqlTransport;
+import dev.tenure.backend.sql.wire.SqlValue;
+import dev.tenure.backend.sql.wire.SqlStatement;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,11 +55,11 @@ final class D1Transport implements SqlTransport {
     }
 
     @Override
-    public List<Rows> atomically(List<Stmt> statements, Op op, String key) {
+    public List<Rows> atomically(List<SqlStatement> statements, Op op, String key) {
         String where = "d1 " + database + " " + op.name().toLowerCase(Locale.ROOT) + (key == null ? "" : " '" + key + "'");
         ObjectNode body = http.object();
         ArrayNode batch = body.putArray("batch");
-        for (Stmt s : statements) {
+        for (SqlStatement s : statements) {
             ObjectNode query = batch.addObject().put("sql", s.sql());
             if (!s.args().isEmpty()) {
                 ArrayNode params = query.putArray("params");
@@ -103,7 +103,7 @@ final class D1Transport implements SqlTransport {
     public Snapshot snapshot(String key) {
         return new Snapshot() {
             @Override
-            public List<Rows> read(List<Stmt> statements) {
+            public List<Rows> read(List<SqlStatement> statements) {
                 return atomically(statements, Op.READ, key);
             }
 

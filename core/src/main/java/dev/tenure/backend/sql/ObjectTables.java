@@ -1,5 +1,6 @@
 package dev.tenure.backend.sql;
 
+import dev.tenure.backend.sql.wire.SqlStatement;
 import java.util.List;
 
 /**
@@ -18,7 +19,7 @@ final class ObjectTables {
     final String objects;
     final String chunks;
 
-    final List<Stmt> createSchema;
+    final List<SqlStatement> createSchema;
     final String selectHead;
     final String selectFirstChunks;
     final String selectChunksFrom;
@@ -37,9 +38,9 @@ final class ObjectTables {
         objects = "\"" + prefix + "_objects\"";
         chunks = "\"" + prefix + "_chunks\"";
         createSchema = List.of(
-                Stmt.of("CREATE TABLE IF NOT EXISTS " + objects + " (object_key TEXT NOT NULL PRIMARY KEY,"
+                SqlStatement.of("CREATE TABLE IF NOT EXISTS " + objects + " (object_key TEXT NOT NULL PRIMARY KEY,"
                         + " generation TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, chunk_count INTEGER NOT NULL)"),
-                Stmt.of("CREATE TABLE IF NOT EXISTS " + chunks + " (object_key TEXT NOT NULL, generation TEXT NOT NULL,"
+                SqlStatement.of("CREATE TABLE IF NOT EXISTS " + chunks + " (object_key TEXT NOT NULL, generation TEXT NOT NULL,"
                         + " idx INTEGER NOT NULL, data BLOB NOT NULL, written_at INTEGER NOT NULL,"
                         + " PRIMARY KEY (object_key, generation, idx))"));
         selectHead = "SELECT generation, size, sha256, chunk_count FROM " + objects + " WHERE object_key = ?";

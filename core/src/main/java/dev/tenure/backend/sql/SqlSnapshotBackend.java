@@ -1,11 +1,17 @@
 package dev.tenure.backend.sql;
 
-import static dev.tenure.backend.sql.SqlValue.integer;
-import static dev.tenure.backend.sql.SqlValue.text;
+import dev.tenure.backend.sql.wire.Rows;
+import dev.tenure.backend.sql.wire.SqlTransport;
+import dev.tenure.backend.sql.wire.SqlValue;
+import dev.tenure.backend.sql.wire.SqlStatement;
+import static dev.tenure.backend.sql.wire.SqlValue.integer;
+import static dev.tenure.backend.sql.wire.SqlValue.text;
 
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.Keys;
 import dev.tenure.backend.RemoteBackend;
+import dev.tenure.backend.d1.D1Backend;
+import dev.tenure.backend.turso.TursoBackend;
 import dev.tenure.backend.internal.HttpCalls.Op;
 import dev.tenure.backend.internal.LocalFiles;
 import java.io.IOException;
@@ -52,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * <p>This is not an {@link dev.tenure.backend.AtomicRemoteBackend}: uploads are unconditional and
  * two concurrent uploads of one key end with one of them, whichever committed last.
  */
-public abstract class SqlSnapshotBackend implements RemoteBackend {
+public abstract sealed class SqlSnapshotBackend implements RemoteBackend permits TursoBackend, D1Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqlSnapshotBackend.class);
     /** Keys per listing request. */
@@ -72,6 +78,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
      *
      * @param name what {@link #name()} returns: names the service, never a secret
      */
+    @SuppressWarnings("exports") // sealed: only the two SQL stores, in this module, call it
     protected SqlSnapshotBackend(String name, SqlTransport transport, SqlOptions options) {
         this.name = Objects.requireNonNull(name, "name");
         this.sql = Objects.requireNonNull(transport, "transport");
@@ -101,7 +108,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
     public final boolean exists(String key) {
         Keys.requireValid(key);
         prepare(key, false);
-        return !sql.atomically(List.of(Stmt.of(tables.exists, text(key))), Op.READ, key).get(0).isEmpty();
+        return !sql.atomically(List.of(SqlStatement.of(tables.exists, text(key))), Op.READ, key).get(0).isEmpty();
     }
 
     @Override
@@ -125,8 +132,8 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
     private boolean downloadOnce(String key, Path localPath) {
         try (SqlTransport.Snapshot snapshot = sql.snapshot(key)) {
             List<Rows> first = snapshot.read(List.of(
-                    Stmt.of(tables.selectHead, text(key)),
-                    Stmt.of(tables.selectFirstChunks, text(key), text(key), integer(options.chunksPerRequest()))));
+                    SqlStatement.of(tables.selectHead, text(key)),
+                    SqlStatement.of(tables.selectFirstChunks, text(key), text(key), integer(options.chunksPerRequest()))));
             Rows head = first.get(0);
             if (head.isEmpty()) {
                 return false;
@@ -170,7 +177,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
             if (rows.isEmpty()) {
                 throw changedOrCorrupt(key, h, snapshot, "chunk " + next + " is missing");
             }
-            rows = snapshot.read(List.of(Stmt.of(tables.selectChunksFrom, text(key), text(h.generation()), integer(next),
+            rows = snapshot.read(List.of(SqlStatement.of(tables.selectChunksFrom, text(key), text(h.generation()), integer(next),
                     integer(options.chunksPerRequest())))).get(0);
             if (rows.isEmpty()) {
                 throw changedOrCorrupt(key, h, snapshot, "chunk " + next + " is missing");
@@ -187,7 +194,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
      */
     private RuntimeException changedOrCorrupt(String key, Head h, SqlTransport.Snapshot snapshot, String what) {
         if (!snapshot.consistent()) {
-            Rows now = snapshot.read(List.of(Stmt.of(tables.selectGeneration, text(key)))).get(0);
+            Rows now = snapshot.read(List.of(SqlStatement.of(tables.selectGeneration, text(key)))).get(0);
             if (now.isEmpty() || !now.text(0, "generation").equals(h.generation())) {
                 return new ObjectChanged();
             }
@@ -224,9 +231,9 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
         List<String> keys = new ArrayList<>();
         String after = "";
         while (true) {
-            Stmt page = upper.isPresent()
-                    ? Stmt.of(tables.listRange, text(prefix), text(after), text(upper.get()), integer(LIST_PAGE))
-                    : Stmt.of(tables.listFrom, text(prefix), text(after), integer(LIST_PAGE));
+            SqlStatement page = upper.isPresent()
+                    ? SqlStatement.of(tables.listRange, text(prefix), text(after), text(upper.get()), integer(LIST_PAGE))
+                    : SqlStatement.of(tables.listFrom, text(prefix), text(after), integer(LIST_PAGE));
             Rows rows = sql.atomically(List.of(page), Op.LIST, prefix).get(0);
             for (int i = 0; i < rows.size(); i++) {
                 after = rows.text(i, "object_key");
@@ -292,7 +299,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
 
     private Written writeChunks(FileChannel in, String key, String generation) throws IOException {
         MessageDigest sha = sha256();
-        List<Stmt> batch = new ArrayList<>();
+        List<SqlStatement> batch = new ArrayList<>();
         long size = 0;
         long count = 0;
         byte[] chunk;
@@ -301,7 +308,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
             if (chunk.length > 0) {
                 sha.update(chunk);
                 size += chunk.length;
-                batch.add(Stmt.of(tables.insertChunk, text(key), text(generation), integer(count++), chunkValue(chunk)));
+                batch.add(SqlStatement.of(tables.insertChunk, text(key), text(generation), integer(count++), chunkValue(chunk)));
             }
             if (batch.size() == options.chunksPerRequest() || (chunk.length < options.chunkBytes() && !batch.isEmpty())) {
                 sql.atomically(batch, Op.WRITE, key);
@@ -324,10 +331,10 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
         List<Rows> answers;
         try {
             answers = sql.atomically(List.of(
-                    Stmt.of(tables.selectGeneration, text(key)),
-                    Stmt.of(tables.switchIfComplete, text(key), text(generation), integer(w.size()), text(w.sha256()),
+                    SqlStatement.of(tables.selectGeneration, text(key)),
+                    SqlStatement.of(tables.switchIfComplete, text(key), text(generation), integer(w.size()), text(w.sha256()),
                             integer(w.chunks()), text(key), text(generation), integer(w.chunks())),
-                    Stmt.of(tables.selectGeneration, text(key))), Op.WRITE, key);
+                    SqlStatement.of(tables.selectGeneration, text(key))), Op.WRITE, key);
         } catch (BackendException e) {
             if (!e.ambiguous()) {
                 abandon(key, generation);
@@ -343,7 +350,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
         Rows before = answers.get(0);
         String replaced = before.isEmpty() ? "" : before.text(0, "generation");
         try {
-            sql.atomically(List.of(Stmt.of(tables.deleteReplacedChunks, text(key), text(key), text(replaced),
+            sql.atomically(List.of(SqlStatement.of(tables.deleteReplacedChunks, text(key), text(key), text(replaced),
                     integer(options.orphanGrace().toSeconds()))), Op.DELETE, key);
         } catch (BackendException e) {
             // The upload has committed; what is left is garbage that the next upload of the key removes.
@@ -355,7 +362,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
     /** Deletes the chunks of an upload that will not commit; best effort, as a later upload cleans up too. */
     private void abandon(String key, String generation) {
         try {
-            sql.atomically(List.of(Stmt.of(tables.deleteAbandonedChunks, text(key), text(generation), text(key))),
+            sql.atomically(List.of(SqlStatement.of(tables.deleteAbandonedChunks, text(key), text(generation), text(key))),
                     Op.DELETE, key);
         } catch (BackendException e) {
             LOG.debug("{}: could not delete the chunks of a failed upload of '{}': {}", name, key, e.getMessage());
@@ -377,7 +384,7 @@ public abstract class SqlSnapshotBackend implements RemoteBackend {
         prepare(key, true);
         // All generations go, including those of uploads still running: their commit then finds its
         // chunks gone and refuses to point the key at them.
-        sql.atomically(List.of(Stmt.of(tables.deleteObject, text(key)), Stmt.of(tables.deleteAllChunks, text(key))),
+        sql.atomically(List.of(SqlStatement.of(tables.deleteObject, text(key)), SqlStatement.of(tables.deleteAllChunks, text(key))),
                 Op.DELETE, key);
     }
 

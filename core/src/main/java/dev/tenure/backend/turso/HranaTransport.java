@@ -7,11 +7,11 @@ import dev.tenure.backend.BackendException;
 import dev.tenure.backend.internal.HttpCalls;
 import dev.tenure.backend.internal.HttpCalls.Op;
 import dev.tenure.backend.internal.JsonHttp;
-import dev.tenure.backend.sql.Rows;
-import dev.tenure.backend.sql.SqlErrors;
-import dev.tenure.backend.sql.SqlTransport;
-import dev.tenure.backend.sql.SqlValue;
-import dev.tenure.backend.sql.Stmt;
+import dev.tenure.backend.sql.wire.Rows;
+import dev.tenure.backend.sql.wire.SqlErrors;
+import dev.tenure.backend.sql.wire.SqlTransport;
+import dev.tenure.backend.sql.wire.SqlValue;
+import dev.tenure.backend.sql.wire.SqlStatement;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ final class HranaTransport implements SqlTransport {
     }
 
     @Override
-    public List<Rows> atomically(List<Stmt> statements, Op op, String key) {
+    public List<Rows> atomically(List<SqlStatement> statements, Op op, String key) {
         String where = where(op, key);
         boolean transaction = statements.size() > 1 || op.mutation();
         int offset = transaction ? 1 : 0;
@@ -64,15 +64,15 @@ final class HranaTransport implements SqlTransport {
         ObjectNode batch = requests.addObject().put("type", "batch");
         ArrayNode steps = batch.putObject("batch").putArray("steps");
         if (transaction) {
-            step(steps, Stmt.of(op.mutation() ? "BEGIN IMMEDIATE" : "BEGIN"), -1);
+            step(steps, SqlStatement.of(op.mutation() ? "BEGIN IMMEDIATE" : "BEGIN"), -1);
         }
         for (int i = 0; i < statements.size(); i++) {
             step(steps, statements.get(i), offset + i - 1);
         }
         if (transaction) {
             int last = offset + statements.size() - 1;
-            step(steps, Stmt.of("COMMIT"), last);
-            ObjectNode rollback = step(steps, Stmt.of("ROLLBACK"), -1);
+            step(steps, SqlStatement.of("COMMIT"), last);
+            ObjectNode rollback = step(steps, SqlStatement.of("ROLLBACK"), -1);
             rollback.putObject("condition").put("type", "not").putObject("cond").put("type", "ok").put("step", last + 1);
         }
         requests.addObject().put("type", "close");
@@ -122,7 +122,7 @@ final class HranaTransport implements SqlTransport {
         }
 
         @Override
-        public List<Rows> read(List<Stmt> statements) {
+        public List<Rows> read(List<SqlStatement> statements) {
             if (closed) {
                 throw new IllegalStateException("snapshot closed");
             }
@@ -139,9 +139,9 @@ final class HranaTransport implements SqlTransport {
             ArrayNode requests = body.putArray("requests");
             int offset = begun ? 0 : 1;
             if (!begun) {
-                requests.addObject().put("type", "execute").set("stmt", stmt(Stmt.of("BEGIN")));
+                requests.addObject().put("type", "execute").set("stmt", stmt(SqlStatement.of("BEGIN")));
             }
-            for (Stmt s : statements) {
+            for (SqlStatement s : statements) {
                 requests.addObject().put("type", "execute").set("stmt", stmt(s));
             }
             Pipeline answer;
@@ -185,7 +185,7 @@ final class HranaTransport implements SqlTransport {
             ObjectNode body = http.object();
             body.put("baton", baton);
             ArrayNode requests = body.putArray("requests");
-            requests.addObject().put("type", "execute").set("stmt", stmt(Stmt.of("ROLLBACK")));
+            requests.addObject().put("type", "execute").set("stmt", stmt(SqlStatement.of("ROLLBACK")));
             requests.addObject().put("type", "close");
             baton = null;
             try {
@@ -199,7 +199,7 @@ final class HranaTransport implements SqlTransport {
 
     // ---- encoding ------------------------------------------------------------------------------
 
-    private ObjectNode step(ArrayNode steps, Stmt statement, int okStep) {
+    private ObjectNode step(ArrayNode steps, SqlStatement statement, int okStep) {
         ObjectNode step = steps.addObject();
         if (okStep >= 0) {
             step.putObject("condition").put("type", "ok").put("step", okStep);
@@ -208,7 +208,7 @@ final class HranaTransport implements SqlTransport {
         return step;
     }
 
-    private ObjectNode stmt(Stmt statement) {
+    private ObjectNode stmt(SqlStatement statement) {
         ObjectNode stmt = http.object();
         stmt.put("sql", statement.sql());
         ArrayNode args = stmt.putArray("args");

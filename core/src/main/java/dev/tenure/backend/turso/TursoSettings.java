@@ -3,7 +3,7 @@ package dev.tenure.backend.turso;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.Secret;
 import dev.tenure.backend.sql.SqlOptions;
-import dev.tenure.backend.sql.SqlUris;
+import dev.tenure.backend.sql.wire.SqlUris;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.tenure.backend.http;
 
+import dev.tenure.backend.conformance.ObjectServerDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

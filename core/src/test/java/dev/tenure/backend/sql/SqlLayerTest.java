@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.BackendException.Kind;
 import dev.tenure.backend.internal.HttpCalls.Op;
+import dev.tenure.backend.sql.wire.SqlErrors;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 

@@ -168,7 +168,7 @@ public final class FakeHranaServer extends FakeSqlServer {
         }
         switch (type) {
             case "execute": {
-                Stmt stmt = stmt(r.get("stmt"));
+                SqlStatement stmt = stmt(r.get("stmt"));
                 try {
                     ObjectNode response = ok("execute");
                     response.set("result", execute(stream, stmt));
@@ -225,10 +225,10 @@ public final class FakeHranaServer extends FakeSqlServer {
 
     // ---- statements and values -----------------------------------------------------------------
 
-    private record Stmt(String sql, List<Object> args, boolean wantRows) {
+    private record SqlStatement(String sql, List<Object> args, boolean wantRows) {
     }
 
-    private Stmt stmt(JsonNode node) {
+    private SqlStatement stmt(JsonNode node) {
         if (node == null || !node.isObject()) {
             throw new Refusal(400, "Cannot deserialize client message from JSON: missing field `stmt`");
         }
@@ -258,7 +258,7 @@ public final class FakeHranaServer extends FakeSqlServer {
         if (!wantRows.isMissingNode() && !wantRows.isNull() && !wantRows.isBoolean()) {
             throw new Refusal(400, "Cannot deserialize client message from JSON: `want_rows` must be a boolean");
         }
-        return new Stmt(node.get("sql").asText(), values, wantRows.asBoolean(true));
+        return new SqlStatement(node.get("sql").asText(), values, wantRows.asBoolean(true));
     }
 
     private static Object value(JsonNode v) {
@@ -303,7 +303,7 @@ public final class FakeHranaServer extends FakeSqlServer {
         }
     }
 
-    private ObjectNode execute(Stream stream, Stmt stmt) throws StatementFailure {
+    private ObjectNode execute(Stream stream, SqlStatement stmt) throws StatementFailure {
         trap(stmt.sql());
         Result r = run(stream.connection, stmt.sql(), stmt.args());
         ObjectNode result = json.createObjectNode();
@@ -371,7 +371,7 @@ public final class FakeHranaServer extends FakeSqlServer {
                 stepErrors.addNull();
                 continue;
             }
-            Stmt stmt = stmt(step.get("stmt"));
+            SqlStatement stmt = stmt(step.get("stmt"));
             try {
                 stepResults.add(execute(stream, stmt));
                 stepErrors.addNull();

@@ -1,0 +1,51 @@
+package dev.tenure.lease.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tenure.lease.LeaseRecordException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class LeaseRecordCodecTest {
+
+    private static final LeaseRecord RECORD = new LeaseRecord("writer", "node-1", 7, 42, "abc", 10_000, 1_700_000_000_000L, false);
+
+    @Test
+    void recordsRoundTrip() {
+        assertEquals(RECORD, LeaseRecordCodec.decode("leases/writer", LeaseRecordCodec.encode(RECORD)));
+    }
+
+    @Test
+    void unknownFieldsFromANewerWriterAreIgnored() {
+        String json = new String(LeaseRecordCodec.encode(RECORD), StandardCharsets.UTF_8)
+                .replace("{", "{\"region\":\"eu\",\"extra\":{\"nested\":[1,2]},");
+        assertEquals(RECORD, LeaseRecordCodec.decode("leases/writer", json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void corruptRecordsAreTypedErrorsThatNameTheKeyAndTheProblem() {
+        assertCorrupt("not json at all", "not JSON");
+        assertCorrupt("[1,2,3]", "not a JSON object");
+        assertCorrupt("{\"format\":\"tenure.lease/1\",\"name\":\"writer\"}", "field 'holder' is missing");
+        assertCorrupt(json().replace("\"epoch\":7", "\"epoch\":\"seven\""), "field 'epoch' is missing or not an integer");
+        assertCorrupt(json().replace("\"epoch\":7", "\"epoch\":0"), "must be positive");
+        assertCorrupt(json().replace("tenure.lease/1", "tenure.lease/2"), "newer than this Tenure understands");
+        assertCorrupt(json().replace("tenure.lease/1", "something-else"), "is not a Tenure lease record");
+        assertCorrupt(json().replace("\"released\":false", "\"released\":\"no\""), "field 'released'");
+        String truncated = json().substring(0, json().length() / 2);
+        assertCorrupt(truncated, "not JSON");
+    }
+
+    private static String json() {
+        return new String(LeaseRecordCodec.encode(RECORD), StandardCharsets.UTF_8);
+    }
+
+    private static void assertCorrupt(String content, String problem) {
+        LeaseRecordException e = assertThrows(LeaseRecordException.class,
+                () -> LeaseRecordCodec.decode("leases/writer", content.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("leases/writer", e.key());
+        assertTrue(e.getMessage().contains(problem) && e.getMessage().contains("will not overwrite"), e.getMessage());
+    }
+}

@@ -12,16 +12,16 @@ import java.util.Optional;
  */
 public final class SnapshotReader {
 
-    private final Remote remote;
+    private final SnapshotObjects remote;
     private final LocalCopy local;
     private Manifest held;
 
-    private SnapshotReader(Remote remote, LocalCopy local) {
+    private SnapshotReader(SnapshotObjects remote, LocalCopy local) {
         this.remote = remote;
         this.local = local;
     }
 
-    static SnapshotReader open(Remote remote, Path localPath) {
+    static SnapshotReader open(SnapshotObjects remote, Path localPath) {
         SnapshotReader reader = new SnapshotReader(remote, LocalCopy.of(remote.name, localPath));
         reader.refresh();
         return reader;
@@ -47,7 +47,7 @@ public final class SnapshotReader {
      * @throws dev.tenure.backend.BackendException when the backend fails beyond the retry policy
      */
     public synchronized boolean refresh() {
-        Remote.Synced synced = remote.sync(local);
+        SnapshotObjects.Synced synced = remote.sync(local);
         if (synced.manifest().isPresent()) {
             held = synced.manifest().get();
         }

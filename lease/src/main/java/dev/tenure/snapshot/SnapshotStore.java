@@ -12,9 +12,9 @@ import java.nio.file.Path;
  *
  * <p>Holds nothing but settings; the backend stays the caller's to close.
  */
-public final class SnapshotStore extends SnapshotReading {
+public final class SnapshotStore extends AbstractSnapshotStore {
 
-    private SnapshotStore(Remote remote) {
+    private SnapshotStore(SnapshotObjects remote) {
         super(remote);
     }
 
@@ -25,7 +25,7 @@ public final class SnapshotStore extends SnapshotReading {
      * @throws dev.tenure.backend.BackendException CONFIG when the name is not a valid key segment
      */
     public static SnapshotStore open(AtomicRemoteBackend backend, String name, SnapshotOptions options) {
-        return new SnapshotStore(Remote.of(backend, backend, name, options));
+        return new SnapshotStore(SnapshotObjects.of(backend, backend, name, options));
     }
 
     /**

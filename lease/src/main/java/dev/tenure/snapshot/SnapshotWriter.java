@@ -41,20 +41,20 @@ public final class SnapshotWriter implements AutoCloseable {
         YES, NO, UNKNOWN
     }
 
-    private final Remote remote;
+    private final SnapshotObjects remote;
     private final LocalCopy local;
     private final String writerId;
     /** The lease whose tokens fence the snapshot; null for an unfenced writer. */
     private final String lease;
     private final long epoch;
     /** What the next conditional flush compares against. */
-    private Remote.Current base;
+    private SnapshotObjects.Current base;
     /** The snapshot as this writer last saw or wrote it. */
     private Manifest seen;
     private SnapshotException failure;
     private boolean closed;
 
-    private SnapshotWriter(Remote remote, LocalCopy local, String writerId, String lease, long epoch) {
+    private SnapshotWriter(SnapshotObjects remote, LocalCopy local, String writerId, String lease, long epoch) {
         this.remote = remote;
         this.local = local;
         this.writerId = writerId;
@@ -62,7 +62,7 @@ public final class SnapshotWriter implements AutoCloseable {
         this.epoch = epoch;
     }
 
-    static SnapshotWriter fenced(Remote remote, FencingToken token, String writerId, Path localPath, LocalFilePolicy policy) {
+    static SnapshotWriter fenced(SnapshotObjects remote, FencingToken token, String writerId, Path localPath, LocalFilePolicy policy) {
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(policy, "policy");
         SnapshotWriter w = new SnapshotWriter(remote, LocalCopy.of(remote.name, localPath), requireWriterId(writerId),
@@ -79,17 +79,17 @@ public final class SnapshotWriter implements AutoCloseable {
         return w;
     }
 
-    static SnapshotWriter unfenced(Remote remote, String writerId, Path localPath, LocalFilePolicy policy) {
+    static SnapshotWriter unfenced(SnapshotObjects remote, String writerId, Path localPath, LocalFilePolicy policy) {
         Objects.requireNonNull(policy, "policy");
         SnapshotWriter w = new SnapshotWriter(remote, LocalCopy.of(remote.name, localPath), requireWriterId(writerId), null, 0);
         if (policy == LocalFilePolicy.UPLOAD_LOCAL_FILE) {
             w.local.requireExisting();
         }
-        Optional<Remote.Current> read = remote.readManifest();
+        Optional<SnapshotObjects.Current> read = remote.readManifest();
         if (read.isPresent() && read.get().manifest().epoch() > 0) {
             throw w.ownedByFencedWriters(read.get().manifest());
         }
-        Manifest stored = read.map(Remote.Current::manifest).orElse(null);
+        Manifest stored = read.map(SnapshotObjects.Current::manifest).orElse(null);
         if (policy == LocalFilePolicy.UPLOAD_LOCAL_FILE || stored == null || stored.content() == null) {
             w.seen = stored; // nothing to download, or the caller's file is what the next flush uploads
             return w;
@@ -97,7 +97,7 @@ public final class SnapshotWriter implements AutoCloseable {
         if (policy == LocalFilePolicy.REFUSE_LOCAL_CHANGES) {
             w.local.refuseUnsavedChanges(stored);
         }
-        Remote.Synced synced = remote.sync(w.local);
+        SnapshotObjects.Synced synced = remote.sync(w.local);
         w.seen = synced.manifest().orElse(stored);
         return w;
     }
@@ -172,7 +172,7 @@ public final class SnapshotWriter implements AutoCloseable {
         // Each round reads, judges and writes; the shared retrier runs it again after a transport failure.
         return remote.resending("claiming it for epoch " + epoch, remote.deadline(0), () -> {
             while (true) {
-                Optional<Remote.Current> read = remote.readManifest();
+                Optional<SnapshotObjects.Current> read = remote.readManifest();
                 if (read.isPresent()) {
                     Manifest m = read.get().manifest();
                     if (m.lease() != null && !m.lease().equals(lease)) {
@@ -194,7 +194,7 @@ public final class SnapshotWriter implements AutoCloseable {
                         : Manifest.claimOfNothing(remote.name, lease, epoch, writerId, nonce, remote.now());
                 ConditionalPut condition = read.isPresent() ? ConditionalPut.ifVersion(read.get().version()) : ConditionalPut.ifAbsent();
                 try {
-                    base = new Remote.Current(claim, remote.putManifest(claim, condition));
+                    base = new SnapshotObjects.Current(claim, remote.putManifest(claim, condition));
                     seen = claim;
                     return true;
                 } catch (BackendException e) {
@@ -202,14 +202,14 @@ public final class SnapshotWriter implements AutoCloseable {
                         continue; // someone wrote meanwhile: judge the new manifest
                     }
                     if (e.ambiguous()) {
-                        Optional<Remote.Current> back = remote.readManifest();
+                        Optional<SnapshotObjects.Current> back = remote.readManifest();
                         if (back.isPresent() && back.get().manifest().nonce().equals(nonce)) {
                             base = back.get();
                             seen = back.get().manifest();
                             return true;
                         }
                     }
-                    throw e.retryable() ? new Remote.Resend(e) : e;
+                    throw e.retryable() ? new SnapshotObjects.Resend(e) : e;
                 }
             }
         });
@@ -229,11 +229,11 @@ public final class SnapshotWriter implements AutoCloseable {
             rememberLocally(m); // it holds the stored content already: only the record beside it may be missing
             return;
         }
-        if (remote.fetch(local, m) != Remote.Fetch.GONE) {
+        if (remote.fetch(local, m) != SnapshotObjects.Fetch.GONE) {
             return;
         }
         // Content is deleted only two flushes after it is superseded: the manifest moved on.
-        Optional<Remote.Current> now = remote.readManifest();
+        Optional<SnapshotObjects.Current> now = remote.readManifest();
         if (now.isPresent() && !now.get().manifest().nonce().equals(m.nonce())) {
             throw refusal(now.get().manifest());
         }
@@ -277,19 +277,19 @@ public final class SnapshotWriter implements AutoCloseable {
         return remote.resending("writing the manifest of generation " + next.generation(), deadline, () -> {
             try {
                 ObjectVersion version = remote.putManifest(next, ConditionalPut.ifVersion(base.version()));
-                return acknowledged(before, next, new Remote.Current(next, version), null);
+                return acknowledged(before, next, new SnapshotObjects.Current(next, version), null);
             } catch (BackendException e) {
                 if (!e.is(BackendException.Kind.PRECONDITION_FAILED) && !e.ambiguous()) {
                     // Not sent, or refused outright: nothing was applied.
                     if (e.retryable()) {
-                        throw new Remote.Resend(e, last -> notApplied(next, ambiguous[0], last));
+                        throw new SnapshotObjects.Resend(e, last -> notApplied(next, ambiguous[0], last));
                     }
                     throw notApplied(next, ambiguous[0], e);
                 }
                 if (e.ambiguous()) {
                     ambiguous[0] = e;
                 }
-                Remote.Current now = remote.readManifest().orElseThrow(() -> new SnapshotException.Corrupt(
+                SnapshotObjects.Current now = remote.readManifest().orElseThrow(() -> new SnapshotException.Corrupt(
                         "snapshot manifest " + remote.manifestKey + " disappeared; manifests are never deleted"));
                 if (now.manifest().nonce().equals(next.nonce())) {
                     return acknowledged(before, next, now, null);
@@ -307,7 +307,7 @@ public final class SnapshotWriter implements AutoCloseable {
                 if (now.version().equals(base.version())) {
                     // Unchanged: the ambiguous write has not landed. Sending it again is safe: it can
                     // only land on this version, and the nonce shows which attempt did.
-                    throw new Remote.Resend(ambiguous[0] == null ? e : ambiguous[0], last -> {
+                    throw new SnapshotObjects.Resend(ambiguous[0] == null ? e : ambiguous[0], last -> {
                         failure = new SnapshotException.Indeterminate("snapshot " + remote.name + ": the manifest write of generation "
                                 + next.generation() + " kept failing ambiguously" + (deadline.expired() ? " until its deadline" : "")
                                 + "; it may still land. Open a new writer.", last);
@@ -362,7 +362,7 @@ public final class SnapshotWriter implements AutoCloseable {
      * Records an acknowledged flush. When another write already replaced it ({@code current} is
      * null), the flush still counts, but the next one would fail: {@code thereafter} is kept for it.
      */
-    private SnapshotInfo acknowledged(Manifest before, Manifest written, Remote.Current current, SnapshotException thereafter) {
+    private SnapshotInfo acknowledged(Manifest before, Manifest written, SnapshotObjects.Current current, SnapshotException thereafter) {
         if (thereafter == null) {
             base = current;
         } else {
@@ -402,8 +402,8 @@ public final class SnapshotWriter implements AutoCloseable {
     // ---- unfenced writers -----------------------------------------------------------------------
 
     private SnapshotInfo flushUnconditionally() {
-        Optional<Remote.Current> read = remote.readManifest();
-        Manifest current = read.map(Remote.Current::manifest).orElse(null);
+        Optional<SnapshotObjects.Current> read = remote.readManifest();
+        Manifest current = read.map(SnapshotObjects.Current::manifest).orElse(null);
         if (current != null && current.epoch() > 0) {
             failure = ownedByFencedWriters(current);
             throw failure;
@@ -428,7 +428,7 @@ public final class SnapshotWriter implements AutoCloseable {
                 }
                 throw e;
             }
-            return acknowledged(before, next, new Remote.Current(next, null), null);
+            return acknowledged(before, next, new SnapshotObjects.Current(next, null), null);
         } finally {
             LocalFiles.deleteQuietly(staged.path());
         }

@@ -13,9 +13,9 @@ import java.nio.file.Path;
  * <p>An unfenced writer refuses a snapshot that fenced writers have claimed. Holds nothing but
  * settings; the backend stays the caller's to close.
  */
-public final class UnconditionalSnapshotStore extends SnapshotReading {
+public final class UnconditionalSnapshotStore extends AbstractSnapshotStore {
 
-    private UnconditionalSnapshotStore(Remote remote) {
+    private UnconditionalSnapshotStore(SnapshotObjects remote) {
         super(remote);
     }
 
@@ -27,7 +27,7 @@ public final class UnconditionalSnapshotStore extends SnapshotReading {
      * @throws dev.tenure.backend.BackendException CONFIG when the name is not a valid key segment
      */
     public static UnconditionalSnapshotStore open(RemoteBackend backend, String name, SnapshotOptions options) {
-        return new UnconditionalSnapshotStore(Remote.of(backend, null, name, options));
+        return new UnconditionalSnapshotStore(SnapshotObjects.of(backend, null, name, options));
     }
 
     /**

@@ -63,7 +63,7 @@ class LocalFilePolicyTest {
 
     /** Opens writers of one snapshot; fenced writers get a new, higher epoch each time, as a new lease holder would. */
     private final class Writers {
-        final SnapshotReading store;
+        final AbstractSnapshotStore store;
         private final AtomicLong epochs = new AtomicLong();
 
         Writers(Target target) throws IOException {

@@ -23,7 +23,7 @@ public final class D1Backend extends SqlSnapshotBackend {
 
     private D1Backend(D1Settings settings) {
         super("d1:" + settings.accountId() + "/" + settings.databaseId() + " (tables " + settings.options().table() + "_*)",
-                new D1Transport(settings), settings.options());
+                new D1Wire(settings), settings.options());
         this.settings = settings;
     }
 

@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * weak tag may stay the same across different content. A server that answers a PUT without an
  * ETag cannot tell a writer which version it made, and is refused too.
  */
-public final class AtomicHttpBackend extends HttpTransport implements AtomicRemoteBackend {
+public final class AtomicHttpBackend extends AbstractHttpBackend implements AtomicRemoteBackend {
 
     /** What the probe at open runs: enough racing to catch a server that checks and then writes. */
     static final CapabilityProbe.Settings OPEN_PROBE = new CapabilityProbe.Settings(8, 6, 4, 6);

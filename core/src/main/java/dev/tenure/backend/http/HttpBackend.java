@@ -12,7 +12,7 @@ import java.util.Objects;
  * concurrent writers; for compare-and-swap use {@link AtomicHttpBackend}, which checks that the
  * server enforces preconditions before it lets anyone rely on them.
  */
-public final class HttpBackend extends HttpTransport {
+public final class HttpBackend extends AbstractHttpBackend {
 
     private HttpBackend(HttpWire wire) {
         super(wire);

@@ -1,7 +1,7 @@
 package dev.tenure.backend.sql;
 
 import dev.tenure.backend.sql.wire.Rows;
-import dev.tenure.backend.sql.wire.SqlTransport;
+import dev.tenure.backend.sql.wire.SqlWire;
 import dev.tenure.backend.sql.wire.SqlValue;
 import dev.tenure.backend.sql.wire.SqlStatement;
 import static dev.tenure.backend.sql.wire.SqlValue.integer;
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Snapshot transport on a SQLite database reached over HTTP (libSQL, Cloudflare D1): objects are
  * stored in chunks, so an object may be far larger than one row or one request allows. Everything
- * but the wire protocol ({@link SqlTransport}) lives here, once for every such service.
+ * but the wire protocol ({@link SqlWire}) lives here, once for every such service.
  *
  * <p><b>Layout.</b> Two tables, created when missing: {@code <table>_objects} (key, generation,
  * size, SHA-256, chunk count) and {@code <table>_chunks} (key, generation, index, bytes, server
@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Readers</b> never see a mix of two uploads: chunks are read by generation, the object row
  * and the first chunks come from one transaction, and where the protocol keeps a transaction open
- * across requests ({@link SqlTransport.Snapshot#consistent()}) the whole object is read from one
+ * across requests ({@link SqlWire.Snapshot#consistent()}) the whole object is read from one
  * snapshot. Where it cannot, a reader whose generation is replaced mid-read finds its chunks gone,
  * starts again (up to three times) and otherwise fails with TRANSPORT. The SHA-256 recorded at
  * upload is checked before the downloaded file replaces the local one.
@@ -67,7 +67,7 @@ public abstract sealed class SqlSnapshotBackend implements RemoteBackend permits
     static final int READ_ATTEMPTS = 3;
 
     private final String name;
-    private final SqlTransport sql;
+    private final SqlWire sql;
     private final SqlOptions options;
     private final ObjectTables tables;
     private final SecureRandom random = new SecureRandom();
@@ -79,7 +79,7 @@ public abstract sealed class SqlSnapshotBackend implements RemoteBackend permits
      * @param name what {@link #name()} returns: names the service, never a secret
      */
     @SuppressWarnings("exports") // sealed: only the two SQL stores, in this module, call it
-    protected SqlSnapshotBackend(String name, SqlTransport transport, SqlOptions options) {
+    protected SqlSnapshotBackend(String name, SqlWire transport, SqlOptions options) {
         this.name = Objects.requireNonNull(name, "name");
         this.sql = Objects.requireNonNull(transport, "transport");
         this.options = Objects.requireNonNull(options, "options");
@@ -130,7 +130,7 @@ public abstract sealed class SqlSnapshotBackend implements RemoteBackend permits
     }
 
     private boolean downloadOnce(String key, Path localPath) {
-        try (SqlTransport.Snapshot snapshot = sql.snapshot(key)) {
+        try (SqlWire.Snapshot snapshot = sql.snapshot(key)) {
             List<Rows> first = snapshot.read(List.of(
                     SqlStatement.of(tables.selectHead, text(key)),
                     SqlStatement.of(tables.selectFirstChunks, text(key), text(key), integer(options.chunksPerRequest()))));
@@ -150,7 +150,7 @@ public abstract sealed class SqlSnapshotBackend implements RemoteBackend permits
     private record Head(String generation, long size, String sha256, long chunkCount) {
     }
 
-    private void copyChunks(String key, Head h, Rows firstPage, SqlTransport.Snapshot snapshot, FileChannel out)
+    private void copyChunks(String key, Head h, Rows firstPage, SqlWire.Snapshot snapshot, FileChannel out)
             throws IOException {
         MessageDigest sha = sha256();
         long written = 0;
@@ -192,7 +192,7 @@ public abstract sealed class SqlSnapshotBackend implements RemoteBackend permits
      * Missing chunks mean the object was replaced or deleted mid-read, unless the reads share one
      * snapshot or the object still has the generation being read: then the store lost them.
      */
-    private RuntimeException changedOrCorrupt(String key, Head h, SqlTransport.Snapshot snapshot, String what) {
+    private RuntimeException changedOrCorrupt(String key, Head h, SqlWire.Snapshot snapshot, String what) {
         if (!snapshot.consistent()) {
             Rows now = snapshot.read(List.of(SqlStatement.of(tables.selectGeneration, text(key)))).get(0);
             if (now.isEmpty() || !now.text(0, "generation").equals(h.generation())) {
@@ -208,7 +208,7 @@ public abstract sealed class SqlSnapshotBackend implements RemoteBackend permits
     }
 
     private byte[] chunkBytes(String key, Rows rows, int i) {
-        if (sql.blobEncoding() == SqlTransport.BlobEncoding.NATIVE) {
+        if (sql.blobEncoding() == SqlWire.BlobEncoding.NATIVE) {
             return rows.blob(i, "data");
         }
         try {
@@ -219,7 +219,7 @@ public abstract sealed class SqlSnapshotBackend implements RemoteBackend permits
     }
 
     private SqlValue chunkValue(byte[] bytes) {
-        return sql.blobEncoding() == SqlTransport.BlobEncoding.NATIVE
+        return sql.blobEncoding() == SqlWire.BlobEncoding.NATIVE
                 ? SqlValue.blob(bytes) : text(Base64.getEncoder().encodeToString(bytes));
     }
 

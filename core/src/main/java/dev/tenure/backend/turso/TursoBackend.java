@@ -25,7 +25,7 @@ public final class TursoBackend extends SqlSnapshotBackend {
 
     private TursoBackend(TursoSettings settings) {
         super("libsql:" + settings.endpoint() + " (tables " + settings.options().table() + "_*)",
-                new HranaTransport(settings), settings.options());
+                new HranaWire(settings), settings.options());
         this.settings = settings;
     }
 

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Optional;
 
 /** Snapshot transport over {@link HttpWire}: what both HTTP backends do the same way. */
-abstract class HttpTransport implements RemoteBackend {
+abstract class AbstractHttpBackend implements RemoteBackend {
 
     final HttpWire wire;
 
-    HttpTransport(HttpWire wire) {
+    AbstractHttpBackend(HttpWire wire) {
         this.wire = wire;
     }
 

@@ -9,7 +9,7 @@ import dev.tenure.backend.internal.HttpCalls.Op;
 import dev.tenure.backend.internal.JsonHttp;
 import dev.tenure.backend.sql.wire.Rows;
 import dev.tenure.backend.sql.wire.SqlErrors;
-import dev.tenure.backend.sql.wire.SqlTransport;
+import dev.tenure.backend.sql.wire.SqlWire;
 import dev.tenure.backend.sql.wire.SqlValue;
 import dev.tenure.backend.sql.wire.SqlStatement;
 import java.net.URI;
@@ -36,14 +36,14 @@ import org.slf4j.LoggerFactory;
  * {@code base_url}) from answer to answer, and ends with {@code ROLLBACK} and {@code close}: all
  * its reads see one state of the database.
  */
-final class HranaTransport implements SqlTransport {
+final class HranaWire implements SqlWire {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HranaTransport.class);
+    private static final Logger LOG = LoggerFactory.getLogger(HranaWire.class);
 
     private final JsonHttp http;
     private final URI base;
 
-    HranaTransport(TursoSettings settings) {
+    HranaWire(TursoSettings settings) {
         this.http = new JsonHttp(settings.options().connectTimeout(), settings.options().requestTimeout(), settings.token());
         this.base = settings.endpoint();
     }

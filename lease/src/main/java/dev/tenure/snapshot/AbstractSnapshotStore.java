@@ -4,11 +4,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** What both kinds of snapshot store offer alike: the name, the latest generation, and readers. */
-abstract class SnapshotReading {
+abstract class AbstractSnapshotStore {
 
-    final Remote remote;
+    final SnapshotObjects remote;
 
-    SnapshotReading(Remote remote) {
+    AbstractSnapshotStore(SnapshotObjects remote) {
         this.remote = remote;
     }
 

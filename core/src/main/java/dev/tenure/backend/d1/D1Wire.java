@@ -9,7 +9,7 @@ import dev.tenure.backend.internal.HttpCalls.Op;
 import dev.tenure.backend.internal.JsonHttp;
 import dev.tenure.backend.sql.wire.Rows;
 import dev.tenure.backend.sql.wire.SqlErrors;
-import dev.tenure.backend.sql.wire.SqlTransport;
+import dev.tenure.backend.sql.wire.SqlWire;
 import dev.tenure.backend.sql.wire.SqlValue;
 import dev.tenure.backend.sql.wire.SqlStatement;
 import java.net.URI;
@@ -29,7 +29,7 @@ import java.util.Optional;
  * are stored as base64 text. A batch runs as one transaction (D1 client API, "batch statements are
  * SQL transactions"); D1 cannot hold a transaction across requests, so snapshots are not consistent.
  */
-final class D1Transport implements SqlTransport {
+final class D1Wire implements SqlWire {
 
     /**
      * D1's documented transient errors (D1 "Debug D1", "Retry queries"): retry them. They may come
@@ -42,7 +42,7 @@ final class D1Transport implements SqlTransport {
     private final URI queryUrl;
     private final String database;
 
-    D1Transport(D1Settings settings) {
+    D1Wire(D1Settings settings) {
         this.http = new JsonHttp(settings.options().connectTimeout(), settings.options().requestTimeout(),
                 Optional.of(settings.token()));
         this.queryUrl = settings.queryUrl();

@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * content objects under {@code snapshots/<name>/data/}. Shared by the two stores, the reader and
  * the writers; {@link #atomic} is null when the backend cannot compare-and-swap.
  */
-final class Remote {
+final class SnapshotObjects {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Remote.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotObjects.class);
 
     /**
      * How often a reader follows the manifest after the content it named was deleted before the
@@ -74,7 +74,7 @@ final class Remote {
     /** Every retry of every step; each call passes its step's deadline, so the retrier's own is never used. */
     private final Retrier retrier;
 
-    private Remote(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options, LongSupplier nanoClock) {
+    private SnapshotObjects(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options, LongSupplier nanoClock) {
         this.backend = backend;
         this.atomic = atomic;
         this.name = name;
@@ -91,19 +91,19 @@ final class Remote {
      *
      * @throws BackendException CONFIG naming the problem
      */
-    static Remote of(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options) {
+    static SnapshotObjects of(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options) {
         return of(backend, atomic, name, options, System::nanoTime);
     }
 
     /** As {@link #of(RemoteBackend, AtomicRemoteBackend, String, SnapshotOptions)}, with the deadlines' clock (tests drive it). */
-    static Remote of(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options, LongSupplier nanoClock) {
+    static SnapshotObjects of(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options, LongSupplier nanoClock) {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(options, "options");
         if (name == null || name.isEmpty() || name.contains("/") || !Keys.isValid(name)) {
             throw BackendException.config(name, "invalid snapshot name " + (name == null ? "null" : "'" + name + "'")
                     + ": it must be one valid key segment, without '/'", null);
         }
-        Remote remote = new Remote(backend, atomic, name, options, Objects.requireNonNull(nanoClock, "nanoClock"));
+        SnapshotObjects remote = new SnapshotObjects(backend, atomic, name, options, Objects.requireNonNull(nanoClock, "nanoClock"));
         String longest = remote.contentKey(Long.MAX_VALUE, Long.MAX_VALUE, "f".repeat(16));
         if (!Keys.isValid(longest)) {
             throw BackendException.config(name, "snapshot name '" + name + "' is too long: its content keys would exceed "

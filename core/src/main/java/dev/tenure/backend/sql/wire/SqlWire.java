@@ -9,7 +9,7 @@ import java.util.List;
  * parameter, map failures to {@link dev.tenure.backend.BackendException}s (AUTH only for HTTP 401
  * and 403) and are thread-safe.
  */
-public interface SqlTransport extends AutoCloseable {
+public interface SqlWire extends AutoCloseable {
 
     /**
      * Runs {@code statements} in order as one transaction, in one request: all of them take effect

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clock, and an upload answered ambiguously is sent again only after asking whether it landed.
  * Time moves only when the backend says an attempt took it; the policy's waits are 1 ms at most.
  */
-class RemoteRetryTest {
+class SnapshotObjectsRetryTest {
 
     private static final String KEY = "snapshots/db/data/0000000000000000001-0000000000000000001-00000000000000ab";
     /** Many attempts, so that only the deadline can stop the retries. */
@@ -88,8 +88,8 @@ class RemoteRetryTest {
         };
     }
 
-    private Remote remote(AtomicRemoteBackend backend, boolean atomic, SnapshotOptions options) {
-        return Remote.of(backend, atomic ? backend : null, "db", options, clock::get);
+    private SnapshotObjects remote(AtomicRemoteBackend backend, boolean atomic, SnapshotOptions options) {
+        return SnapshotObjects.of(backend, atomic ? backend : null, "db", options, clock::get);
     }
 
     /** Each failed attempt takes 300 ms of the injected clock. */
@@ -100,7 +100,7 @@ class RemoteRetryTest {
 
     @Test
     void aContentUploadStopsRetryingAtTheStepsDeadlineOnTheInjectedClock() {
-        Remote remote = remote(scripted((n, apply) -> slowFailure(false)), true,
+        SnapshotObjects remote = remote(scripted((n, apply) -> slowFailure(false)), true,
                 SnapshotOptions.defaults().withRetry(MANY).withDeadline(Duration.ofSeconds(1)));
         BackendException e = assertThrows(BackendException.class, () -> remote.uploadContent(staged, KEY));
         assertEquals(4, calls.size(), "attempts at 0, 300, 600 and 900 ms; none after the deadline at 1 s: " + calls);
@@ -113,7 +113,7 @@ class RemoteRetryTest {
     @Test
     void anUnconditionalUploadResendsEvenAfterAmbiguousFailuresButOnlyUntilItsDeadline() {
         // Plain backend: the same immutable bytes under a fresh key, so sending them again is harmless.
-        Remote remote = remote(scripted((n, apply) -> slowFailure(true)), false,
+        SnapshotObjects remote = remote(scripted((n, apply) -> slowFailure(true)), false,
                 SnapshotOptions.defaults().withRetry(MANY).withDeadline(Duration.ofSeconds(1)));
         BackendException e = assertThrows(BackendException.class, () -> remote.uploadContent(staged, KEY));
         assertEquals(List.of("upload", "upload", "upload", "upload"), calls, "no existence check on a plain backend");
@@ -123,7 +123,7 @@ class RemoteRetryTest {
 
     @Test
     void withoutADeadlineThePolicysAttemptsBoundTheRetries() {
-        Remote remote = remote(scripted((n, apply) -> slowFailure(false)), true,
+        SnapshotObjects remote = remote(scripted((n, apply) -> slowFailure(false)), true,
                 SnapshotOptions.defaults().withRetry(new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), 1.0, 3)));
         BackendException e = assertThrows(BackendException.class, () -> remote.uploadContent(staged, KEY));
         assertEquals(3, calls.size(), calls.toString());
@@ -152,7 +152,7 @@ class RemoteRetryTest {
     @Test
     void aFailureThatIsNotTransientFailsAtOnce() {
         BackendException denied = BackendException.auth(KEY, "test: 403", null);
-        Remote remote = remote(scripted((n, apply) -> denied), true, SnapshotOptions.defaults().withRetry(MANY));
+        SnapshotObjects remote = remote(scripted((n, apply) -> denied), true, SnapshotOptions.defaults().withRetry(MANY));
         assertSame(denied, assertThrows(BackendException.class, () -> remote.uploadContent(staged, KEY)));
         assertEquals(List.of("upload"), calls);
     }

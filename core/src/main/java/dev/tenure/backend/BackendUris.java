@@ -18,7 +18,7 @@ public final class BackendUris {
     }
 
     /** The URI forms understood, for messages. */
-    static final String FORMS = "file:///path/to/dir, mem:, s3://bucket/prefix?endpoint=...&profile=..., "
+    static final String FORMS = "file:///path/to/dir, mem:, s3://bucket/prefix?endpoint=...&profile=..., gs://bucket/prefix, "
             + "http(s)://host/path/?preconditions=enforced, libsql://host?tokenFile=..., d1://account/database?tokenFile=...";
 
     /**
@@ -53,6 +53,8 @@ public final class BackendUris {
      *   <li>{@code mem:} or {@code mem:name}: a fresh {@link InMemoryBackend};</li>
      *   <li>{@code s3://bucket/prefix?endpoint=...&region=...&profile=...}: {@link S3Backend}, with
      *       credentials from the AWS default chain;</li>
+     *   <li>{@code gs://bucket/prefix}: {@link S3Backend} on Google Cloud Storage's XML API, with
+     *       compare-and-swap on object generations and an HMAC key from the AWS default chain;</li>
      *   <li>{@code http(s)://host/path/?preconditions=enforced}: {@link AtomicHttpBackend}, after
      *       its probe of the server passes.</li>
      * </ul>
@@ -71,7 +73,7 @@ public final class BackendUris {
         if (uri.startsWith("file:")) {
             return LocalBackend.create(Path.of(uri.substring("file:".length())));
         }
-        if (uri.startsWith("s3://")) {
+        if (uri.startsWith("s3://") || uri.startsWith("gs://")) {
             return S3Backend.open(uri);
         }
         if (isHttp(uri)) {

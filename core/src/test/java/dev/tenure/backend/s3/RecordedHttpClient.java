@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +23,10 @@ import software.amazon.awssdk.http.SdkHttpResponse;
 /**
  * An HTTP client for the AWS SDK that answers from recorded responses and records every request,
  * so the S3 backend's requests and its reading of answers are tested without a server.
+ *
+ * <p>Answers are taken in order from one queue, or, for a method given its own queue with
+ * {@link #answerFor}, from that method's queue: requests that race on two threads (a DELETE and a
+ * PUT in the conditional-delete probe) then get their answers whichever is sent first.
  */
 final class RecordedHttpClient implements SdkHttpClient {
 
@@ -43,11 +49,31 @@ final class RecordedHttpClient implements SdkHttpClient {
     }
 
     private final Deque<Answer> answers = new ArrayDeque<>();
-    final List<Sent> sent = new ArrayList<>();
+    private final Map<String, Deque<Answer>> byMethod = new HashMap<>();
+    final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
 
-    RecordedHttpClient answer(Answer answer) {
+    synchronized RecordedHttpClient answer(Answer answer) {
         answers.add(answer);
         return this;
+    }
+
+    /** Queues an answer for the next request with this method (GET, HEAD, PUT, DELETE). */
+    synchronized RecordedHttpClient answerFor(String method, Answer answer) {
+        byMethod.computeIfAbsent(method, m -> new ArrayDeque<>()).add(answer);
+        return this;
+    }
+
+    /** The requests sent with this method, in order. */
+    List<Sent> sent(String method) {
+        synchronized (sent) {
+            return sent.stream().filter(s -> s.request().method().name().equals(method)).toList();
+        }
+    }
+
+    private synchronized Answer next(Sent request) {
+        sent.add(request);
+        Deque<Answer> own = byMethod.get(request.request().method().name());
+        return own != null && !own.isEmpty() ? own.poll() : answers.poll();
     }
 
     @Override
@@ -61,8 +87,7 @@ final class RecordedHttpClient implements SdkHttpClient {
                         body = in.readAllBytes();
                     }
                 }
-                sent.add(new Sent(request.httpRequest(), body));
-                Answer answer = answers.poll();
+                Answer answer = next(new Sent(request.httpRequest(), body));
                 if (answer == null) {
                     throw new AssertionError("no recorded answer left for " + request.httpRequest().method() + " "
                             + request.httpRequest().encodedPath());

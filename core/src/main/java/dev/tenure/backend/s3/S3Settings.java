@@ -134,15 +134,17 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
             throw invalid("not a URI: " + e.getMessage());
         }
         String scheme = parsed.getScheme();
-        if (!("s3".equals(scheme) || "gs".equals(scheme)) || parsed.getHost() == null) {
+        // A GCS bucket name with '_' is no host name, so java.net.URI keeps it only as the authority.
+        String bucket = parsed.getHost() != null || !"gs".equals(scheme) ? parsed.getHost() : parsed.getAuthority();
+        if (!("s3".equals(scheme) || "gs".equals(scheme)) || bucket == null) {
             throw invalid("expected s3://bucket[/prefix][?endpoint=...&region=...&profile=...] or gs://bucket[/prefix], got '"
                     + UriQueries.redact(uri) + "'");
         }
-        if (parsed.getUserInfo() != null) {
+        if (parsed.getUserInfo() != null || bucket.contains("@")) {
             throw invalid("credentials in the URI are refused: use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile"
                     + " (for GCS, an HMAC key's access id and secret)");
         }
-        Builder b = builder(parsed.getHost());
+        Builder b = builder(bucket);
         String path = parsed.getPath() == null ? "" : parsed.getPath();
         if (path.startsWith("/")) {
             path = path.substring(1);

@@ -75,7 +75,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * Conditional deletes are sent only where the store was seen to enforce them by a probe when the
  * backend was opened ({@link ConditionalDeleteSupport}); elsewhere they are refused.
  * {@link #read} is one GET that returns body and ETag together. Every object written carries a
- * SHA-256 of its content in user metadata ({@code x-amz-meta-tenure-sha256}) and every upload a
+ * SHA-256 of its content in user metadata ({@code x-amz-meta-tenure-sha256}, on GCS
+ * {@code x-goog-meta-tenure-sha256}) and every upload a
  * {@code Content-MD5}, so corruption in either direction is detected. The client never retries
  * on its own: a blind retry of a conditional write can turn an applied write into a reported
  * failure, so retrying is left to the caller's policy, which re-reads first when a failure is
@@ -131,7 +132,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         return deletes;
     }
 
-    /** Opens a backend from an {@code s3://} URI; see {@link S3Settings#fromUri}. */
+    /** Opens a backend from an {@code s3://} or {@code gs://} URI; see {@link S3Settings#fromUri}. */
     public static S3Backend open(String uri) {
         return open(S3Settings.fromUri(uri));
     }
@@ -179,8 +180,8 @@ public final class S3Backend implements AtomicRemoteBackend {
 
     @Override
     public String name() {
-        return (generations() ? "gs://" : "s3://") + settings.bucket() + "/" + settings.prefix() + " (" + settings.profile().name().toLowerCase()
-                + settings.endpoint().map(e -> " at " + e).orElse("") + ")";
+        return (generations() ? "gs://" : "s3://") + settings.bucket() + "/" + settings.prefix() + " ("
+                + settings.profile().name().toLowerCase() + settings.endpoint().map(e -> " at " + e).orElse("") + ")";
     }
 
     @Override

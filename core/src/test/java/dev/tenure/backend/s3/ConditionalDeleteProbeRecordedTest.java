@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalDelete;
 import dev.tenure.backend.ObjectVersion;
+import static dev.tenure.backend.s3.RecordedHttpClient.xmlError;
+
 import dev.tenure.backend.s3.RecordedHttpClient.Answer;
 import java.net.URI;
 import java.util.List;
@@ -32,11 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConditionalDeleteProbeRecordedTest {
 
-    private static final String AWS_412 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PreconditionFailed</Code>"
-            + "<Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition>"
-            + "<RequestId>r</RequestId><HostId>h</HostId></Error>";
-    private static final String AWS_SLOW_DOWN = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
-            + "<Message>Please reduce your request rate.</Message><RequestId>r</RequestId><HostId>h</HostId></Error>";
+    private static final String AWS_412 = xmlError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+    private static final String AWS_SLOW_DOWN = xmlError("SlowDown", "Please reduce your request rate.");
 
     private final RecordedHttpClient http = new RecordedHttpClient();
 

@@ -11,6 +11,8 @@ import dev.tenure.backend.BackendUris;
 import dev.tenure.backend.ConditionalDelete;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
+import static dev.tenure.backend.s3.RecordedHttpClient.xmlError;
+
 import dev.tenure.backend.s3.RecordedHttpClient.Answer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -37,18 +39,14 @@ class GcsRecordedTest {
     private static final String G1 = "1764400000000001";
     private static final String G2 = "1764400000000002";
     private static final String G3 = "1764400000000003";
-    private static final String PRECONDITION_FAILED = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>PreconditionFailed</Code>"
-            + "<Message>At least one of the pre-conditions you specified did not hold.</Message></Error>";
-    private static final String NOT_MODIFIED = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>NotModified</Code>"
-            + "<Message>The resource you requested has not been modified according to the condition you specified.</Message></Error>";
-    private static final String NO_SUCH_KEY = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>NoSuchKey</Code>"
-            + "<Message>The specified key does not exist.</Message></Error>";
-    private static final String NO_SUCH_BUCKET = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>NoSuchBucket</Code>"
-            + "<Message>The specified bucket does not exist.</Message></Error>";
-    private static final String TOO_MANY = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
-            + "<Message>Please reduce your request rate.</Message></Error>";
-    private static final String UNAVAILABLE = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>ServiceUnavailable</Code>"
-            + "<Message>We encountered an internal error. Please try again.</Message></Error>";
+    private static final String PRECONDITION_FAILED = xmlError("PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold.");
+    private static final String NOT_MODIFIED = xmlError("NotModified",
+            "The resource you requested has not been modified according to the condition you specified.");
+    private static final String NO_SUCH_KEY = xmlError("NoSuchKey", "The specified key does not exist.");
+    private static final String NO_SUCH_BUCKET = xmlError("NoSuchBucket", "The specified bucket does not exist.");
+    private static final String TOO_MANY = xmlError("SlowDown", "Please reduce your request rate.");
+    private static final String UNAVAILABLE = xmlError("ServiceUnavailable", "We encountered an internal error. Please try again.");
 
     private final RecordedHttpClient http = new RecordedHttpClient();
 

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 class ProfileQuirksRecordedTest {
 
-    private static final String R2_412 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PreconditionFailed</Code>"
-            + "<Message>At least one of the pre-conditions you specified did not hold</Message></Error>";
+    private static final String R2_412 = RecordedHttpClient.xmlError("PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold");
     private static final String SPACES_412 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PreconditionFailed</Code>"
             + "<BucketName>tenure-test</BucketName><RequestId>tx00000a1b2c3d4e5f6a7b8-0065f0e1d2-1a2b3c4-nyc3c</RequestId>"
             + "<HostId>1a2b3c4-nyc3c-nyc3-zg03</HostId></Error>";
@@ -61,48 +61,40 @@ class ProfileQuirksRecordedTest {
         assertTrue(put.header("Content-MD5").isPresent());
     }
 
+    /** A create, then an update that loses its race; returns the two requests as sent. */
+    private RecordedHttpClient.Sent[] createThenLoseARace(S3Backend b, String etag, String lostBody) {
+        http.answer(etag(etag)).answer(Answer.of(412, Map.of("Content-Type", "application/xml"), lostBody));
+        ObjectVersion v = b.put("lease", utf8("foo"), ConditionalPut.ifAbsent());
+        assertEquals(ObjectVersion.of(etag), v, "the version is the ETag as returned");
+        BackendException lost = assertThrows(BackendException.class, () -> b.put("lease", utf8("bar"), ConditionalPut.ifVersion(v)));
+        assertEquals(BackendException.Kind.PRECONDITION_FAILED, lost.kind());
+        assertFalse(lost.ambiguous());
+        assertTrue(lost.getMessage().contains("412 PreconditionFailed"), lost.getMessage());
+        RecordedHttpClient.Sent create = http.sent.get(0);
+        RecordedHttpClient.Sent update = http.sent.get(1);
+        assertEquals("/app/lease", create.request().encodedPath());
+        assertEquals(Optional.of("*"), create.header("If-None-Match"));
+        assertPlainPayload(create);
+        assertPlainPayload(update);
+        return new RecordedHttpClient.Sent[] {create, update};
+    }
+
     @Test
     void r2GetsQuotedEtagsAndItsLostRaceIsAFailedCondition() {
         S3Backend r2 = backend(S3Profile.R2, "https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com", "auto");
-        http.answer(etag("\"2c26b46b68ffc68ff99b453c1d304134\""))
-                .answer(Answer.of(412, Map.of("Content-Type", "application/xml"), R2_412));
-        ObjectVersion v = r2.put("lease", utf8("foo"), ConditionalPut.ifAbsent());
-        assertEquals(ObjectVersion.of("\"2c26b46b68ffc68ff99b453c1d304134\""), v);
-        BackendException lost = assertThrows(BackendException.class, () -> r2.put("lease", utf8("bar"), ConditionalPut.ifVersion(v)));
-        assertEquals(BackendException.Kind.PRECONDITION_FAILED, lost.kind());
-        assertFalse(lost.ambiguous());
-
-        RecordedHttpClient.Sent create = http.sent.get(0);
-        RecordedHttpClient.Sent update = http.sent.get(1);
-        assertEquals("tenure-test.0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com", create.request().host(),
+        RecordedHttpClient.Sent[] sent = createThenLoseARace(r2, "\"2c26b46b68ffc68ff99b453c1d304134\"", R2_412);
+        assertEquals("tenure-test.0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com", sent[0].request().host(),
                 "virtual-hosted, which R2 serves");
-        assertEquals("/app/lease", create.request().encodedPath());
-        assertEquals(Optional.of("*"), create.header("If-None-Match"));
-        assertEquals(Optional.of("\"2c26b46b68ffc68ff99b453c1d304134\""), update.header("If-Match"), "quoted, as R2 requires");
-        assertTrue(create.header("Authorization").orElseThrow().contains("/auto/s3/aws4_request"));
-        assertPlainPayload(create);
-        assertPlainPayload(update);
+        assertEquals(Optional.of("\"2c26b46b68ffc68ff99b453c1d304134\""), sent[1].header("If-Match"), "quoted, as R2 requires");
+        assertTrue(sent[0].header("Authorization").orElseThrow().contains("/auto/s3/aws4_request"));
     }
 
     @Test
     void spacesGetsUnquotedEtagsAndItsLostRaceIsAFailedCondition() {
         S3Backend spaces = backend(S3Profile.SPACES, "https://nyc3.digitaloceanspaces.com", "nyc3");
-        http.answer(etag("\"acbd18db4cc2f85cedef654fccc4a4d8\""))
-                .answer(Answer.of(412, Map.of("Content-Type", "application/xml"), SPACES_412));
-        ObjectVersion v = spaces.put("lease", utf8("foo"), ConditionalPut.ifAbsent());
-        assertEquals(ObjectVersion.of("\"acbd18db4cc2f85cedef654fccc4a4d8\""), v, "the version is the ETag as returned");
-        BackendException lost = assertThrows(BackendException.class, () -> spaces.put("lease", utf8("bar"), ConditionalPut.ifVersion(v)));
-        assertEquals(BackendException.Kind.PRECONDITION_FAILED, lost.kind());
-        assertTrue(lost.getMessage().contains("412 PreconditionFailed"), lost.getMessage());
-
-        RecordedHttpClient.Sent create = http.sent.get(0);
-        RecordedHttpClient.Sent update = http.sent.get(1);
-        assertEquals("tenure-test.nyc3.digitaloceanspaces.com", create.request().host(), "virtual-hosted, as Spaces documents");
-        assertEquals("/app/lease", create.request().encodedPath());
-        assertEquals(Optional.of("*"), create.header("If-None-Match"));
-        assertEquals(Optional.of("acbd18db4cc2f85cedef654fccc4a4d8"), update.header("If-Match"), "unquoted, as Spaces requires");
-        assertTrue(create.header("Authorization").orElseThrow().contains("/nyc3/s3/aws4_request"));
-        assertPlainPayload(create);
-        assertPlainPayload(update);
+        RecordedHttpClient.Sent[] sent = createThenLoseARace(spaces, "\"acbd18db4cc2f85cedef654fccc4a4d8\"", SPACES_412);
+        assertEquals("tenure-test.nyc3.digitaloceanspaces.com", sent[0].request().host(), "virtual-hosted, as Spaces documents");
+        assertEquals(Optional.of("acbd18db4cc2f85cedef654fccc4a4d8"), sent[1].header("If-Match"), "unquoted, as Spaces requires");
+        assertTrue(sent[0].header("Authorization").orElseThrow().contains("/nyc3/s3/aws4_request"));
     }
 }

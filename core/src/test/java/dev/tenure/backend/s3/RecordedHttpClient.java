@@ -48,6 +48,11 @@ final class RecordedHttpClient implements SdkHttpClient {
         }
     }
 
+    /** An S3-style XML error body, as AWS, R2 and GCS's XML API document it. */
+    static String xmlError(String code, String message) {
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message + "</Message></Error>";
+    }
+
     private final Deque<Answer> answers = new ArrayDeque<>();
     private final Map<String, Deque<Answer>> byMethod = new HashMap<>();
     final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());

@@ -486,6 +486,10 @@ public final class S3Backend implements AtomicRemoteBackend {
      * bypassing the profile: the evidence for choosing a profile. Leaves the key behind.
      */
     public EtagSpelling probeEtagSpelling(String key) {
+        if (generations()) {
+            throw BackendException.config(key, "the gcs profile sends no If-Match (its versions are generations),"
+                    + " so there is no ETag spelling to probe", null);
+        }
         String full = objectKey(key);
         ObjectVersion v = put(key, new byte[] {1}, ConditionalPut.ifAbsent());
         String bare = S3Profile.CEPH.ifMatchValue(v.token());

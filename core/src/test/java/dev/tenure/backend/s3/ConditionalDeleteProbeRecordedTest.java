@@ -11,7 +11,6 @@ import dev.tenure.backend.ObjectVersion;
 import static dev.tenure.backend.s3.RecordedHttpClient.xmlError;
 
 import dev.tenure.backend.s3.RecordedHttpClient.Answer;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,12 +39,7 @@ class ConditionalDeleteProbeRecordedTest {
     private final RecordedHttpClient http = new RecordedHttpClient();
 
     private S3Backend open(S3Profile profile) {
-        S3Settings settings = S3Settings.builder("tenure-test")
-                .endpoint(URI.create("http://127.0.0.1:1"))
-                .profile(profile)
-                .prefix("app/")
-                .credentials(S3Credentials.of("AKIDEXAMPLE", "secret-never-shown"))
-                .build();
+        S3Settings settings = RecordedHttpClient.settings(profile, "secret-never-shown");
         return S3Backend.open(settings, S3Backend.client(settings, http));
     }
 

@@ -48,6 +48,16 @@ final class RecordedHttpClient implements SdkHttpClient {
         }
     }
 
+    /** Settings for a recorded test: bucket {@code tenure-test}, prefix {@code app/}, an endpoint nothing listens on. */
+    static S3Settings settings(S3Profile profile, String secret) {
+        return S3Settings.builder("tenure-test")
+                .endpoint(java.net.URI.create("http://127.0.0.1:1"))
+                .profile(profile)
+                .prefix("app/")
+                .credentials(S3Credentials.of("AKIDEXAMPLE", secret))
+                .build();
+    }
+
     /** An S3-style XML error body, as AWS, R2 and GCS's XML API document it. */
     static String xmlError(String code, String message) {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message + "</Message></Error>";

@@ -69,12 +69,7 @@ class S3BackendRecordedTest {
     private final RecordedHttpClient http = new RecordedHttpClient();
 
     private S3Backend backend(S3Profile profile) {
-        S3Settings settings = S3Settings.builder("tenure-test")
-                .endpoint(URI.create("http://127.0.0.1:1"))
-                .profile(profile)
-                .prefix("app/")
-                .credentials(S3Credentials.of("AKIDEXAMPLE", SECRET))
-                .build();
+        S3Settings settings = RecordedHttpClient.settings(profile, SECRET);
         return new S3Backend(settings, S3Backend.client(settings, http));
     }
 

@@ -109,7 +109,7 @@ public final class CapabilityProbe {
             verdicts.add(ifMatch);
             // Only a store that refuses even the current version makes the version-based checks impossible.
             boolean versionsWork = !ifMatch.guarantee().equals(CURRENT_IF_MATCH);
-            if (backend instanceof S3Backend s3) {
+            if (backend instanceof S3Backend s3 && !s3.settings().profile().generations()) {
                 verdicts.add(etagSpelling(s3, prefix));
             }
             if (versionsWork) {
@@ -184,7 +184,8 @@ public final class CapabilityProbe {
                     + ": If-Match cannot tell them apart");
         }
         ObjectVersion again = backend.put(key, bytes("aaaa"), ConditionalPut.ifVersion(b));
-        boolean claimed = !(backend instanceof S3Backend);
+        // ETags follow content; GCS generations do not, so a gs:// backend is held to this too.
+        boolean claimed = !(backend instanceof S3Backend s3) || s3.settings().profile().generations();
         if (again.equals(a)) {
             return new Verdict(name, Outcome.FAILS, claimed, "rewriting earlier content brought its version " + a
                     + " back (versions follow content" + (claimed ? ")" : "; lease and ledger records carry nonces, so S3 is safe)"));
@@ -204,7 +205,8 @@ public final class CapabilityProbe {
                 return new Verdict(name, Outcome.REFUSED, false, "this backend refuses conditional deletes: " + e.getMessage());
             }
             if (e.kind() == BackendException.Kind.PRECONDITION_FAILED && backend.exists(key)) {
-                return new Verdict(name, Outcome.HOLDS, true, "a delete with a stale version was refused and deleted nothing");
+                return new Verdict(name, Outcome.HOLDS, true, "a delete with a stale version was refused and deleted nothing"
+                        + (backend instanceof S3Backend s3 ? "; enabled by the " + s3.conditionalDeletes().evidence() : ""));
             }
             return preconditionOr(name, e, "");
         }

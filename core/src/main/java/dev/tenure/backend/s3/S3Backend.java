@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,6 +39,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.SdkResponse;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -63,12 +65,18 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
- * An atomic backend on an S3-compatible bucket.
+ * An atomic backend on an S3-compatible bucket, or on a Google Cloud Storage bucket through its
+ * XML API.
  *
  * <p>Conditional writes use {@code If-None-Match: *} and {@code If-Match}, spelled as the
  * {@linkplain S3Profile profile} says; the version of a write is the ETag in the PUT response.
+ * With the {@linkplain S3Profile#GCS gcs} profile they use {@code x-goog-if-generation-match}
+ * instead (0 for "absent"), and the version is the object generation ({@code x-goog-generation}).
+ * Conditional deletes are sent only where the store was seen to enforce them by a probe when the
+ * backend was opened ({@link ConditionalDeleteSupport}); elsewhere they are refused.
  * {@link #read} is one GET that returns body and ETag together. Every object written carries a
- * SHA-256 of its content in user metadata ({@code x-amz-meta-tenure-sha256}) and every upload a
+ * SHA-256 of its content in user metadata ({@code x-amz-meta-tenure-sha256}, on GCS
+ * {@code x-goog-meta-tenure-sha256}) and every upload a
  * {@code Content-MD5}, so corruption in either direction is detected. The client never retries
  * on its own: a blind retry of a conditional write can turn an applied write into a reported
  * failure, so retrying is left to the caller's policy, which re-reads first when a failure is
@@ -78,31 +86,53 @@ public final class S3Backend implements AtomicRemoteBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3Backend.class);
     static final String SHA256_METADATA = "tenure-sha256";
+    /** GCS's own name for the same metadata; GCS may answer with it whichever name the write used. */
+    static final String GCS_SHA256_HEADER = "x-goog-meta-" + SHA256_METADATA;
+    static final String GCS_GENERATION = "x-goog-generation";
+    static final String GCS_IF_GENERATION_MATCH = "x-goog-if-generation-match";
     private static final int COPY_CHUNK = 1 << 20;
 
     private final S3Settings settings;
     private final S3Client s3;
+    private final ConditionalDeleteSupport deletes;
 
+    /** A backend that refuses conditional deletes, as if its probe had not run. */
     S3Backend(S3Settings settings, S3Client s3) {
-        this.settings = Objects.requireNonNull(settings, "settings");
-        this.s3 = Objects.requireNonNull(s3, "s3");
+        this(settings, s3, ConditionalDeleteSupport.notProbed());
     }
 
-    /** Opens a backend with a client built from the settings. */
+    S3Backend(S3Settings settings, S3Client s3, ConditionalDeleteSupport deletes) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.s3 = Objects.requireNonNull(s3, "s3");
+        this.deletes = Objects.requireNonNull(deletes, "deletes");
+    }
+
+    /**
+     * Opens a backend with a client built from the settings, and probes the store for
+     * conditional deletes (see {@link ConditionalDeleteSupport}): a handful of requests under
+     * {@code tenure-probe/} in the prefix, removed again.
+     */
     public static S3Backend open(S3Settings settings) {
         settings.validate();
-        if (!settings.profile().conditionalPut()) {
-            throw BackendException.config(null, "the " + settings.profile().name().toLowerCase() + " profile's store does not"
-                    + " enforce If-None-Match / If-Match on PUT, so it cannot back an atomic backend", null);
-        }
-        return new S3Backend(settings, client(settings, Apache5HttpClient.builder()
+        return open(settings, client(settings, Apache5HttpClient.builder()
                 .maxConnections(settings.maxConnections())
                 .connectionTimeout(settings.connectTimeout())
                 .socketTimeout(settings.requestTimeout())
                 .build()));
     }
 
-    /** Opens a backend from an {@code s3://} URI; see {@link S3Settings#fromUri}. */
+    /** Opens on a given client, running the open-time probe through it. */
+    static S3Backend open(S3Settings settings, S3Client client) {
+        S3Backend unprobed = new S3Backend(settings, client);
+        return new S3Backend(settings, client, ConditionalDeleteProbe.run(unprobed));
+    }
+
+    /** What the open-time probe found about conditional deletes on this store. */
+    public ConditionalDeleteSupport conditionalDeletes() {
+        return deletes;
+    }
+
+    /** Opens a backend from an {@code s3://} or {@code gs://} URI; see {@link S3Settings#fromUri}. */
     public static S3Backend open(String uri) {
         return open(S3Settings.fromUri(uri));
     }
@@ -150,13 +180,17 @@ public final class S3Backend implements AtomicRemoteBackend {
 
     @Override
     public String name() {
-        return "s3://" + settings.bucket() + "/" + settings.prefix() + " (" + settings.profile().name().toLowerCase()
-                + settings.endpoint().map(e -> " at " + e).orElse("") + ")";
+        return (generations() ? "gs://" : "s3://") + settings.bucket() + "/" + settings.prefix() + " ("
+                + settings.profile().name().toLowerCase() + settings.endpoint().map(e -> " at " + e).orElse("") + ")";
     }
 
     @Override
     public String toString() {
         return "S3Backend[" + name() + ", " + settings.credentials() + "]";
+    }
+
+    private boolean generations() {
+        return settings.profile().generations();
     }
 
     private String objectKey(String key) {
@@ -171,8 +205,8 @@ public final class S3Backend implements AtomicRemoteBackend {
         try {
             ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(get(full));
             byte[] content = got.asByteArray();
-            verifySha256(key, got.response().metadata(), sha256(content));
-            return Optional.of(new Versioned<>(content, version(key, got.response().eTag())));
+            verifySha256(key, got.response(), got.response().metadata(), sha256(content));
+            return Optional.of(new Versioned<>(content, version(key, got.response(), got.response().eTag())));
         } catch (SdkException e) {
             return absentOrThrow(key, Op.READ, e);
         }
@@ -183,7 +217,7 @@ public final class S3Backend implements AtomicRemoteBackend {
         String full = objectKey(key);
         try {
             HeadObjectResponse head = s3.headObject(b -> b.bucket(settings.bucket()).key(full));
-            return Optional.of(version(key, head.eTag()));
+            return Optional.of(version(key, head, head.eTag()));
         } catch (SdkException e) {
             return absentOrThrow(key, Op.READ, e);
         }
@@ -213,7 +247,7 @@ public final class S3Backend implements AtomicRemoteBackend {
                     throw BackendException.transport(key, false, "S3 download of '" + key + "' ended after " + copied
                             + " of " + response.contentLength() + " bytes", null);
                 }
-                verifySha256(key, response.metadata(), sha.digest());
+                verifySha256(key, response, response.metadata(), sha.digest());
             });
             return true;
         } catch (IOException e) {
@@ -283,34 +317,71 @@ public final class S3Backend implements AtomicRemoteBackend {
         return d.size() == 0 ? RequestBody.empty() : RequestBody.fromFile(localPath);
     }
 
-    /** One PUT; returns the answer's ETag, which may be missing: only a conditional write needs it ({@link #written}). */
+    /**
+     * One PUT; returns the answer's version (ETag or generation), which may be missing: only a
+     * conditional write needs it ({@link #written}).
+     */
     private String putObject(String key, String full, ConditionalPut condition, byte[] md5, byte[] sha256,
             long length, RequestBody body) {
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(settings.bucket())
                 .key(full)
                 .contentLength(length)
-                .contentMD5(Base64.getEncoder().encodeToString(md5))
-                .metadata(Map.of(SHA256_METADATA, HexFormat.of().formatHex(sha256)));
-        if (condition instanceof ConditionalPut.IfAbsent) {
-            request.ifNoneMatch("*");
-        } else if (condition instanceof ConditionalPut.IfVersion v) {
-            request.ifMatch(settings.profile().ifMatchValue(v.version().token()));
-        }
+                .contentMD5(Base64.getEncoder().encodeToString(md5));
+        String digest = HexFormat.of().formatHex(sha256);
         Op op = HttpCalls.putOp(condition);
+        if (generations()) {
+            // GCS's own headers: its metadata name, so what is read back carries it under one known
+            // name, and its precondition on the generation, the only one it enforces on writes.
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put(GCS_SHA256_HEADER, digest);
+            if (condition instanceof ConditionalPut.IfAbsent) {
+                headers.put(GCS_IF_GENERATION_MATCH, "0");
+            } else if (condition instanceof ConditionalPut.IfVersion v) {
+                headers.put(GCS_IF_GENERATION_MATCH, generationOf(key, v.version(), op));
+            }
+            request.overrideConfiguration(o -> headers.forEach(o::putHeader));
+        } else {
+            request.metadata(Map.of(SHA256_METADATA, digest));
+            if (condition instanceof ConditionalPut.IfAbsent) {
+                request.ifNoneMatch("*");
+            } else if (condition instanceof ConditionalPut.IfVersion v) {
+                request.ifMatch(settings.profile().ifMatchValue(v.version().token()));
+            }
+        }
         try {
             PutObjectResponse response = s3.putObject(request.build(), body);
-            return response.eTag();
+            return versionToken(response, response.eTag());
         } catch (SdkException e) {
             throw S3Errors.map(key, settings.bucket(), op, e);
         }
     }
 
+    /**
+     * The generation a version token names. A token that is not a generation (a version from
+     * another store, say) matches no object here: the condition fails without a request.
+     */
+    private static String generationOf(String key, ObjectVersion version, Op op) {
+        String token = version.token();
+        if (!token.matches("[1-9][0-9]{0,18}")) {
+            throw BackendException.preconditionFailed(key, "the " + op.name().toLowerCase().replace('_', ' ') + " of '" + key
+                    + "' names version '" + token + "', which is no GCS generation, so no object can match it");
+        }
+        return token;
+    }
+
     private void uploadInParts(Path localPath, String key, String full, Digests d) {
         String uploadId;
         try {
-            CreateMultipartUploadResponse created = s3.createMultipartUpload(b -> b.bucket(settings.bucket()).key(full)
-                    .metadata(Map.of(SHA256_METADATA, HexFormat.of().formatHex(d.sha256()))));
+            String digest = HexFormat.of().formatHex(d.sha256());
+            CreateMultipartUploadResponse created = s3.createMultipartUpload(b -> {
+                b.bucket(settings.bucket()).key(full);
+                if (generations()) {
+                    b.overrideConfiguration(o -> o.putHeader(GCS_SHA256_HEADER, digest));
+                } else {
+                    b.metadata(Map.of(SHA256_METADATA, digest));
+                }
+            });
             uploadId = created.uploadId();
         } catch (SdkException e) {
             throw S3Errors.map(key, settings.bucket(), Op.WRITE, e);
@@ -370,15 +441,27 @@ public final class S3Backend implements AtomicRemoteBackend {
     @Override
     public void deleteConditional(String key, ConditionalDelete condition) {
         Objects.requireNonNull(condition, "condition");
-        String full = objectKey(key);
-        if (!settings.profile().conditionalDelete()) {
-            throw BackendException.config(key, "the " + settings.profile().name().toLowerCase() + " profile's store does not"
-                    + " enforce If-Match on DELETE (it would delete regardless), so Tenure refuses conditional deletes there", null);
+        Keys.requireValid(key);
+        if (!deletes.enforced()) {
+            throw BackendException.config(key, "this store was not seen to enforce a conditional DELETE ("
+                    + deletes.evidence() + "), so Tenure refuses conditional deletes here rather than risk an"
+                    + " unconditional one", null);
         }
-        ObjectVersion expected = ((ConditionalDelete.IfVersion) condition).version();
+        sendConditionalDelete(key, ((ConditionalDelete.IfVersion) condition).version());
+    }
+
+    /** A DELETE carrying the condition, whatever the probe found: the probe itself uses this. */
+    void sendConditionalDelete(String key, ObjectVersion expected) {
+        String full = objectKey(key);
+        DeleteObjectRequest.Builder request = DeleteObjectRequest.builder().bucket(settings.bucket()).key(full);
+        if (generations()) {
+            String generation = generationOf(key, expected, Op.CONDITIONAL_DELETE);
+            request.overrideConfiguration(o -> o.putHeader(GCS_IF_GENERATION_MATCH, generation));
+        } else {
+            request.ifMatch(settings.profile().ifMatchValue(expected.token()));
+        }
         try {
-            s3.deleteObject(DeleteObjectRequest.builder().bucket(settings.bucket()).key(full)
-                    .ifMatch(settings.profile().ifMatchValue(expected.token())).build());
+            s3.deleteObject(request.build());
         } catch (SdkException e) {
             throw S3Errors.map(key, settings.bucket(), Op.CONDITIONAL_DELETE, e);
         }
@@ -403,6 +486,10 @@ public final class S3Backend implements AtomicRemoteBackend {
      * bypassing the profile: the evidence for choosing a profile. Leaves the key behind.
      */
     public EtagSpelling probeEtagSpelling(String key) {
+        if (generations()) {
+            throw BackendException.config(key, "the gcs profile sends no If-Match (its versions are generations),"
+                    + " so there is no ETag spelling to probe", null);
+        }
         String full = objectKey(key);
         ObjectVersion v = put(key, new byte[] {1}, ConditionalPut.ifAbsent());
         String bare = S3Profile.CEPH.ifMatchValue(v.token());
@@ -445,25 +532,38 @@ public final class S3Backend implements AtomicRemoteBackend {
      * cannot learn which version it made: the outcome of its compare-and-swap is unknown to it,
      * so that is ambiguous (read back), never a plain failure.
      */
-    private static ObjectVersion written(String key, String etag) {
-        if (etag == null || etag.isBlank()) {
-            throw BackendException.transport(key, true, "the store answered a successful PUT of '" + key + "' without an ETag:"
-                    + " the write was applied, but its version is unknown (the write may have been applied; read it back)."
-                    + " Tenure cannot do compare-and-swap with a store that does this", null);
+    private ObjectVersion written(String key, String token) {
+        if (token == null || token.isBlank()) {
+            throw BackendException.transport(key, true, "the store answered a successful PUT of '" + key + "' without "
+                    + versionName() + ": the write was applied, but its version is unknown (the write may have been"
+                    + " applied; read it back). Tenure cannot do compare-and-swap with a store that does this", null);
         }
-        return new ObjectVersion(etag);
+        return new ObjectVersion(token);
     }
 
-    private static ObjectVersion version(String key, String etag) {
-        if (etag == null || etag.isBlank()) {
-            throw BackendException.internal(key, "the store answered without an ETag for '" + key
+    private ObjectVersion version(String key, SdkResponse response, String etag) {
+        String token = versionToken(response, etag);
+        if (token == null || token.isBlank()) {
+            throw BackendException.internal(key, "the store answered without " + versionName() + " for '" + key
                     + "'; Tenure cannot do compare-and-swap without one", null);
         }
-        return new ObjectVersion(etag);
+        return new ObjectVersion(token);
     }
 
-    private static void verifySha256(String key, Map<String, String> metadata, byte[] actual) {
+    /** The version an answer carries: its ETag, or on GCS its generation (the ETag is a content digest there). */
+    private String versionToken(SdkResponse response, String etag) {
+        return generations() ? response.sdkHttpResponse().firstMatchingHeader(GCS_GENERATION).orElse(null) : etag;
+    }
+
+    private String versionName() {
+        return generations() ? "an " + GCS_GENERATION + " header" : "an ETag";
+    }
+
+    private static void verifySha256(String key, SdkResponse response, Map<String, String> metadata, byte[] actual) {
         String expected = metadata == null ? null : metadata.get(SHA256_METADATA);
+        if (expected == null) {
+            expected = response.sdkHttpResponse().firstMatchingHeader(GCS_SHA256_HEADER).orElse(null);
+        }
         if (expected != null && !expected.equalsIgnoreCase(HexFormat.of().formatHex(actual))) {
             throw BackendException.internal(key, "object '" + key + "' is corrupt: its SHA-256 does not match the one"
                     + " recorded when it was written", null);

@@ -32,6 +32,8 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
         boolean pathStyle, S3Credentials credentials, Duration connectTimeout, Duration requestTimeout,
         int maxConnections, long multipartThreshold, long partSize) {
 
+    /** Google Cloud Storage's XML API endpoint, the default for the gcs profile. */
+    public static final URI GCS_ENDPOINT = URI.create("https://storage.googleapis.com");
     /** The largest object S3 accepts in one PUT; conditional uploads must fit. */
     public static final long MAX_SINGLE_PUT = 5L << 30;
     private static final long MIN_PART = 5L << 20;
@@ -45,13 +47,16 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
-        validate(bucket, prefix, endpoint, region, connectTimeout, requestTimeout, maxConnections, multipartThreshold, partSize);
+        validate(bucket, prefix, endpoint, region, profile, connectTimeout, requestTimeout, maxConnections, multipartThreshold, partSize);
     }
 
-    private static void validate(String bucket, String prefix, Optional<URI> endpoint, String region,
+    private static void validate(String bucket, String prefix, Optional<URI> endpoint, String region, S3Profile profile,
             Duration connectTimeout, Duration requestTimeout, int maxConnections, long multipartThreshold, long partSize) {
-        if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
-            throw invalid("bucket name '" + bucket + "' is not a valid S3 bucket name (3-63 of a-z, 0-9, '.', '-')");
+        // GCS bucket names may also hold '_' (they are then addressed path-style, the gcs default).
+        String allowed = profile == S3Profile.GCS ? "[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]" : "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]";
+        if (bucket == null || !bucket.matches(allowed)) {
+            throw invalid("bucket name '" + bucket + "' is not a valid " + (profile == S3Profile.GCS ? "GCS" : "S3")
+                    + " bucket name (3-63 of a-z, 0-9, '.', '-'" + (profile == S3Profile.GCS ? ", '_'" : "") + ")");
         }
         if (prefix == null || !(prefix.isEmpty() || prefix.endsWith("/") && Keys.isValid(prefix.substring(0, prefix.length() - 1)))) {
             throw invalid("key prefix '" + prefix + "' must be empty or a valid key followed by '/'");
@@ -81,7 +86,7 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
 
     /** Runs the checks the constructor runs; for settings made elsewhere. */
     public S3Settings validate() {
-        validate(bucket, prefix, endpoint, region, connectTimeout, requestTimeout, maxConnections, multipartThreshold, partSize);
+        validate(bucket, prefix, endpoint, region, profile, connectTimeout, requestTimeout, maxConnections, multipartThreshold, partSize);
         return this;
     }
 
@@ -112,9 +117,11 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
     }
 
     /**
-     * Parses {@code s3://bucket/prefix?endpoint=http://127.0.0.1:7480&region=us-east-1&profile=ceph}.
-     * Other parameters: {@code pathStyle}, {@code connectTimeoutMs}, {@code requestTimeoutMs},
-     * {@code maxConnections}. Credentials come from the AWS default chain; a URI that carries
+     * Parses {@code s3://bucket/prefix?endpoint=http://127.0.0.1:7480&region=us-east-1&profile=ceph}
+     * or {@code gs://bucket/prefix} (Google Cloud Storage through its XML API: the gcs profile,
+     * endpoint {@code https://storage.googleapis.com}, region {@code auto}). Other parameters:
+     * {@code pathStyle}, {@code connectTimeoutMs}, {@code requestTimeoutMs}, {@code maxConnections}.
+     * Credentials (for GCS, an HMAC key) come from the AWS default chain; a URI that carries
      * credentials is refused, so they never land in shell history or logs.
      *
      * @throws BackendException CONFIG naming what is wrong with the URI
@@ -126,20 +133,30 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
         } catch (URISyntaxException e) {
             throw invalid("not a URI: " + e.getMessage());
         }
-        if (!"s3".equals(parsed.getScheme()) || parsed.getHost() == null) {
-            throw invalid("expected s3://bucket[/prefix][?endpoint=...&region=...&profile=...], got '" + UriQueries.redact(uri) + "'");
+        String scheme = parsed.getScheme();
+        // A GCS bucket name with '_' is no host name, so java.net.URI keeps it only as the authority.
+        String bucket = parsed.getHost() != null || !"gs".equals(scheme) ? parsed.getHost() : parsed.getAuthority();
+        if (!("s3".equals(scheme) || "gs".equals(scheme)) || bucket == null) {
+            throw invalid("expected s3://bucket[/prefix][?endpoint=...&region=...&profile=...] or gs://bucket[/prefix], got '"
+                    + UriQueries.redact(uri) + "'");
         }
-        if (parsed.getUserInfo() != null) {
-            throw invalid("credentials in the URI are refused: use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile");
+        if (parsed.getUserInfo() != null || bucket.contains("@")) {
+            throw invalid("credentials in the URI are refused: use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile"
+                    + " (for GCS, an HMAC key's access id and secret)");
         }
-        Builder b = builder(parsed.getHost());
+        Builder b = builder(bucket);
         String path = parsed.getPath() == null ? "" : parsed.getPath();
         if (path.startsWith("/")) {
             path = path.substring(1);
         }
         b.prefix(path.isEmpty() || path.endsWith("/") ? path : path + "/");
-        UriQueries query = UriQueries.parse("s3", parsed.getRawQuery(), URI_PARAMETERS);
-        if (query.has("profile")) {
+        UriQueries query = UriQueries.parse(scheme, parsed.getRawQuery(), URI_PARAMETERS);
+        if ("gs".equals(scheme)) {
+            b.profile(S3Profile.GCS);
+            if (query.has("profile") && S3Profile.parse(query.get("profile")) != S3Profile.GCS) {
+                throw invalid("a gs:// URI always uses the gcs profile, not '" + query.get("profile") + "'");
+            }
+        } else if (query.has("profile")) {
             b.profile(S3Profile.parse(query.get("profile")));
         }
         if (query.has("endpoint")) {
@@ -162,7 +179,7 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
         private final String bucket;
         private String prefix = "";
         private URI endpoint;
-        private String region = "us-east-1";
+        private String region;
         private S3Profile profile = S3Profile.AWS;
         private Boolean pathStyle;
         private S3Credentials credentials = S3Credentials.defaultChain();
@@ -182,13 +199,13 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
             return this;
         }
 
-        /** The endpoint of a non-AWS store. */
+        /** The endpoint of a non-AWS store; the gcs profile defaults to {@link S3Settings#GCS_ENDPOINT}. */
         public Builder endpoint(URI endpoint) {
             this.endpoint = endpoint;
             return this;
         }
 
-        /** The signing region. */
+        /** The signing region; defaults to {@code us-east-1}, or {@code auto} for the gcs profile. */
         public Builder region(String region) {
             this.region = region;
             return this;
@@ -243,7 +260,10 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
          * @throws BackendException CONFIG when a setting is invalid
          */
         public S3Settings build() {
-            return new S3Settings(bucket, prefix, Optional.ofNullable(endpoint), region, profile,
+            boolean gcs = profile == S3Profile.GCS;
+            URI resolvedEndpoint = endpoint != null || !gcs ? endpoint : GCS_ENDPOINT;
+            String resolvedRegion = region != null ? region : gcs ? "auto" : "us-east-1";
+            return new S3Settings(bucket, prefix, Optional.ofNullable(resolvedEndpoint), resolvedRegion, profile,
                     pathStyle != null ? pathStyle : profile.pathStyleByDefault(), credentials, connectTimeout,
                     requestTimeout, maxConnections, multipartThreshold, partSize);
         }

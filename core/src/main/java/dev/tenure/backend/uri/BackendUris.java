@@ -61,7 +61,7 @@ public final class BackendUris {
         return switch (scheme) {
             case MEM -> new InMemoryBackend(uri);
             case FILE -> LocalBackend.create(localDirectory(uri));
-            case S3 -> S3Backend.open(uri);
+            case S3, GS -> S3Backend.open(uri);
             case HTTP, HTTPS -> {
                 HttpSettings settings = HttpSettings.fromUri(uri);
                 if (settings.preconditions() != HttpSettings.Preconditions.ENFORCED) {

@@ -19,6 +19,13 @@ public enum Scheme {
     S3("s3", "s3://bucket/prefix?endpoint=...&profile=...", Capability.ATOMIC,
             new OptionalDependency("software.amazon.awssdk.services.s3.S3Client",
                     "software.amazon.awssdk:s3 and software.amazon.awssdk:apache5-client")),
+    /**
+     * Google Cloud Storage through its XML API, with compare-and-swap on object generations and an
+     * HMAC key (through the same optional AWS SDK).
+     */
+    GS("gs", "gs://bucket/prefix", Capability.ATOMIC,
+            new OptionalDependency("software.amazon.awssdk.services.s3.S3Client",
+                    "software.amazon.awssdk:s3 and software.amazon.awssdk:apache5-client")),
     /** A WebDAV-style HTTP server; atomic only when it enforces preconditions and says so. */
     HTTP("http", "http(s)://host/path/?preconditions=enforced", Capability.ATOMIC_WHEN_ENFORCED, null),
     /** The same over TLS. */

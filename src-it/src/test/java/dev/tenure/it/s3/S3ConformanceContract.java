@@ -12,7 +12,10 @@ abstract class S3ConformanceContract extends AtomicRemoteBackendContract<S3Backe
         return false;
     }
 
-    /** RGW 16 and MinIO delete regardless of a stale If-Match, so their profiles refuse conditional deletes. */
+    /**
+     * RGW 16 and MinIO delete regardless of a stale If-Match, so the open-time probe leaves
+     * conditional deletes refused there ({@code RgwConditionalDeleteProbeIT} proves it on RGW).
+     */
     @Override
     protected boolean enforcesConditionalDelete() {
         return false;

@@ -27,6 +27,7 @@ class VerifyCommandIT {
         assertTrue(r.output().matches("(?s).*create-if-absent atomic\\s+HOLDS.*"), r.output());
         assertTrue(r.output().matches("(?s).*if-match atomic\\s+HOLDS.*"), r.output());
         assertTrue(r.output().matches("(?s).*conditional delete honoured\\s+REFUSED.*"), r.output());
+        assertTrue(r.output().contains("open-time probe: a DELETE with a stale version was answered as a success"), r.output());
         assertTrue(r.output().contains("unquoted: accepted"), r.output());
     }
 

@@ -18,6 +18,7 @@ module dev.tenure.lease {
     exports dev.tenure.snapshot;
     exports dev.tenure.lease.testing;
     exports dev.tenure.lease.protocol to dev.tenure.sim;
+    exports dev.tenure.ledger.protocol to dev.tenure.sim;
     // The ledger's deliberate-bug switches are package-private; the simulator reaches them by a
     // private lookup, which only this qualified opens allows.
     opens dev.tenure.ledger to dev.tenure.sim;

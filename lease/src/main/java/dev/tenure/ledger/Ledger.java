@@ -1,5 +1,8 @@
 package dev.tenure.ledger;
 
+import dev.tenure.ledger.protocol.Segment;
+import dev.tenure.ledger.protocol.Checkpoint;
+import dev.tenure.ledger.protocol.LedgerKeys;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tenure.backend.AtomicRemoteBackend;
@@ -306,7 +309,7 @@ public final class Ledger {
         // ends in OutcomeUnknown (the value may or may not have been raised).
         return retrier.resolve(() -> {
             Optional<Versioned<byte[]>> current = backend.read(key);
-            Optional<Long> stored = current.map(v -> parseNumber(key, v.value()));
+            Optional<Long> stored = current.map(v -> LedgerKeys.parseNumber(key, v.value()));
             if (stored.isPresent() && stored.get() >= value) {
                 return stored.get();
             }
@@ -314,15 +317,5 @@ public final class Ledger {
                     current.isEmpty() ? ConditionalPut.ifAbsent() : ConditionalPut.ifVersion(current.get().version()));
             return value;
         }, LedgerException.OutcomeUnknown::new);
-    }
-
-    /** A record that holds one number (the {@code epoch} record): its value, or a typed error naming the key. */
-    static long parseNumber(String key, byte[] raw) {
-        String s = new String(raw, StandardCharsets.UTF_8).trim();
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw new LedgerException.Corrupt(key + " should hold a number, not '" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'");
-        }
     }
 }

@@ -13,7 +13,7 @@ public class LedgerException extends RuntimeException {
     public static final class Fenced extends LedgerException {
         private static final long serialVersionUID = 1L;
 
-        Fenced(String message) {
+        public Fenced(String message) {
             super(message, null);
         }
     }
@@ -22,7 +22,7 @@ public class LedgerException extends RuntimeException {
     public static final class Corrupt extends LedgerException {
         private static final long serialVersionUID = 1L;
 
-        Corrupt(String message) {
+        public Corrupt(String message) {
             super(message, null);
         }
     }
@@ -35,7 +35,7 @@ public class LedgerException extends RuntimeException {
     public static final class OutcomeUnknown extends LedgerException {
         private static final long serialVersionUID = 1L;
 
-        OutcomeUnknown(String message, Throwable cause) {
+        public OutcomeUnknown(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -44,7 +44,7 @@ public class LedgerException extends RuntimeException {
     public static final class Closed extends LedgerException {
         private static final long serialVersionUID = 1L;
 
-        Closed(String message, Throwable cause) {
+        public Closed(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -58,7 +58,7 @@ public class LedgerException extends RuntimeException {
         private final Position requested;
         private final Position firstReadable;
 
-        Truncated(String ledger, Position requested, Position firstReadable) {
+        public Truncated(String ledger, Position requested, Position firstReadable) {
             super("ledger " + ledger + " was truncated before " + firstReadable + ": position " + requested
                     + " is gone; the first readable position is " + firstReadable, null);
             this.requested = requested;

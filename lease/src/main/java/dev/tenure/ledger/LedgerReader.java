@@ -1,5 +1,7 @@
 package dev.tenure.ledger;
 
+import dev.tenure.ledger.protocol.Segment;
+import dev.tenure.ledger.protocol.Checkpoint;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;

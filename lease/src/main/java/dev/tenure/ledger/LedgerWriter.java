@@ -1,5 +1,6 @@
 package dev.tenure.ledger;
 
+import dev.tenure.ledger.protocol.LedgerWriterMachine;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ObjectVersion;

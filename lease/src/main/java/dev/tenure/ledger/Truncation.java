@@ -1,5 +1,7 @@
 package dev.tenure.ledger;
 
+import dev.tenure.ledger.protocol.Segment;
+import dev.tenure.ledger.protocol.Checkpoint;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;

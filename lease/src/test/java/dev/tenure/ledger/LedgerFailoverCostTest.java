@@ -3,6 +3,7 @@ package dev.tenure.ledger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.ledger.protocol.LedgerWriterMachine;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.ObjectVersion;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tenure.ledger.protocol.Segment;
+import dev.tenure.ledger.protocol.Checkpoint;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ForwardingAtomicBackend;

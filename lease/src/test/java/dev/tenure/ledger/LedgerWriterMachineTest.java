@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenure.ledger.LedgerWriterMachine.Switch;
+import dev.tenure.ledger.protocol.LedgerWriterMachine;
+import dev.tenure.ledger.protocol.LedgerWriterMachine.Switch;
+import dev.tenure.ledger.protocol.LedgerWriterMachine.Switch;
 import dev.tenure.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.List;

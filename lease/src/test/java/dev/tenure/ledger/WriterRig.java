@@ -1,5 +1,8 @@
 package dev.tenure.ledger;
 
+import dev.tenure.ledger.protocol.LedgerWriterMachine;
+import dev.tenure.ledger.protocol.Segment;
+import dev.tenure.ledger.protocol.LedgerKeys;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;

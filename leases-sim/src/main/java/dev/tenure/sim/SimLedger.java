@@ -11,7 +11,7 @@ import dev.tenure.ledger.Ledger;
 import dev.tenure.ledger.LedgerEntry;
 import dev.tenure.ledger.LedgerException;
 import dev.tenure.ledger.LedgerOptions;
-import dev.tenure.ledger.LedgerWriterMachine;
+import dev.tenure.ledger.protocol.LedgerWriterMachine;
 import dev.tenure.ledger.Position;
 import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;

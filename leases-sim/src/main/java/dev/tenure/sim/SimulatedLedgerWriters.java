@@ -3,7 +3,7 @@ package dev.tenure.sim;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.ledger.Ledger;
 import dev.tenure.ledger.LedgerOptions;
-import dev.tenure.ledger.LedgerWriterMachine;
+import dev.tenure.ledger.protocol.LedgerWriterMachine;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -14,24 +14,20 @@ import java.util.random.RandomGenerator;
 
 /**
  * The simulator's way to a ledger writer machine, or a ledger's readers and truncations, with one
- * fix switched off. The switches are package-private in the library, so no application can reach
- * them; the lease module opens its ledger package to this module alone (a qualified {@code opens}),
- * and this class reaches them by a private lookup.
+ * fix switched off. The writer's switches live in {@code dev.tenure.ledger.protocol}, which the lease
+ * module exports to this module alone. The readers' fixes are package-private in the ledger's API
+ * package, which the lease module opens to this module alone (a qualified {@code opens}); this class
+ * reaches them by a private lookup. No application can reach either.
  */
 final class SimulatedLedgerWriters {
 
-    private static final MethodHandle MUTATED;
     private static final MethodHandle OPEN;
-    private static final Class<? extends Enum<?>> SWITCH;
     private static final Class<? extends Enum<?>> RETENTION_FIX;
 
     static {
         try {
             MethodHandles.Lookup ledger = MethodHandles.privateLookupIn(Ledger.class, MethodHandles.lookup());
-            SWITCH = enumClass(ledger, "dev.tenure.ledger.LedgerWriterMachine$Switch");
             RETENTION_FIX = enumClass(ledger, "dev.tenure.ledger.RetentionFix");
-            MUTATED = ledger.findStatic(LedgerWriterMachine.class, "mutated", MethodType.methodType(LedgerWriterMachine.class,
-                    String.class, long.class, String.class, LedgerOptions.class, RandomGenerator.class, Set.class));
             OPEN = ledger.findStatic(Ledger.class, "open", MethodType.methodType(Ledger.class, AtomicRemoteBackend.class,
                     String.class, LedgerOptions.class, Set.class));
         } catch (ReflectiveOperationException e) {
@@ -50,14 +46,9 @@ final class SimulatedLedgerWriters {
     /** A fenced writer machine; {@code switchedOff} names a fix to switch off (a mutation), or is empty. */
     static LedgerWriterMachine fenced(String ledgerName, long epoch, String writerId, LedgerOptions options, RandomGenerator random,
             Optional<String> switchedOff) {
-        Set<Object> off = switches(SWITCH, switchedOff);
-        try {
-            return (LedgerWriterMachine) MUTATED.invoke(ledgerName, epoch, writerId, options, random, off);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
+        EnumSet<LedgerWriterMachine.Switch> off = EnumSet.noneOf(LedgerWriterMachine.Switch.class);
+        switchedOff.filter(SimulatedLedgerWriters::isWriterSwitch).ifPresent(name -> off.add(LedgerWriterMachine.Switch.valueOf(name)));
+        return LedgerWriterMachine.mutated(ledgerName, epoch, writerId, options, random, off);
     }
 
     /** The ledger as readers and truncations use it; {@code switchedOff} may name one of their fixes to switch off. */
@@ -74,7 +65,7 @@ final class SimulatedLedgerWriters {
 
     /** True when {@code name} is a fix of the writer machine; false when it is one of the readers' (or unknown). */
     static boolean isWriterSwitch(String name) {
-        return constant(SWITCH, name).isPresent();
+        return constant(LedgerWriterMachine.Switch.class, name).isPresent();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -2,6 +2,9 @@ package dev.tenure.ledger;
 
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.ConditionalPut;
+import dev.tenure.ledger.protocol.LedgerKeys;
+import dev.tenure.ledger.protocol.LedgerWriterMachine;
+import dev.tenure.ledger.protocol.Segment;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;

@@ -1,5 +1,7 @@
-package dev.tenure.ledger;
+package dev.tenure.ledger.protocol;
 
+import dev.tenure.ledger.LedgerException;
+import dev.tenure.ledger.Position;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,15 +21,15 @@ import java.nio.charset.StandardCharsets;
  *     (a truncation that crashed half way); equal to {@code low} once they are done
  * @param revision rises by one with every write, so no two writes of the record are alike (no ABA)
  */
-record Checkpoint(long low, long epoch, long clearFrom, long revision) {
+public record Checkpoint(long low, long epoch, long clearFrom, long revision) {
 
-    static final String FORMAT = "tenure.ledger-checkpoint/1";
+    public static final String FORMAT = "tenure.ledger-checkpoint/1";
     /** A ledger never truncated. */
-    static final Checkpoint NONE = new Checkpoint(1, 0, 1, 0);
+    public static final Checkpoint NONE = new Checkpoint(1, 0, 1, 0);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    Checkpoint {
+    public Checkpoint {
         if (low < 1 || epoch < 0 || clearFrom < 1 || clearFrom > low || revision < 0) {
             throw new IllegalArgumentException("invalid checkpoint: low " + low + ", epoch " + epoch + ", clearFrom " + clearFrom
                     + ", revision " + revision);
@@ -35,26 +37,26 @@ record Checkpoint(long low, long epoch, long clearFrom, long revision) {
     }
 
     /** True when {@code seq} lies below the cut: nobody reads it, retention may delete it. */
-    boolean covers(long seq) {
+    public boolean covers(long seq) {
         return seq < low;
     }
 
     /** The first position a reader can read. */
-    Position first() {
+    public Position first() {
         return Position.startOf(low);
     }
 
     /** The checkpoint after cutting before {@code newLow}, keeping the deletes still owed. */
-    Checkpoint raisedTo(long newLow, long newEpoch) {
+    public Checkpoint raisedTo(long newLow, long newEpoch) {
         return new Checkpoint(newLow, newEpoch, Math.min(clearFrom, low), revision + 1);
     }
 
     /** The same cut with every delete below it done. */
-    Checkpoint cleared() {
+    public Checkpoint cleared() {
         return new Checkpoint(low, epoch, low, revision + 1);
     }
 
-    byte[] encode() {
+    public byte[] encode() {
         try {
             return JSON.writeValueAsBytes(JSON.createObjectNode().put("format", FORMAT).put("low", low).put("epoch", epoch)
                     .put("clearFrom", clearFrom).put("revision", revision));
@@ -68,7 +70,7 @@ record Checkpoint(long low, long epoch, long clearFrom, long revision) {
      * decodes to epoch 0, which is what readers assumed then (the epoch rule restarts at that cut),
      * and to no deletes owed, since that truncation deleted before it returned.
      */
-    static Checkpoint decode(String key, byte[] raw) {
+    public static Checkpoint decode(String key, byte[] raw) {
         String s = new String(raw, StandardCharsets.UTF_8).trim();
         if (!s.isEmpty() && s.chars().allMatch(Character::isDigit)) {
             long low = parse(key, s);

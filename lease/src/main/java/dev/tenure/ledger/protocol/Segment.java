@@ -1,5 +1,6 @@
-package dev.tenure.ledger;
+package dev.tenure.ledger.protocol;
 
+import dev.tenure.ledger.LedgerException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -15,11 +16,11 @@ import java.util.zip.CRC32C;
  * One immutable segment: a header (format, epoch, writer, batch id, sequence, count, fence flag)
  * and a batch of entries, closed by a CRC32C of everything before it.
  */
-record Segment(long seq, long epoch, String writer, String batchId, boolean fence, List<byte[]> entries) {
+public record Segment(long seq, long epoch, String writer, String batchId, boolean fence, List<byte[]> entries) {
 
     private static final byte[] MAGIC = {'T', 'N', 'R', 'L', 'S', 'E', 'G', '1'};
 
-    byte[] encode() {
+    public byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + entries.stream().mapToInt(e -> e.length + 4).sum());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
@@ -48,7 +49,7 @@ record Segment(long seq, long epoch, String writer, String batchId, boolean fenc
         return withCrc;
     }
 
-    static Segment decode(String key, byte[] raw) {
+    public static Segment decode(String key, byte[] raw) {
         if (raw.length < MAGIC.length + 4) {
             throw new LedgerException.Corrupt("segment " + key + " is truncated (" + raw.length + " bytes)");
         }

@@ -1,5 +1,9 @@
-package dev.tenure.ledger;
+package dev.tenure.ledger.protocol;
 
+import dev.tenure.ledger.Ledger;
+import dev.tenure.ledger.LedgerException;
+import dev.tenure.ledger.LedgerOptions;
+import dev.tenure.ledger.LedgerWriter;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
@@ -83,7 +87,7 @@ public final class LedgerWriterMachine {
     }
 
     /** Deliberate bugs, each switching one fix off, for the simulator's mutation checks. Never set in production. */
-    enum Switch {
+    public enum Switch {
         /** Item 1 off: opening ignores epochs it reads and does not read the epoch record again after its fence. */
         OPEN_IGNORES_NEWER_EPOCHS,
         /** Item 2 off: jumps and the check before an acknowledgement look only at whether segments exist. */
@@ -110,7 +114,7 @@ public final class LedgerWriterMachine {
     }
 
     /** How far below the tail a new writer looks for gaps: the largest window a writer may use. */
-    static final int GAP_SCAN = LedgerOptions.MAX_WINDOW;
+    public static final int GAP_SCAN = LedgerOptions.MAX_WINDOW;
 
     private enum Phase { NEW, OPENING, OPEN, STOPPED }
 
@@ -147,7 +151,7 @@ public final class LedgerWriterMachine {
         boolean slotConfirmed;
         RetryBudget budget;
 
-        Batch(long no, String id, List<byte[]> entries) {
+        public Batch(long no, String id, List<byte[]> entries) {
             this.no = no;
             this.id = id;
             this.entries = entries;
@@ -241,7 +245,7 @@ public final class LedgerWriterMachine {
     }
 
     /** A fenced machine with fixes switched off (mutation checks only). */
-    static LedgerWriterMachine mutated(String ledgerName, long epoch, String writerId, LedgerOptions options, RandomGenerator random,
+    public static LedgerWriterMachine mutated(String ledgerName, long epoch, String writerId, LedgerOptions options, RandomGenerator random,
             Set<Switch> switches) {
         return new LedgerWriterMachine(ledgerName, epoch, writerId, true, options, random, switches);
     }
@@ -358,7 +362,7 @@ public final class LedgerWriterMachine {
 
     private void raiseEpoch() {
         readKey(LedgerKeys.epoch(prefix), openBudget, this::openFailed, found -> {
-            long stored = found.map(v -> Ledger.parseNumber(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
+            long stored = found.map(v -> LedgerKeys.parseNumber(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
             if (stored > epoch) {
                 stop(new LedgerException.Fenced("ledger " + ledgerName + " belongs to epoch " + stored + "; this writer has epoch " + epoch),
                         Long.MAX_VALUE);
@@ -427,7 +431,7 @@ public final class LedgerWriterMachine {
         // Item 1: the epoch record is a barrier. Every segment with a higher epoch is written after the
         // record was raised above ours, so if it still holds our epoch now, no newer fence lies below ours.
         readKey(LedgerKeys.epoch(prefix), openBudget, this::openFailed, found -> {
-            long stored = found.map(v -> Ledger.parseNumber(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
+            long stored = found.map(v -> LedgerKeys.parseNumber(LedgerKeys.epoch(prefix), v.value())).orElse(0L);
             if (stored > epoch) {
                 stop(new LedgerException.Fenced("ledger " + ledgerName + " was raised to epoch " + stored + " while this writer (epoch "
                         + epoch + ") was fencing it"), Long.MAX_VALUE);

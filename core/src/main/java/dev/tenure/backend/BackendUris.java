@@ -1,5 +1,6 @@
 package dev.tenure.backend;
 
+import dev.tenure.backend.azure.AzureBlobBackend;
 import dev.tenure.backend.d1.D1Backend;
 import dev.tenure.backend.http.AtomicHttpBackend;
 import dev.tenure.backend.http.HttpBackend;
@@ -19,6 +20,7 @@ public final class BackendUris {
 
     /** The URI forms understood, for messages. */
     static final String FORMS = "file:///path/to/dir, mem:, s3://bucket/prefix?endpoint=...&profile=..., "
+            + "az://account/container/prefix?endpoint=...&credentialsFile=..., "
             + "http(s)://host/path/?preconditions=enforced, libsql://host?tokenFile=..., d1://account/database?tokenFile=...";
 
     /**
@@ -53,6 +55,8 @@ public final class BackendUris {
      *   <li>{@code mem:} or {@code mem:name}: a fresh {@link InMemoryBackend};</li>
      *   <li>{@code s3://bucket/prefix?endpoint=...&region=...&profile=...}: {@link S3Backend}, with
      *       credentials from the AWS default chain;</li>
+     *   <li>{@code az://account/container/prefix?endpoint=...&credentialsFile=...}: {@link AzureBlobBackend},
+     *       with credentials from a connection string file or the environment;</li>
      *   <li>{@code http(s)://host/path/?preconditions=enforced}: {@link AtomicHttpBackend}, after
      *       its probe of the server passes.</li>
      * </ul>
@@ -73,6 +77,9 @@ public final class BackendUris {
         }
         if (uri.startsWith("s3://")) {
             return S3Backend.open(uri);
+        }
+        if (uri.startsWith("az://")) {
+            return AzureBlobBackend.open(uri);
         }
         if (isHttp(uri)) {
             HttpSettings settings = HttpSettings.fromUri(uri);

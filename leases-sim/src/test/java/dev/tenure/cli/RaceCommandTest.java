@@ -20,6 +20,12 @@ class RaceCommandTest {
         assertTrue(r.out().contains("round  8: replica-"), r.out());
         assertTrue(r.out().contains("won epoch 8"), r.out());
         assertTrue(r.out().contains("every round had exactly one winner and epochs only rose"), r.out());
+        // 6 replicas x 8 rounds: the first round's readers all see no record, later rounds' losers may read the new epoch first.
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("throughput: (\\d+) conditional PUTs in [0-9.]+ s of racing: \\d+"
+                + " conditional PUTs/s; [0-9.]+ contended increments/s").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        int puts = Integer.parseInt(m.group(1));
+        assertTrue(puts >= 8 && puts <= 48, "between one and six conditional PUTs per round: " + r.out());
     }
 
     @Test

@@ -28,6 +28,30 @@ class RaceCommandTest {
         assertTrue(puts >= 8 && puts <= 48, "between one and six conditional PUTs per round: " + r.out());
     }
 
+    /** A store that answers a PUT ambiguously (as RGW answers some racing PUTs 500), after applying it or not. */
+    private static dev.tenure.backend.AtomicRemoteBackend ambiguousPuts(boolean applied) {
+        return new dev.tenure.backend.ForwardingAtomicBackend(new dev.tenure.backend.memory.InMemoryBackend()) {
+            @Override
+            public dev.tenure.backend.ObjectVersion put(String key, byte[] bytes, dev.tenure.backend.ConditionalPut condition) {
+                if (applied) {
+                    delegate.put(key, bytes, condition);
+                }
+                throw dev.tenure.backend.BackendException.transport(key, true, "500 UnknownError (the write may have been applied)", null);
+            }
+        };
+    }
+
+    @Test
+    void anAmbiguousPutIsResolvedByReadingTheRecordBackNotAnAbortedRace() {
+        RaceCommand.Outcome landed = RaceCommand.attempt(ambiguousPuts(true), "replica-1", 1);
+        assertTrue(landed.won(), landed.toString());
+        assertEquals(1, landed.ambiguous());
+        assertEquals(3, landed.requests(), "read, put, read back");
+        RaceCommand.Outcome lost = RaceCommand.attempt(ambiguousPuts(false), "replica-1", 1);
+        assertEquals(false, lost.won(), lost.toString());
+        assertEquals(1, lost.ambiguous());
+    }
+
     @Test
     void aSecondRunContinuesTheEpochsInsteadOfRestarting() {
         assertEquals(0, CliRun.of("race", "--rounds", "3", "--backend", "file://" + dir).status());

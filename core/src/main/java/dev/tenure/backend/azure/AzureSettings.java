@@ -117,6 +117,11 @@ public record AzureSettings(String account, String container, String prefix, URI
         if (parsed.getRawUserInfo() != null || parsed.getRawAuthority().contains("@")) {
             throw invalid("credentials in the URI are refused: use a credentialsFile or the environment");
         }
+        if (parsed.getRawQuery() != null && ("&" + parsed.getRawQuery().toLowerCase(java.util.Locale.ROOT)).contains("&sig=")) {
+            // A SAS token's parameters (sv, se, sp, sig) do not look like credentials by name: refuse by its signature.
+            throw invalid("a SAS token in the URI is refused (credentials are never taken from a URI: use a credentialsFile"
+                    + " or " + AzureCredential.SAS_ENV + ")");
+        }
         UriQueries query = UriQueries.parse("az", parsed.getRawQuery(), URI_PARAMETERS);
         String account = parsed.getRawAuthority();
         String path = parsed.getPath() == null ? "" : parsed.getPath();

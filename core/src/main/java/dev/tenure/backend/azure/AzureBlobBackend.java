@@ -19,7 +19,6 @@ import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -168,30 +167,11 @@ public final class AzureBlobBackend implements AtomicRemoteBackend {
             // The digest is checked before the rename, so a damaged download never replaces the local file.
             LocalFiles.replaceAtomically(localPath, key, out -> {
                 MessageDigest md5 = md5();
-                byte[] buffer = new byte[COPY_CHUNK];
-                long total = 0;
-                for (int n; (n = readBody(in, buffer, key)) >= 0; ) {
-                    md5.update(buffer, 0, n);
-                    LocalFiles.writeFully(out, ByteBuffer.wrap(buffer, 0, n));
-                    total += n;
-                }
-                if (expected >= 0 && total != expected) {
-                    throw BackendException.transport(key, false, where("GET", key) + ": the body ended after " + total
-                            + " of " + expected + " bytes", null);
-                }
+                HttpCalls.copyBody(in, out, expected, md5, key, where("GET", key));
                 checkMd5(key, r, md5.digest());
             });
             return true;
         } catch (IOException e) {
-            throw BackendException.transport(key, false, where("GET", key) + ": the body broke off: " + e.getMessage(), e);
-        }
-    }
-
-    private int readBody(InputStream in, byte[] buffer, String key) {
-        try {
-            return in.read(buffer);
-        } catch (IOException e) {
-            // Kept apart from local write failures, which LocalFiles maps by their own kind.
             throw BackendException.transport(key, false, where("GET", key) + ": the body broke off: " + e.getMessage(), e);
         }
     }

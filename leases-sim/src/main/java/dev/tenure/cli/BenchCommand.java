@@ -25,7 +25,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--each", defaultValue = "PT5S", description = "Time per setting. Default: ${DEFAULT-VALUE}.")
     Duration each;
 
-    @Option(names = "--backend", description = "Backend URI (file:///dir, s3://...); default an in-memory store.")
+    @Option(names = "--backend", description = "Backend URI (file:///dir, s3://..., az://...); default an in-memory store.")
     String backendUri;
 
     @Override

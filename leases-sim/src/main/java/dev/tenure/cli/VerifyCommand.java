@@ -28,7 +28,8 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "BACKEND-URI",
             description = "file:///dir, mem:, s3://bucket/prefix?endpoint=...&region=...&profile=aws|r2|gcs|spaces|minio|ceph|generic"
-                    + " (credentials from the AWS default chain), or http(s)://host/path/ (a WebDAV-style server;"
+                    + " (credentials from the AWS default chain), az://account/container/prefix?endpoint=..."
+                    + " (credentials from credentialsFile=... or AZURE_STORAGE_*), or http(s)://host/path/ (a WebDAV-style server;"
                     + " the authorization header from authFile=... or TENURE_HTTP_AUTHORIZATION).")
     String uri;
 

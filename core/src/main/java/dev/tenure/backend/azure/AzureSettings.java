@@ -98,7 +98,7 @@ public record AzureSettings(String account, String container, String prefix, URI
      *       path-style); otherwise the connection string's {@code BlobEndpoint}, otherwise
      *       {@code https://ACCOUNT.blob.core.windows.net};</li>
      *   <li>{@code credentialsFile=/path}: a file holding a connection string; otherwise the environment
-     *       ({@link AzureCredential#find});</li>
+     *       ({@link CredentialSources#find});</li>
      *   <li>{@code connectTimeoutMs} (5,000), {@code requestTimeoutMs} (30,000), {@code listPageSize} (5,000).</li>
      * </ul>
      *
@@ -134,7 +134,7 @@ public record AzureSettings(String account, String container, String prefix, URI
         if (container.isEmpty()) {
             throw invalid("no container in '" + UriQueries.redact(uri) + "'; expected " + FORM);
         }
-        AzureCredential.Found found = AzureCredential.find(
+        CredentialSources.Found found = CredentialSources.find(
                 Optional.ofNullable(query.get("credentialsFile")).map(Path::of), env, account);
         if (found.account().isPresent() && !found.account().get().equals(account)) {
             throw invalid("the credentials found are for account '" + found.account().get() + "', the URI names '" + account + "'");

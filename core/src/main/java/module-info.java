@@ -23,6 +23,7 @@ module dev.tenure.core {
     exports dev.tenure.backend.memory;
     exports dev.tenure.backend.local;
     exports dev.tenure.backend.s3;
+    exports dev.tenure.backend.azure;
     exports dev.tenure.backend.http;
     exports dev.tenure.backend.turso;
     exports dev.tenure.backend.d1;

@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,29 +97,9 @@ final class HttpWire {
                 throw failure(key, Op.READ, "GET", r.statusCode(), in.readNBytes(4096), r);
             }
             long expected = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-            LocalFiles.replaceAtomically(local, key, out -> {
-                byte[] buffer = new byte[1 << 16];
-                long total = 0;
-                for (int n; (n = readBody(in, buffer, key)) >= 0; ) {
-                    LocalFiles.writeFully(out, ByteBuffer.wrap(buffer, 0, n));
-                    total += n;
-                }
-                if (expected >= 0 && total != expected) {
-                    throw BackendException.transport(key, false, where("GET", key) + ": the body ended after " + total
-                            + " of " + expected + " bytes", null);
-                }
-            });
+            LocalFiles.replaceAtomically(local, key, out -> HttpCalls.copyBody(in, out, expected, null, key, where("GET", key)));
             return true;
         } catch (IOException e) {
-            throw BackendException.transport(key, false, where("GET", key) + ": the body broke off: " + e.getMessage(), e);
-        }
-    }
-
-    private int readBody(InputStream in, byte[] buffer, String key) {
-        try {
-            return in.read(buffer);
-        } catch (IOException e) {
-            // Kept apart from local write failures, which LocalFiles maps by their own kind.
             throw BackendException.transport(key, false, where("GET", key) + ": the body broke off: " + e.getMessage(), e);
         }
     }

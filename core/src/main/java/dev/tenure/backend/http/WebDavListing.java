@@ -1,16 +1,12 @@
 package dev.tenure.backend.http;
 
 import dev.tenure.backend.BackendException;
-import java.io.ByteArrayInputStream;
+import dev.tenure.backend.internal.SafeXml;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -77,17 +73,7 @@ final class WebDavListing {
 
     private static Document document(byte[] body, URI dir, String backendName) {
         try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setNamespaceAware(true);
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            factory.setExpandEntityReferences(false);
-            factory.setXIncludeAware(false);
-            DocumentBuilder builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler());
-            return builder.parse(new ByteArrayInputStream(body));
-        } catch (ParserConfigurationException e) {
-            throw BackendException.internal(null, "this JVM's XML parser cannot be configured safely: " + e.getMessage(), e);
+            return SafeXml.parse(body);
         } catch (SAXException | IOException e) {
             throw BackendException.internal(null, backendName + ": PROPFIND " + dir.getRawPath()
                     + " answered a body that is not a WebDAV multistatus: " + e.getMessage(), e);

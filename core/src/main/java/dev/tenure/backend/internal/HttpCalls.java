@@ -2,6 +2,7 @@ package dev.tenure.backend.internal;
 
 import dev.tenure.backend.BackendException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -9,7 +10,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.UnresolvedAddressException;
+import java.security.MessageDigest;
 
 /**
  * Sends requests for the backends that speak HTTP through {@code java.net.http} and turns what
@@ -142,6 +146,41 @@ public final class HttpCalls {
                             + (op.mutation() ? " (the write may have been applied)" : ""), null);
                 }
                 return BackendException.internal(key, answer + ": unexpected answer", null);
+        }
+    }
+
+    /**
+     * Copies a response body into a local file, feeding {@code digest} when one is given.
+     *
+     * @param expected the announced length, or -1 when none was announced
+     * @throws BackendException TRANSPORT (never ambiguous: reading changes nothing) when the body breaks off or
+     *     ends short of {@code expected}
+     * @throws IOException when writing the local file fails, for the caller to map as a local failure
+     */
+    public static long copyBody(InputStream in, FileChannel out, long expected, MessageDigest digest, String key, String where)
+            throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        long total = 0;
+        for (int n; (n = readBody(in, buffer, key, where)) >= 0; ) {
+            if (digest != null) {
+                digest.update(buffer, 0, n);
+            }
+            LocalFiles.writeFully(out, ByteBuffer.wrap(buffer, 0, n));
+            total += n;
+        }
+        if (expected >= 0 && total != expected) {
+            throw BackendException.transport(key, false, where + ": the body ended after " + total + " of " + expected
+                    + " bytes", null);
+        }
+        return total;
+    }
+
+    private static int readBody(InputStream in, byte[] buffer, String key, String where) {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            // Kept apart from local write failures, which LocalFiles maps by their own kind.
+            throw BackendException.transport(key, false, where + ": the body broke off: " + e.getMessage(), e);
         }
     }
 

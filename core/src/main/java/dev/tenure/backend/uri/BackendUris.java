@@ -3,6 +3,7 @@ package dev.tenure.backend.uri;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.RemoteBackend;
+import dev.tenure.backend.azure.AzureBlobBackend;
 import dev.tenure.backend.d1.D1Backend;
 import dev.tenure.backend.http.AtomicHttpBackend;
 import dev.tenure.backend.http.HttpBackend;
@@ -62,6 +63,7 @@ public final class BackendUris {
             case MEM -> new InMemoryBackend(uri);
             case FILE -> LocalBackend.create(localDirectory(uri));
             case S3, GS -> S3Backend.open(uri);
+            case AZ -> AzureBlobBackend.open(uri);
             case HTTP, HTTPS -> {
                 HttpSettings settings = HttpSettings.fromUri(uri);
                 if (settings.preconditions() != HttpSettings.Preconditions.ENFORCED) {

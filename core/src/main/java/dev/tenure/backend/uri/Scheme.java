@@ -26,6 +26,8 @@ public enum Scheme {
     GS("gs", "gs://bucket/prefix", Capability.ATOMIC,
             new OptionalDependency("software.amazon.awssdk.services.s3.S3Client",
                     "software.amazon.awssdk:s3 and software.amazon.awssdk:apache5-client")),
+    /** Azure Blob Storage (and Azurite) over its REST API, with Shared Key or SAS credentials. */
+    AZ("az", "az://account/container/prefix?endpoint=...&credentialsFile=...", Capability.ATOMIC, null),
     /** A WebDAV-style HTTP server; atomic only when it enforces preconditions and says so. */
     HTTP("http", "http(s)://host/path/?preconditions=enforced", Capability.ATOMIC_WHEN_ENFORCED, null),
     /** The same over TLS. */

@@ -535,10 +535,15 @@ public final class LeaseMachine {
                 // when it is first seen. A poll still in flight is dropped (its answer is ignored).
                 boolean polling = phase == Phase.READING && requestId == pollRequestId;
                 if ((phase == Phase.WAITING || polling) && observed != null && heldRecord == null && !releaseRequested
-                        && !deferred && (awaitingAnswer || mode == Mode.FOREVER) && now >= watchExpiresAt) {
-                    cancel(Timer.RECHECK);
-                    cancel(Timer.REQUEST_TIMEOUT);
-                    takeOver(now, observed.record(), observed.version(), out);
+                        && !deferred && (awaitingAnswer || mode == Mode.FOREVER)) {
+                    if (now < watchExpiresAt) {
+                        // Woken early (a scheduler that rounds its delays down): never act before the expiry.
+                        setTimer(out, Timer.EXPIRY, watchExpiresAt);
+                    } else {
+                        cancel(Timer.RECHECK);
+                        cancel(Timer.REQUEST_TIMEOUT);
+                        takeOver(now, observed.record(), observed.version(), out);
+                    }
                 }
             }
             case REQUEST_TIMEOUT -> timedOut(now, out);

@@ -128,4 +128,40 @@ class ExpiryTimerTest {
         h.deliver();
         assertEquals(18_150 + 7, millis(eventTime(b, Acquired.class)), "expiry + one round trip, whatever the renew interval");
     }
+
+    @Test
+    void anExpiryTimerWokenEarlyNeverActsAndWaitsForTheInstant() {
+        MachineHarness.Node a = h.node("a");
+        h.tryAcquire(a);
+        var stored = h.store.read("leases/writer").orElseThrow();
+        LeaseConfig config = new LeaseConfig("leases/", "b", MachineHarness.TTL, MachineHarness.RENEW, MachineHarness.SAFETY,
+                MachineHarness.SKEW, MachineHarness.TIMEOUT, dev.tenure.retry.RetryPolicy.tests(), new LeaseClock() {
+                    @Override
+                    public long nanoTime() {
+                        return 0;
+                    }
+
+                    @Override
+                    public long wallMillis() {
+                        return 0;
+                    }
+                });
+        LeaseMachine b = new LeaseMachine(config, "writer", new java.util.SplittableRandom(7));
+        LeaseMachine.Read read = (LeaseMachine.Read) b.acquire(0, LeaseMachine.Mode.FOREVER, Long.MAX_VALUE).stream()
+                .filter(LeaseMachine.Read.class::isInstance).findFirst().orElseThrow();
+        b.onSent(read.requestId(), 0);
+        LeaseMachine.SetTimer expiry = expiryTimer(b.onRead(read.requestId(), 0, java.util.Optional.of(stored), null));
+        assertEquals(1050, millis(expiry.atNanos()), "armed for firstSeen + ttl + skew");
+        var early = b.onTimer(LeaseMachine.Timer.EXPIRY, expiry.token(), ms(1049).toNanos());
+        assertTrue(early.stream().noneMatch(LeaseMachine.Write.class::isInstance), "1 ms early: no write " + early);
+        LeaseMachine.SetTimer again = expiryTimer(early);
+        assertEquals(1050, millis(again.atNanos()), "armed again for the instant itself");
+        var onTime = b.onTimer(LeaseMachine.Timer.EXPIRY, again.token(), ms(1050).toNanos());
+        assertTrue(onTime.stream().anyMatch(LeaseMachine.Write.class::isInstance), "at the instant: the takeover write " + onTime);
+    }
+
+    private static LeaseMachine.SetTimer expiryTimer(java.util.List<LeaseMachine.Command> commands) {
+        return commands.stream().filter(c -> c instanceof LeaseMachine.SetTimer t && t.timer() == LeaseMachine.Timer.EXPIRY)
+                .map(LeaseMachine.SetTimer.class::cast).findFirst().orElseThrow(() -> new AssertionError("no EXPIRY timer in " + commands));
+    }
 }

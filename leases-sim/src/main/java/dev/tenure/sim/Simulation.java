@@ -16,8 +16,10 @@ import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -39,6 +41,8 @@ public final class Simulation {
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
     private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
     private static final Pattern TTL = Pattern.compile("\"ttlMillis\":(\\d+)");
+    /** Records beyond this TTL are refused as corrupt; a takeover of one (a mutation) is early whatever the clock says. */
+    private static final long MAX_RECORD_TTL_MILLIS = 31_622_400_000L;
 
     private final SimulationConfig config;
     private final SplittableRandom random;
@@ -70,6 +74,10 @@ public final class Simulation {
     private long outsiderEpoch;
     private String outsiderNonce;
     private long outsiderRepairAt;
+
+    /** A record version a node was shown, first at {@code firstSeenLocal} on its clock. */
+    private record Seen(long firstSeenLocal, byte[] record) {
+    }
 
     private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
         @Override
@@ -106,6 +114,10 @@ public final class Simulation {
         final Set<String> resolved = new HashSet<>();
         /** Nonces of the release records this incarnation wrote. */
         final Set<String> releases = new HashSet<>();
+        /** Every record version a read answer showed this incarnation, with when it first did (its clock) and the record. */
+        final Map<ObjectVersion, Seen> seen = new HashMap<>();
+        /** The expiry instant (its clock) of the record its last takeover write replaced; -1 when none is pending. */
+        long takeoverExpiry = -1;
 
         Node(int index, double rate, long wallOffsetMillis) {
             this.index = index;
@@ -195,7 +207,8 @@ public final class Simulation {
         all.addAll(ledger.check());
         recorder.log(end, "ledger", ledger.acknowledged() + " appends acknowledged");
         return new SimulationResult(result.seed(), all, result.epochs(), result.acquisitions(), result.renewals(), result.requests(),
-                result.renewRequests(), result.failoverMillis(), result.linearizedOperations(), result.historyHash(), result.log(),
+                result.renewRequests(), result.failoverMillis(), result.crashFailoverBeyondMillis(), result.takeoverAfterExpiryMillis(),
+                result.linearizedOperations(), result.historyHash(), result.log(),
                 result.segments(), result.faults(), ledger.acknowledged());
     }
 
@@ -211,6 +224,8 @@ public final class Simulation {
         n.written.clear();
         n.resolved.clear();
         n.releases.clear();
+        n.seen.clear();
+        n.takeoverExpiry = -1;
         LeaseConfig lc = new LeaseConfig("leases/", n.holder(), config.ttl(), config.ttl().dividedBy(4), config.ttl().dividedBy(5),
                 config.ttl().dividedBy(10), config.ttl().dividedBy(4), RetryPolicy.tests(), clockOf(n),
                 config.mutation().flatMap(Mutation::protocol).map(Set::of).orElse(Set.<ProtocolMutation>of()));
@@ -247,6 +262,7 @@ public final class Simulation {
 
             @Override
             public void write(LeaseMachine.Write write) {
+                checkExpiry(n, write);
                 if (new String(write.bytes(), StandardCharsets.UTF_8).contains("\"released\":true")) {
                     n.releases.add(nonceOf(write.bytes()));
                     // A release is written only for a record the machine knows is its own: it resolved
@@ -318,6 +334,10 @@ public final class Simulation {
     private void observe(Node n, int incarnation, LeaseMachine.Event event) {
         recorder.event(now, n.holder(), event, n.toTrue(validUntilOf(event)));
         if (event instanceof LeaseMachine.Acquired a) {
+            if (n.takeoverExpiry >= 0) {
+                recorder.takeoverAfterExpiry.add((n.local() - n.takeoverExpiry) / MS);
+                n.takeoverExpiry = -1;
+            }
             n.handleLive = true;
             n.handleUntil = a.validUntilNanos();
             n.resolved.addAll(n.written);
@@ -374,6 +394,35 @@ public final class Simulation {
         } else if (event instanceof LeaseMachine.HolderSeen h && !h.released() && h.holder().equals(n.holder())
                 && n.written.contains(seen) && !n.resolved.contains(seen)) {
             recorder.guess(now, n.holder() + " took its own unresolved write (nonce " + seen + ") for another holder's record");
+        }
+    }
+
+    /**
+     * Never before expiry: a node may take over another holder's record (not released) only once it
+     * has been shown that very version for the record's TTL plus the skew margin, on its own clock.
+     * Judged from the read answers the simulator delivered, never from the machine's own state; a
+     * late answer the machine ignored only makes the check more lenient, never wrong.
+     */
+    private void checkExpiry(Node n, LeaseMachine.Write write) {
+        if (!(write.condition() instanceof ConditionalPut.IfVersion iv)) {
+            return;
+        }
+        Seen s = n.seen.get(iv.version());
+        if (s == null) {
+            return; // its own write: a renewal or a release
+        }
+        String json = new String(s.record(), StandardCharsets.UTF_8);
+        if (json.contains("\"released\":true") || epochOf(write.bytes()) <= epochOf(s.record())) {
+            n.takeoverExpiry = -1;
+            return; // a released record is taken at once; the same epoch is a renewal or release of its own record
+        }
+        long ttl = Math.min(longOf(TTL, json), MAX_RECORD_TTL_MILLIS) * MS;
+        long expiry = s.firstSeenLocal() + ttl + config.ttl().toNanos() / 10;
+        n.takeoverExpiry = expiry;
+        if (n.local() < expiry) {
+            recorder.early(now, n.holder() + " took over the record of epoch " + epochOf(s.record()) + " " + (expiry - n.local()) / 1000
+                    + " us before it expired on its clock (first seen at " + s.firstSeenLocal() / MS + " ms, ttl " + ttl / MS
+                    + " ms + skew margin " + config.ttl().toMillis() / 10 + " ms)");
         }
     }
 
@@ -585,6 +634,9 @@ public final class Simulation {
         }
         if (request instanceof LeaseMachine.Read r) {
             Optional<Versioned<byte[]>> answer = found == null ? Optional.empty() : found;
+            if (failure == null && answer.isPresent()) {
+                n.seen.putIfAbsent(answer.get().version(), new Seen(n.local(), answer.get().value()));
+            }
             answeredNonce = failure != null ? null : answer.map(v -> nonceOf(v.value())).orElse("");
             try {
                 handle(n, incarnation, n.machine.onRead(r.requestId(), n.local(), answer, failure));

@@ -122,6 +122,7 @@ public final class Simulation {
         Node(int index, double rate, long wallOffsetMillis) {
             this.index = index;
             this.id = "n" + index;
+            this.holder = id + ".0";
             this.rate = rate;
             this.wallOffsetMillis = wallOffsetMillis;
         }
@@ -134,8 +135,22 @@ public final class Simulation {
             return (long) Math.ceil(local / rate);
         }
 
+        /** "n3.2": node 3, incarnation 2; built once per incarnation (it is asked for every sampled millisecond). */
+        private String holder;
+        /** The last label sampled for this node's valid lease ("n3.2@7"), and the epoch it names. */
+        private String validLabel;
+        private long validLabelEpoch = -1;
+
         String holder() {
-            return id + "." + incarnation;
+            return holder;
+        }
+
+        String validLabel(long epoch) {
+            if (epoch != validLabelEpoch || validLabel == null) {
+                validLabel = holder + "@" + epoch;
+                validLabelEpoch = epoch;
+            }
+            return validLabel;
         }
 
         boolean valid() {
@@ -230,6 +245,8 @@ public final class Simulation {
 
     private void start(Node n) {
         n.incarnation++;
+        n.holder = n.id + "." + n.incarnation;
+        n.validLabel = null;
         n.crashed = false;
         n.handleLive = false;
         n.firstRequestSent = false;
@@ -930,7 +947,7 @@ public final class Simulation {
         List<String> valid = new ArrayList<>(2);
         for (Node n : nodes) {
             if (n.valid()) {
-                valid.add(n.holder() + "@" + n.machine.token().map(t -> t.epoch()).orElse(0L));
+                valid.add(n.validLabel(n.machine.token().map(t -> t.epoch()).orElse(0L)));
                 // A leader acts only while valid: an epoch-guarded write to the data it protects.
                 recorder.dataWrite(now, n.holder(), n.machine.token().orElseThrow().epoch());
                 if (ledger != null && now % (10 * MS) == 0) {

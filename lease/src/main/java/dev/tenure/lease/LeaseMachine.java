@@ -24,7 +24,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>Rules kept here (see {@code docs/leases.md}): expiry is judged on this node's monotonic
  * clock; a contender takes a lease only after seeing the same record version for
- * {@code record.ttl + skewMargin}, or at once when released; the holder's lease is valid until
+ * {@code record.ttl + skewMargin}, or at once when released, and acts at that very instant with the
+ * conditional write ({@link Timer#EXPIRY}), polling every renew interval meanwhile; the holder's lease is valid until
  * {@code sentAt + ttl - safetyMargin} of the write that last succeeded, {@code sentAt} being the
  * instant the request went out ({@link #onSent}); a renewal is exactly one conditional write; every
  * acquire or renew write whose outcome is unknown stays this holder's ({@link #onRead}: a record

@@ -74,17 +74,25 @@ public final class Keys {
         if (problem != null) {
             return problem;
         }
-        for (String segment : key.split("/", -1)) {
-            problem = segmentProblem(segment);
-            if (problem != null) {
-                return problem;
+        // Segment by segment, as split("/", -1) would cut them, without allocating: every store call checks its key.
+        int from = 0;
+        while (true) {
+            int slash = key.indexOf('/', from);
+            int to = slash < 0 ? key.length() : slash;
+            int length = to - from;
+            if (length == 0 || (length <= 2 && key.charAt(from) == '.' && (length == 1 || key.charAt(from + 1) == '.'))) {
+                return segmentProblem(key.substring(from, to));
             }
+            if (slash < 0) {
+                return null;
+            }
+            from = slash + 1;
         }
-        return null;
     }
 
     private static String commonProblem(String s) {
-        if (s.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+        // At most 3 UTF-8 bytes per char (a surrogate pair is 4 bytes for 2 chars): short keys need no encoding to measure.
+        if (s.length() * 3 > MAX_KEY_BYTES && s.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
             return "longer than " + MAX_KEY_BYTES + " UTF-8 bytes";
         }
         if (s.startsWith("/")) {

@@ -279,7 +279,24 @@ public final class Ledger {
 
     Optional<Versioned<Checkpoint>> versionedCheckpoint() {
         String key = checkpointKey();
-        return withRetries(() -> backend.read(key)).map(v -> new Versioned<>(Checkpoint.decode(key, v.value()), v.version()));
+        return withRetries(() -> backend.read(key)).map(v -> new Versioned<>(decodeCheckpoint(key, v.value()), v.version()));
+    }
+
+    /** The last checkpoint decoded, with its bytes: readers read the same record again and again between truncations. */
+    private record Decoded(byte[] raw, Checkpoint checkpoint) {
+    }
+
+    private volatile Decoded lastCheckpoint;
+
+    /** Decoding is a pure function of the bytes: the same bytes as last time give the same checkpoint, without JSON parsing. */
+    private Checkpoint decodeCheckpoint(String key, byte[] raw) {
+        Decoded last = lastCheckpoint;
+        if (last != null && java.util.Arrays.equals(last.raw(), raw)) {
+            return last.checkpoint();
+        }
+        Checkpoint decoded = Checkpoint.decode(key, raw);
+        lastCheckpoint = new Decoded(raw.clone(), decoded);
+        return decoded;
     }
 
     void forget(long seq) {

@@ -91,6 +91,27 @@ public final class Retrier {
     }
 
     private <T> T run(Supplier<T> call, Predicate<Throwable> retryable, long deadline) {
+        // The first attempt needs no retry machinery: most calls succeed at once, and building a
+        // resilience4j Retry per call was most of a ledger read's CPU. A failure is handed to the
+        // same loop as before, as its first attempt, so retries, backoff and jitter are unchanged.
+        RuntimeException first;
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        boolean[] replayed = {false};
+        Supplier<T> again = () -> {
+            if (!replayed[0]) {
+                replayed[0] = true;
+                throw first;
+            }
+            return call.get();
+        };
+        return retrying(again, retryable, deadline);
+    }
+
+    private <T> T retrying(Supplier<T> call, Predicate<Throwable> retryable, long deadline) {
         // The wait before a retry never reaches past the deadline, and no retry starts after it.
         // Saturating: a deadline of Long.MAX_VALUE (none) minus a negative nanoTime must not wrap to no wait at all.
         IntervalBiFunction<Object> interval = (attempt, either) -> Math.max(0, Math.min(policy.backoff(attempt, random).toMillis(),

@@ -315,9 +315,15 @@ class LedgerRetentionTest {
         Checkpoint cp = new Checkpoint(42, 7, 3, 9);
         assertEquals(cp, Checkpoint.decode("k", cp.encode()));
         assertEquals(new Checkpoint(12, 0, 12, 0), Checkpoint.decode("k", utf8("12\n")));
+        Checkpoint big = new Checkpoint(Long.MAX_VALUE, 999_999_999_999_999_999L, 1_000_000_000_000_000_000L, 0);
+        assertEquals(big, Checkpoint.decode("k", big.encode()), "19-digit numbers (beyond the fast path) decode too");
+        assertEquals(cp, Checkpoint.decode("k", utf8(" {\"revision\":9,\"format\":\"tenure.ledger-checkpoint/1\",\"low\":42,"
+                + "\"epoch\":7,\"clearFrom\":3} ")), "another spelling of the same record");
         for (String bad : List.of("", "-3", "0", "{}", "{\"format\":\"tenure.ledger-checkpoint/1\",\"low\":\"x\"}",
                 "{\"format\":\"tenure.ledger-checkpoint/1\",\"low\":2,\"epoch\":0,\"clearFrom\":5,\"revision\":1}",
-                "99999999999999999999999", "not json")) {
+                "99999999999999999999999", "not json",
+                "{\"format\":\"tenure.ledger-checkpoint/1\",\"low\":042,\"epoch\":0,\"clearFrom\":5,\"revision\":1}",
+                "{\"format\":\"tenure.ledger-checkpoint/1\",\"low\":99999999999999999999,\"epoch\":0,\"clearFrom\":5,\"revision\":1}")) {
             LedgerException.Corrupt e = assertThrows(LedgerException.Corrupt.class, () -> Checkpoint.decode("ledgers/x/checkpoint", utf8(bad)), bad);
             assertTrue(e.getMessage().contains("ledgers/x/checkpoint"), e.getMessage());
         }

@@ -14,6 +14,7 @@ final class Checkers {
     static final String LIVENESS = "liveness";
     static final String LINEARIZABILITY = "linearizability";
     static final String NO_GUESS = "never-lost-on-a-guess";
+    static final String EXPIRY = "never-before-expiry";
 
     private Checkers() {
     }
@@ -27,6 +28,8 @@ final class Checkers {
         r.fencingViolations.forEach(v -> violations.add(new SimulationResult.Violation(FENCING, v)));
         // 2b. No node reported its lease lost, or its own write as another holder's, on a guess.
         r.guessViolations.forEach(v -> violations.add(new SimulationResult.Violation(NO_GUESS, v)));
+        // 2c. No node took over another holder's record before it expired on its own clock.
+        r.earlyViolations.forEach(v -> violations.add(new SimulationResult.Violation(EXPIRY, v)));
         // 3. Epochs of applied lease records never go back.
         long max = 0;
         for (long[] applied : r.appliedEpochs) {
@@ -86,9 +89,23 @@ final class Checkers {
                 }
             }
         }
+        // Failover after a crash of the leader, beyond the ttl + skew margin every contender must wait.
+        List<Long> crashBeyond = new ArrayList<>();
+        long wait = (ttl + ttl / 10) / 1_000_000;
+        for (Recorder.FaultEvent f : r.faults) {
+            if (f.fault() != Fault.CRASH || !f.hitLeader()) {
+                continue;
+            }
+            for (Recorder.LeaseEvent e : r.events) {
+                if (e.at() > f.at() && e.event() instanceof LeaseMachine.Acquired) {
+                    crashBeyond.add((e.at() - f.at()) / 1_000_000 - wait);
+                    break;
+                }
+            }
+        }
         long renewRequests = renewals + countRenewRetries(r);
         return new SimulationResult(config.seed(), violations, epochs.size(), acquisitions, renewals, r.requests, renewRequests,
-                failovers, ops.size(), hash(r.log), r.log, r.segments, r.faults, 0);
+                failovers, crashBeyond, List.copyOf(r.takeoverAfterExpiry), ops.size(), hash(r.log), r.log, r.segments, r.faults, 0);
     }
 
     /** Renewal writes that were not confirmed (retries, lost answers) cost requests too. */

@@ -29,6 +29,8 @@ public enum Mutation {
     NO_RECORD_BOUNDS(ProtocolMutation.NO_RECORD_BOUNDS),
     /** A renewal refused with 409/412 revokes at once, without reading the record back. */
     REVOKE_ON_REFUSED_RENEWAL(ProtocolMutation.REVOKE_ON_REFUSED_RENEWAL),
+    /** A contender's expiry timer is armed at firstSeen + ttl, without the skew margin: it acts before the record expires. */
+    TAKEOVER_BEFORE_EXPIRY(ProtocolMutation.TAKEOVER_BEFORE_EXPIRY),
     /** Ledger item 1: opening ignores newer epochs it reads and does not read the epoch record again after its fence. */
     LEDGER_OPEN_IGNORES_NEWER_EPOCHS("OPEN_IGNORES_NEWER_EPOCHS"),
     /** Ledger item 2: a writer whose sequence is taken jumps, and acknowledges, checking only that segments exist. */

@@ -32,6 +32,9 @@ final class Recorder {
     final List<String> overlapViolations = new ArrayList<>();
     final List<String> fencingViolations = new ArrayList<>();
     final List<String> guessViolations = new ArrayList<>();
+    final List<String> earlyViolations = new ArrayList<>();
+    /** For each takeover by expiry: from the instant the record expired on the taker's clock to its election, ms. */
+    final List<Long> takeoverAfterExpiry = new ArrayList<>();
     long requests;
     long maxDataEpoch;
     private List<String> current = List.of();
@@ -68,6 +71,13 @@ final class Recorder {
             guessViolations.add("at " + at / 1_000_000 + " ms " + what);
         }
         log(at, "check", "GUESS: " + what);
+    }
+
+    void early(long at, String what) {
+        if (earlyViolations.size() < 10) {
+            earlyViolations.add("at " + at / 1_000_000 + " ms " + what);
+        }
+        log(at, "check", "EARLY: " + what);
     }
 
     void sample(long at, List<String> valid) {

@@ -17,15 +17,20 @@ final class Report {
 
     /** Figures of many seeds. */
     record Campaign(SimulationConfig config, int seeds, List<SimulationResult.Violation> violations, List<Long> failingSeeds,
-            List<Long> failoverMillis, long epochs, long renewals, long renewRequests, double seconds) {
+            List<Long> failoverMillis, List<Long> crashFailoverBeyondMillis, List<Long> takeoverAfterExpiryMillis, long epochs,
+            long renewals, long renewRequests, double seconds) {
 
         long percentile(double p) {
-            if (failoverMillis.isEmpty()) {
+            return percentile(failoverMillis, p);
+        }
+
+        static long percentile(List<Long> values, double p) {
+            if (values.isEmpty()) {
                 return 0;
             }
-            List<Long> sorted = new ArrayList<>(failoverMillis);
+            List<Long> sorted = new ArrayList<>(values);
             Collections.sort(sorted);
-            return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+            return sorted.get(Math.max(0, Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)));
         }
 
         double requestsPerRenewal() {
@@ -56,6 +61,15 @@ final class Report {
         root.put("failovers", campaign.failoverMillis().size());
         root.put("failoverP50Millis", campaign.percentile(0.5));
         root.put("failoverP99Millis", campaign.percentile(0.99));
+        // After a crash of the leader: the failover beyond the ttl + skew margin a contender must wait
+        // (the wait until a contender first sees the dead holder's last record, plus round trips).
+        root.put("crashFailovers", campaign.crashFailoverBeyondMillis().size());
+        root.put("crashFailoverBeyondTtlAndSkewP50Millis", Campaign.percentile(campaign.crashFailoverBeyondMillis(), 0.5));
+        root.put("crashFailoverBeyondTtlAndSkewP99Millis", Campaign.percentile(campaign.crashFailoverBeyondMillis(), 0.99));
+        // Takeovers by expiry: from the instant the record expired on the taker's clock to its election.
+        root.put("takeovers", campaign.takeoverAfterExpiryMillis().size());
+        root.put("takeoverAfterExpiryP50Millis", Campaign.percentile(campaign.takeoverAfterExpiryMillis(), 0.5));
+        root.put("takeoverAfterExpiryP99Millis", Campaign.percentile(campaign.takeoverAfterExpiryMillis(), 0.99));
         root.put("requestsPerRenewal", Math.round(campaign.requestsPerRenewal() * 1000) / 1000.0);
         root.put("wallSeconds", Math.round(campaign.seconds() * 10) / 10.0);
         json.writeValue(dir.resolve("report.json").toFile(), root);

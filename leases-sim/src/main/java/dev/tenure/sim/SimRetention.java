@@ -399,6 +399,10 @@ final class SimRetention {
         for (Reader r : history) {
             Position from = r.start;
             for (Position p : r.read) {
+                if (p.equals(from)) {
+                    from = new Position(p.segment(), p.index() + 1); // the next entry: nothing lies between
+                    continue;
+                }
                 NavigableMap<Position, Seen> skipped = observed.subMap(from, true, p, false);
                 if (!skipped.isEmpty()) {
                     Map.Entry<Position, Seen> s = skipped.firstEntry();

@@ -16,8 +16,10 @@ import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -39,6 +41,8 @@ public final class Simulation {
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
     private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
     private static final Pattern TTL = Pattern.compile("\"ttlMillis\":(\\d+)");
+    /** Records beyond this TTL are refused as corrupt; a takeover of one (a mutation) is early whatever the clock says. */
+    private static final long MAX_RECORD_TTL_MILLIS = 31_622_400_000L;
 
     private final SimulationConfig config;
     private final SplittableRandom random;
@@ -70,6 +74,10 @@ public final class Simulation {
     private long outsiderEpoch;
     private String outsiderNonce;
     private long outsiderRepairAt;
+
+    /** A record version a node was shown, first at {@code firstSeenLocal} on its clock. */
+    private record Seen(long firstSeenLocal, byte[] record) {
+    }
 
     private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
         @Override
@@ -106,10 +114,15 @@ public final class Simulation {
         final Set<String> resolved = new HashSet<>();
         /** Nonces of the release records this incarnation wrote. */
         final Set<String> releases = new HashSet<>();
+        /** Every record version a read answer showed this incarnation, with when it first did (its clock) and the record. */
+        final Map<ObjectVersion, Seen> seen = new HashMap<>();
+        /** The expiry instant (its clock) of the record its last takeover write replaced; -1 when none is pending. */
+        long takeoverExpiry = -1;
 
         Node(int index, double rate, long wallOffsetMillis) {
             this.index = index;
             this.id = "n" + index;
+            this.holder = id + ".0";
             this.rate = rate;
             this.wallOffsetMillis = wallOffsetMillis;
         }
@@ -122,8 +135,22 @@ public final class Simulation {
             return (long) Math.ceil(local / rate);
         }
 
+        /** "n3.2": node 3, incarnation 2; built once per incarnation (it is asked for every sampled millisecond). */
+        private String holder;
+        /** The last label sampled for this node's valid lease ("n3.2@7"), and the epoch it names. */
+        private String validLabel;
+        private long validLabelEpoch = -1;
+
         String holder() {
-            return id + "." + incarnation;
+            return holder;
+        }
+
+        String validLabel(long epoch) {
+            if (epoch != validLabelEpoch || validLabel == null) {
+                validLabel = holder + "@" + epoch;
+                validLabelEpoch = epoch;
+            }
+            return validLabel;
         }
 
         boolean valid() {
@@ -164,13 +191,27 @@ public final class Simulation {
             at(random.nextLong(0, 50 * MS), () -> start(n));
         }
         scheduleFaults();
+        // A sample every millisecond. They used to be 60,000 events queued up front (the queue's
+        // largest cost); now they are generated in step, in the same order: at one instant, after the
+        // events queued before them (starts, faults) and before every later one. The sequence numbers
+        // they took are skipped, so every other event keeps its number.
         long sampleEvery = MS;
-        for (long t = 0; t < end; t += sampleEvery) {
-            long tt = t;
-            at(tt, () -> sample());
-        }
-        while (!queue.isEmpty()) {
-            Event e = queue.poll();
+        long samples = (end + sampleEvery - 1) / sampleEvery;
+        long samplesFirstSeq = seq;
+        seq += samples;
+        long nextSample = 0;
+        while (true) {
+            Event e = queue.peek();
+            if (nextSample < end && (e == null || nextSample < e.at() || (nextSample == e.at() && e.seq() >= samplesFirstSeq))) {
+                now = nextSample;
+                nextSample += sampleEvery;
+                sample();
+                continue;
+            }
+            if (e == null) {
+                break;
+            }
+            queue.poll();
             if (e.at() > end) {
                 break;
             }
@@ -195,7 +236,8 @@ public final class Simulation {
         all.addAll(ledger.check());
         recorder.log(end, "ledger", ledger.acknowledged() + " appends acknowledged");
         return new SimulationResult(result.seed(), all, result.epochs(), result.acquisitions(), result.renewals(), result.requests(),
-                result.renewRequests(), result.failoverMillis(), result.linearizedOperations(), result.historyHash(), result.log(),
+                result.renewRequests(), result.failoverMillis(), result.crashFailoverBeyondMillis(), result.takeoverAfterExpiryMillis(),
+                result.linearizedOperations(), result.historyHash(), result.log(),
                 result.segments(), result.faults(), ledger.acknowledged());
     }
 
@@ -203,6 +245,8 @@ public final class Simulation {
 
     private void start(Node n) {
         n.incarnation++;
+        n.holder = n.id + "." + n.incarnation;
+        n.validLabel = null;
         n.crashed = false;
         n.handleLive = false;
         n.firstRequestSent = false;
@@ -211,6 +255,8 @@ public final class Simulation {
         n.written.clear();
         n.resolved.clear();
         n.releases.clear();
+        n.seen.clear();
+        n.takeoverExpiry = -1;
         LeaseConfig lc = new LeaseConfig("leases/", n.holder(), config.ttl(), config.ttl().dividedBy(4), config.ttl().dividedBy(5),
                 config.ttl().dividedBy(10), config.ttl().dividedBy(4), RetryPolicy.tests(), clockOf(n));
         n.machine = new LeaseMachine(lc, NAME, new SplittableRandom(config.seed() * 1_000_003L + n.index * 7919L + n.incarnation),
@@ -247,6 +293,7 @@ public final class Simulation {
 
             @Override
             public void write(LeaseMachine.Write write) {
+                checkExpiry(n, write);
                 if (new String(write.bytes(), StandardCharsets.UTF_8).contains("\"released\":true")) {
                     n.releases.add(nonceOf(write.bytes()));
                     // A release is written only for a record the machine knows is its own: it resolved
@@ -318,6 +365,10 @@ public final class Simulation {
     private void observe(Node n, int incarnation, LeaseMachine.Event event) {
         recorder.event(now, n.holder(), event, n.toTrue(validUntilOf(event)));
         if (event instanceof LeaseMachine.Acquired a) {
+            if (n.takeoverExpiry >= 0) {
+                recorder.takeoverAfterExpiry.add((n.local() - n.takeoverExpiry) / MS);
+                n.takeoverExpiry = -1;
+            }
             n.handleLive = true;
             n.handleUntil = a.validUntilNanos();
             n.resolved.addAll(n.written);
@@ -374,6 +425,35 @@ public final class Simulation {
         } else if (event instanceof LeaseMachine.HolderSeen h && !h.released() && h.holder().equals(n.holder())
                 && n.written.contains(seen) && !n.resolved.contains(seen)) {
             recorder.guess(now, n.holder() + " took its own unresolved write (nonce " + seen + ") for another holder's record");
+        }
+    }
+
+    /**
+     * Never before expiry: a node may take over another holder's record (not released) only once it
+     * has been shown that very version for the record's TTL plus the skew margin, on its own clock.
+     * Judged from the read answers the simulator delivered, never from the machine's own state; a
+     * late answer the machine ignored only makes the check more lenient, never wrong.
+     */
+    private void checkExpiry(Node n, LeaseMachine.Write write) {
+        if (!(write.condition() instanceof ConditionalPut.IfVersion iv)) {
+            return;
+        }
+        Seen s = n.seen.get(iv.version());
+        if (s == null) {
+            return; // its own write: a renewal or a release
+        }
+        String json = new String(s.record(), StandardCharsets.UTF_8);
+        if (json.contains("\"released\":true") || epochOf(write.bytes()) <= epochOf(s.record())) {
+            n.takeoverExpiry = -1;
+            return; // a released record is taken at once; the same epoch is a renewal or release of its own record
+        }
+        long ttl = Math.min(longOf(TTL, json), MAX_RECORD_TTL_MILLIS) * MS;
+        long expiry = s.firstSeenLocal() + ttl + config.ttl().toNanos() / 10;
+        n.takeoverExpiry = expiry;
+        if (n.local() < expiry) {
+            recorder.early(now, n.holder() + " took over the record of epoch " + epochOf(s.record()) + " " + (expiry - n.local()) / 1000
+                    + " us before it expired on its clock (first seen at " + s.firstSeenLocal() / MS + " ms, ttl " + ttl / MS
+                    + " ms + skew margin " + config.ttl().toMillis() / 10 + " ms)");
         }
     }
 
@@ -585,6 +665,9 @@ public final class Simulation {
         }
         if (request instanceof LeaseMachine.Read r) {
             Optional<Versioned<byte[]>> answer = found == null ? Optional.empty() : found;
+            if (failure == null && answer.isPresent()) {
+                n.seen.putIfAbsent(answer.get().version(), new Seen(n.local(), answer.get().value()));
+            }
             answeredNonce = failure != null ? null : answer.map(v -> nonceOf(v.value())).orElse("");
             try {
                 handle(n, incarnation, n.machine.onRead(r.requestId(), n.local(), answer, failure));
@@ -864,7 +947,7 @@ public final class Simulation {
         List<String> valid = new ArrayList<>(2);
         for (Node n : nodes) {
             if (n.valid()) {
-                valid.add(n.holder() + "@" + n.machine.token().map(t -> t.epoch()).orElse(0L));
+                valid.add(n.validLabel(n.machine.token().map(t -> t.epoch()).orElse(0L)));
                 // A leader acts only while valid: an epoch-guarded write to the data it protects.
                 recorder.dataWrite(now, n.holder(), n.machine.token().orElseThrow().epoch());
                 if (ledger != null && now % (10 * MS) == 0) {

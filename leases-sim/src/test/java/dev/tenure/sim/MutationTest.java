@@ -21,6 +21,7 @@ class MutationTest {
             case NO_SAFETY_MARGIN, WALL_CLOCK_EXPIRY, RETRY_PAST_DEADLINE, CLOSE_WITHOUT_INVALIDATE, NO_RECORD_BOUNDS ->
                     Checkers.MUTUAL_EXCLUSION;
             case FORGET_UNRESOLVED_WRITES, REVOKE_ON_REFUSED_RENEWAL -> Checkers.NO_GUESS;
+            case TAKEOVER_BEFORE_EXPIRY -> Checkers.EXPIRY;
             case STOP_ON_STORE_ERROR -> Checkers.LIVENESS;
             case DELETE_ON_RELEASE -> Checkers.EPOCHS;
             case ACK_BEFORE_DURABLE -> Checkers.LINEARIZABILITY;

@@ -31,7 +31,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>Rules kept here (see {@code docs/leases.md}): expiry is judged on this node's monotonic
  * clock; a contender takes a lease only after seeing the same record version for
- * {@code record.ttl + skewMargin}, or at once when released; the holder's lease is valid until
+ * {@code record.ttl + skewMargin}, or at once when released, and acts at that very instant with the
+ * conditional write ({@link Timer#EXPIRY}), polling every renew interval meanwhile; the holder's lease is valid until
  * {@code sentAt + ttl - safetyMargin} of the write that last succeeded, {@code sentAt} being the
  * instant the request went out ({@link #onSent}); a renewal is exactly one conditional write; every
  * acquire or renew write whose outcome is unknown stays this holder's ({@link #onRead}: a record
@@ -69,7 +70,7 @@ public final class LeaseMachine {
     }
 
     /** Timers the machine sets; a timer whose token is stale is ignored. */
-    public enum Timer { RENEW, DEADLINE, RETRY, RECHECK, GIVE_UP, REQUEST_TIMEOUT }
+    public enum Timer { RENEW, DEADLINE, RETRY, RECHECK, GIVE_UP, REQUEST_TIMEOUT, EXPIRY }
 
     /** What the machine tells the outside world. */
     public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Releasing, Released, HolderSeen {
@@ -143,6 +144,13 @@ public final class LeaseMachine {
     /** An acquisition asked for while the previous lease is still being let go: started when that ends. */
     private boolean deferred;
     private Observed observed;
+    /**
+     * While waiting: the instant, on this node's clock, the watched record expires
+     * ({@code firstSeen + record ttl + skewMargin}); the {@link Timer#EXPIRY} timer acts then.
+     */
+    private long watchExpiresAt;
+    /** The poll read sent while waiting: at the expiry instant the machine acts without waiting for its answer. */
+    private long pollRequestId = -1;
     private String lastHolderSeen;
 
     // The held lease.
@@ -248,6 +256,7 @@ public final class LeaseMachine {
         silentRelease = false;
         if (phase == Phase.IDLE || phase == Phase.WAITING) {
             cancel(Timer.RECHECK);
+            cancel(Timer.EXPIRY);
             cancel(Timer.RETRY);
             read(now, out);
         }
@@ -259,6 +268,7 @@ public final class LeaseMachine {
         mode = Mode.ONCE;
         deferred = false;
         cancel(Timer.RECHECK);
+        cancel(Timer.EXPIRY);
         cancel(Timer.RETRY);
         cancel(Timer.GIVE_UP);
         if (phase == Phase.WAITING) {
@@ -292,6 +302,7 @@ public final class LeaseMachine {
         mode = Mode.ONCE;
         deferred = false;
         cancel(Timer.RECHECK);
+        cancel(Timer.EXPIRY);
         cancel(Timer.GIVE_UP);
         cancel(Timer.RETRY);
         if (heldRecord == null) {
@@ -530,6 +541,25 @@ public final class LeaseMachine {
             case RECHECK -> {
                 if (phase == Phase.WAITING) {
                     read(now, out);
+                    pollRequestId = requestId;
+                }
+            }
+            case EXPIRY -> {
+                // The watched record expires now on this clock: act with the conditional write itself, no
+                // read first. Its condition (the version watched) is the check that nothing changed; if the
+                // holder wrote meanwhile the store refuses it, and the re-read watches the new version from
+                // when it is first seen. A poll still in flight is dropped (its answer is ignored).
+                boolean polling = phase == Phase.READING && requestId == pollRequestId;
+                if ((phase == Phase.WAITING || polling) && observed != null && heldRecord == null && !releaseRequested
+                        && !deferred && (awaitingAnswer || mode == Mode.FOREVER)) {
+                    if (now < watchExpiresAt) {
+                        // Woken early (a scheduler that rounds its delays down): never act before the expiry.
+                        setTimer(out, Timer.EXPIRY, watchExpiresAt);
+                    } else {
+                        cancel(Timer.RECHECK);
+                        cancel(Timer.REQUEST_TIMEOUT);
+                        takeOver(now, observed.record(), observed.version(), out);
+                    }
                 }
             }
             case REQUEST_TIMEOUT -> timedOut(now, out);
@@ -627,6 +657,7 @@ public final class LeaseMachine {
             unresolved.clear();
             requestId++; // nothing else is in flight; keeps stray answers out
             cancel(Timer.RECHECK);
+            cancel(Timer.EXPIRY);
             claim(now, written, u, out);
         } else if (phase == Phase.HELD && heldRecord != null && u.record().epoch() == heldRecord.epoch()
                 && u.condition() instanceof ConditionalPut.IfVersion iv && iv.version().equals(heldVersion)) {
@@ -662,6 +693,10 @@ public final class LeaseMachine {
             expiresAt = Saturating.add(Saturating.add(observed.firstSeenNanos(), Saturating.millisToNanos(record.ttlMillis())),
                     skewMarginNanos());
         }
+        if (mutations.contains(ProtocolMutation.TAKEOVER_BEFORE_EXPIRY)) {
+            // The mistake: the record's TTL alone, without the skew margin that covers clock-rate drift.
+            expiresAt = Saturating.add(observed.firstSeenNanos(), Saturating.millisToNanos(record.ttlMillis()));
+        }
         if (mutations.contains(ProtocolMutation.WALL_CLOCK_EXPIRY)) {
             // The mistake: trust the writer's wall clock and compare it with ours.
             long wallLeft = record.writtenAtMillis() + record.ttlMillis() - config.clock().wallMillis();
@@ -673,13 +708,23 @@ public final class LeaseMachine {
         }
         if (mode == Mode.ONCE || (mode == Mode.UNTIL_DEADLINE && expiresAt > acquireDeadline)) {
             phase = mode == Mode.ONCE ? Phase.WAITING : Phase.IDLE;
+            cancel(Timer.EXPIRY);
             giveUp(out, null);
             return;
         }
         phase = Phase.WAITING;
-        // Look again every renew interval: the last version a dead holder wrote is then first seen
-        // soon after it was written, so failover takes at most ttl + skew + one renew interval.
-        setTimer(out, Timer.RECHECK, Math.min(expiresAt, Saturating.add(now, config.renewInterval().toNanos())));
+        // Act at the exact instant the watched record expires on this clock, whatever the renew interval.
+        watchExpiresAt = expiresAt;
+        setTimer(out, Timer.EXPIRY, expiresAt);
+        // Meanwhile look again every renew interval, so that the last version a dead holder wrote is
+        // first seen soon after it was written (a contender cannot know when a version was written, only
+        // when it first saw it). No poll is due within an interval of the expiry: the expiry acts then.
+        long poll = Saturating.add(now, config.renewInterval().toNanos());
+        if (poll < expiresAt) {
+            setTimer(out, Timer.RECHECK, poll);
+        } else {
+            cancel(Timer.RECHECK);
+        }
     }
 
     private void takeOver(long now, LeaseRecord record, ObjectVersion version, List<Command> out) {
@@ -779,6 +824,7 @@ public final class LeaseMachine {
         lastHolderSeen = config.holder();
         phase = Phase.HELD;
         cancel(Timer.RECHECK);
+        cancel(Timer.EXPIRY);
         cancel(Timer.RETRY);
         cancel(Timer.GIVE_UP);
         cancel(Timer.REQUEST_TIMEOUT);
@@ -997,6 +1043,7 @@ public final class LeaseMachine {
             // or is backing off): it may have landed, so this is no "not acquired". Resolve it: the
             // read in flight does, or a new one.
             cancel(Timer.RECHECK);
+            cancel(Timer.EXPIRY);
             cancel(Timer.RETRY);
             if (phase == Phase.READING) {
                 phase = Phase.ACQUIRE_RESOLVE;
@@ -1024,7 +1071,8 @@ public final class LeaseMachine {
             }
             default -> {
                 cancel(Timer.RETRY);
-                cancel(Timer.RECHECK); // a waiting attempt never writes after its answer
+                cancel(Timer.RECHECK);
+                cancel(Timer.EXPIRY); // a waiting attempt never writes after its answer
                 mode = Mode.ONCE;
                 answerNotAcquired(out, null);
             }

@@ -26,5 +26,7 @@ public enum ProtocolMutation {
     /** Records are not checked against the TTL and epoch bounds, and expiry uses wrapping arithmetic. */
     NO_RECORD_BOUNDS,
     /** A renewal refused with 409/412 revokes at once, without the re-read the protocol asks for. */
-    REVOKE_ON_REFUSED_RENEWAL
+    REVOKE_ON_REFUSED_RENEWAL,
+    /** A contender acts when the record's TTL has passed on its clock, without the skew margin: before the record expires. */
+    TAKEOVER_BEFORE_EXPIRY
 }

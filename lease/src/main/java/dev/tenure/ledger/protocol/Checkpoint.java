@@ -71,6 +71,10 @@ public record Checkpoint(long low, long epoch, long clearFrom, long revision) {
      * and to no deletes owed, since that truncation deleted before it returned.
      */
     public static Checkpoint decode(String key, byte[] raw) {
+        Checkpoint own = decodeOwnSpelling(raw);
+        if (own != null) {
+            return own;
+        }
         String s = new String(raw, StandardCharsets.UTF_8).trim();
         if (!s.isEmpty() && s.chars().allMatch(Character::isDigit)) {
             long low = parse(key, s);
@@ -93,6 +97,55 @@ public record Checkpoint(long low, long epoch, long clearFrom, long revision) {
                     number(key, node, "revision", s));
         } catch (IllegalArgumentException e) {
             throw corrupt(key, e.getMessage(), s);
+        }
+    }
+
+    /** What {@link #encode} writes, byte for byte, around the four numbers. */
+    private static final byte[][] OWN_SPELLING = {
+        ("{\"format\":\"" + FORMAT + "\",\"low\":").getBytes(StandardCharsets.UTF_8),
+        ",\"epoch\":".getBytes(StandardCharsets.UTF_8),
+        ",\"clearFrom\":".getBytes(StandardCharsets.UTF_8),
+        ",\"revision\":".getBytes(StandardCharsets.UTF_8),
+        "}".getBytes(StandardCharsets.UTF_8),
+    };
+
+    /**
+     * The record exactly as {@link #encode} spells it (readers decode it over and over, and a JSON
+     * parser was most of that), or null for anything else: other spellings, numbers with leading
+     * zeros or of 19 digits and more, and invalid values all go to the JSON parser, which accepts
+     * or refuses them as before.
+     */
+    private static Checkpoint decodeOwnSpelling(byte[] raw) {
+        long[] numbers = new long[4];
+        int at = 0;
+        for (int part = 0; part < OWN_SPELLING.length; part++) {
+            byte[] literal = OWN_SPELLING[part];
+            if (raw.length - at < literal.length || !java.util.Arrays.equals(raw, at, at + literal.length, literal, 0, literal.length)) {
+                return null;
+            }
+            at += literal.length;
+            if (part == numbers.length) {
+                break;
+            }
+            int start = at;
+            long value = 0;
+            while (at < raw.length && raw[at] >= '0' && raw[at] <= '9' && at - start < 18) {
+                value = value * 10 + (raw[at] - '0');
+                at++;
+            }
+            int digits = at - start;
+            if (digits == 0 || (digits > 1 && raw[start] == '0') || (at < raw.length && raw[at] >= '0' && raw[at] <= '9')) {
+                return null;
+            }
+            numbers[part] = value;
+        }
+        if (at != raw.length) {
+            return null;
+        }
+        try {
+            return new Checkpoint(numbers[0], numbers[1], numbers[2], numbers[3]);
+        } catch (IllegalArgumentException invalid) {
+            return null; // the JSON path refuses it with the message
         }
     }
 

@@ -14,7 +14,16 @@ public final class LedgerKeys {
     }
 
     public static String segment(String prefix, long seq) {
-        return prefix + "seg/" + String.format("%019d", seq);
+        if (seq < 0) {
+            return prefix + "seg/" + String.format("%019d", seq);
+        }
+        // Zero-padded to 19 digits, as %019d does, without a Formatter (the hottest line of a ledger read).
+        String digits = Long.toString(seq);
+        StringBuilder key = new StringBuilder(prefix.length() + 4 + 19).append(prefix).append("seg/");
+        for (int i = digits.length(); i < 19; i++) {
+            key.append('0');
+        }
+        return key.append(digits).toString();
     }
 
     public static String epoch(String prefix) {

@@ -6,14 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tenure.backend.BackendException;
+import dev.tenure.backend.RemoteBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Review of issue 12 (scheme table): each test here failed on the lead's commit 134e555. Secrets in
  * a URI's user-info must never reach a message, and a file: URI takes no query in any form.
  */
 class BackendUrisReviewTest {
+
+    @TempDir
+    Path dir;
 
     private static BackendException config(Runnable call) {
         BackendException e = assertThrows(BackendException.class, call::run);
@@ -54,5 +62,22 @@ class BackendUrisReviewTest {
     void opaqueFileUriRefusesAQueryToo() {
         BackendException e = config(() -> BackendUris.localDirectory("file:rel?x=1"));
         assertTrue(e.getMessage().contains("query"), e.getMessage());
+    }
+
+    /**
+     * Scheme.of is case-insensitive (RFC 3986) and routes HTTP://, LIBSQL://, D1://, S3://, GS:// to
+     * their store, but every store's own parser compares the scheme case-sensitively and refuses it.
+     */
+    @Test
+    void upperCaseSchemesOpenAsTheTableSays() throws IOException {
+        Path token = Files.writeString(dir.resolve("token"), "t0ken");
+        for (String uri : List.of("HTTP://127.0.0.1:9/dav/", "LIBSQL://127.0.0.1:9?tls=false&tokenFile=" + token,
+                "D1://account-id/database-id?tokenFile=" + token + "&endpoint=http://127.0.0.1:9")) {
+            try (RemoteBackend b = BackendUris.open(uri)) {
+                assertTrue(b.name() != null, uri);
+            } catch (BackendException e) {
+                throw new AssertionError(uri + " is routed by the table but refused by its store: " + e.getMessage(), e);
+            }
+        }
     }
 }

@@ -1,0 +1,1 @@
+module consumer.core { requires dev.tenure.core; }

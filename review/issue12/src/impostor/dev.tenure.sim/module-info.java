@@ -1,0 +1,1 @@
+module dev.tenure.sim { requires dev.tenure.lease; }

@@ -1,0 +1,1 @@
+module consumer.s3 { requires dev.tenure.lease; }

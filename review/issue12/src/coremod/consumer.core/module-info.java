@@ -1,1 +1,0 @@
-module consumer.core { requires dev.tenure.core; }

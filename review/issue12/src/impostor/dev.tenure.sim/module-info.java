@@ -1,1 +1,0 @@
-module dev.tenure.sim { requires dev.tenure.lease; }

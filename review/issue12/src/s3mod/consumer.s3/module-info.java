@@ -1,1 +1,0 @@
-module consumer.s3 { requires dev.tenure.lease; }

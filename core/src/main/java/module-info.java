@@ -7,6 +7,9 @@
 module dev.tenure.core {
     requires java.net.http;
     requires java.xml;
+    // The optional Apache HTTP client behind s3:// uses jdk.net at run time; naming it here resolves it
+    // on the module path (it is part of every JDK, so it costs nothing).
+    requires jdk.net;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
     // Optional: only users of s3:// add the AWS SDK; BackendUris names it when it is missing.

@@ -100,6 +100,16 @@ public final class UriQueries {
     /** Removes the query from a URI for messages: values may be paths a user did not mean to show. */
     public static String redact(String uri) {
         int q = uri.indexOf('?');
-        return q < 0 ? uri : uri.substring(0, q) + "?...";
+        String head = q < 0 ? uri : uri.substring(0, q);
+        // User-info ("user:password@") is a credential too: keep the scheme and host, drop what precedes '@'.
+        int authority = head.indexOf("//");
+        if (authority >= 0) {
+            int end = head.indexOf('/', authority + 2);
+            int at = head.lastIndexOf('@', end < 0 ? head.length() : end);
+            if (at > authority) {
+                head = head.substring(0, authority + 2) + "...@" + head.substring(at + 1);
+            }
+        }
+        return q < 0 ? head : head + "?...";
     }
 }

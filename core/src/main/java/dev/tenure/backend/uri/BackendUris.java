@@ -15,7 +15,6 @@ import dev.tenure.backend.s3.S3Backend;
 import dev.tenure.backend.turso.TursoBackend;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
@@ -30,13 +29,14 @@ public final class BackendUris {
     /**
      * Opens any backend, atomic or not, for snapshot transport: every {@link Scheme}.
      *
-     * @param uri the backend's URI
+     * @param given the backend's URI
      * @return the backend, open
      * @throws BackendException CONFIG for a URI it does not understand (listing the forms), or for a
      *     scheme whose optional dependency is not on the class path (naming it)
      */
-    public static RemoteBackend open(String uri) {
-        Scheme scheme = scheme(uri);
+    public static RemoteBackend open(String given) {
+        Scheme scheme = scheme(given);
+        String uri = normalised(scheme, given);
         return switch (scheme) {
             case HTTP, HTTPS -> {
                 HttpSettings settings = HttpSettings.fromUri(uri);
@@ -53,12 +53,13 @@ public final class BackendUris {
      * Opens an atomic backend: a {@link Scheme} whose capability is {@code ATOMIC}, or an HTTP server
      * whose URI says {@code preconditions=enforced} (after its probe of the server passes).
      *
-     * @param uri the backend's URI
+     * @param given the backend's URI
      * @return the backend, open
      * @throws BackendException CONFIG for anything else, or for a backend that is not atomic, saying why
      */
-    public static AtomicRemoteBackend openAtomic(String uri) {
-        Scheme scheme = scheme(uri);
+    public static AtomicRemoteBackend openAtomic(String given) {
+        Scheme scheme = scheme(given);
+        String uri = normalised(scheme, given);
         return switch (scheme) {
             case MEM -> new InMemoryBackend(uri);
             case FILE -> LocalBackend.create(localDirectory(uri));
@@ -92,14 +93,21 @@ public final class BackendUris {
         return scheme;
     }
 
+    /** The URI with its scheme in lower case, as every store's own parser expects (schemes are case-insensitive). */
+    private static String normalised(Scheme scheme, String uri) {
+        return scheme.scheme() + uri.substring(uri.indexOf(':'));
+    }
+
     static void requirePresent(Scheme scheme, Scheme.OptionalDependency dependency, String uri) {
-        try {
-            Class.forName(dependency.probeClass(), false, BackendUris.class.getClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' needs " + dependency.coordinates()
-                    + " on the class path (or module path): Tenure keeps the " + scheme.scheme() + ": backend's"
-                    + " dependencies optional, so a user of other stores does not carry them; add them to your build",
-                    null);
+        for (String probe : dependency.probeClasses()) {
+            try {
+                Class.forName(probe, false, BackendUris.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' needs " + dependency.coordinates()
+                        + " (" + probe + " is missing): Tenure keeps the " + scheme.scheme() + ": backend's dependencies"
+                        + " optional, so a user of other stores does not carry them; add them to your build (on the module"
+                        + " path, also require their modules or add them with --add-modules)", null);
+            }
         }
     }
 
@@ -116,7 +124,8 @@ public final class BackendUris {
             throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' is not a valid URI (" + e.getReason()
                     + "): percent-encode spaces and reserved characters, or write file:///absolute/dir", e);
         }
-        if (parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+        if (parsed.getRawQuery() != null || parsed.getRawFragment() != null
+                || (parsed.isOpaque() && parsed.getRawSchemeSpecificPart().contains("?"))) {
             throw BackendException.config(null, "'" + UriQueries.redact(uri) + "': a file: URI takes no query or"
                     + " fragment", null);
         }
@@ -125,17 +134,24 @@ public final class BackendUris {
                 // file:relative/dir: relative to the working directory, as the command line has always read it.
                 return Path.of(parsed.getSchemeSpecificPart());
             }
-            String host = parsed.getHost() == null ? parsed.getRawAuthority() : parsed.getHost();
-            if (host != null && !host.isEmpty() && !host.equalsIgnoreCase("localhost")) {
-                throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' names host '" + host
-                        + "': a file: URI names a directory on this machine; mount the share and name its path", null);
+            String authority = parsed.getRawAuthority();
+            if (authority != null && !authority.isEmpty() && !authority.equalsIgnoreCase("localhost")) {
+                String host = parsed.getHost();
+                throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' names "
+                        + (host == null ? "a host" : "host '" + host + "'")
+                        + ": a file: URI names a directory on this machine; mount the share and name its path", null);
+            }
+            if (parsed.getRawPath() != null && parsed.getRawPath().toUpperCase(java.util.Locale.ROOT).contains("%2F")) {
+                throw BackendException.config(null, "'" + UriQueries.redact(uri) + "': an escaped '/' (%2F) cannot be"
+                        + " part of a directory name", null);
             }
             String path = parsed.getPath();
             if (path == null || path.isEmpty()) {
                 throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' names no directory", null);
             }
-            return Path.of(path);
-        } catch (InvalidPathException e) {
+            // Through the file system provider's own reading of a file: URI (a drive letter on Windows).
+            return Path.of(new URI("file", null, path, null));
+        } catch (IllegalArgumentException | URISyntaxException e) {
             throw BackendException.config(null, "'" + UriQueries.redact(uri) + "' is not a path on this machine", e);
         }
     }

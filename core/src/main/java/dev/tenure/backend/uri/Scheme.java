@@ -16,16 +16,12 @@ public enum Scheme {
     /** A directory on a local (or shared POSIX) file system. */
     FILE("file", "file:///path/to/dir", Capability.ATOMIC, null),
     /** Amazon S3 and the stores that speak its API with conditional writes. */
-    S3("s3", "s3://bucket/prefix?endpoint=...&profile=...", Capability.ATOMIC,
-            new OptionalDependency("software.amazon.awssdk.services.s3.S3Client",
-                    "software.amazon.awssdk:s3 and software.amazon.awssdk:apache5-client")),
+    S3("s3", "s3://bucket/prefix?endpoint=...&profile=...", Capability.ATOMIC, Dependencies.AWS_SDK),
     /**
      * Google Cloud Storage through its XML API, with compare-and-swap on object generations and an
      * HMAC key (through the same optional AWS SDK).
      */
-    GS("gs", "gs://bucket/prefix", Capability.ATOMIC,
-            new OptionalDependency("software.amazon.awssdk.services.s3.S3Client",
-                    "software.amazon.awssdk:s3 and software.amazon.awssdk:apache5-client")),
+    GS("gs", "gs://bucket/prefix", Capability.ATOMIC, Dependencies.AWS_SDK),
     /** Azure Blob Storage (and Azurite) over its REST API, with Shared Key or SAS credentials. */
     AZ("az", "az://account/container/prefix?endpoint=...&credentialsFile=...", Capability.ATOMIC, null),
     /** A WebDAV-style HTTP server; atomic only when it enforces preconditions and says so. */
@@ -50,10 +46,22 @@ public enum Scheme {
     /**
      * A dependency the user adds only when they use this scheme.
      *
-     * @param probeClass a class the dependency provides, looked up before the backend is opened
-     * @param coordinates the Maven coordinates to name in the error when it is missing
+     * @param probeClass one class of each artifact, looked up before the backend is opened
+     *     (comma-separated)
+     * @param coordinates the Maven coordinates to name in the error when one is missing
      */
     record OptionalDependency(String probeClass, String coordinates) {
+        /** The classes looked up, one per artifact. */
+        java.util.List<String> probeClasses() {
+            return java.util.List.of(probeClass.split(","));
+        }
+    }
+
+    /** Optional dependencies shared by several schemes (a holder: enum constants are built before static fields). */
+    private static final class Dependencies {
+        static final OptionalDependency AWS_SDK = new OptionalDependency(
+                "software.amazon.awssdk.services.s3.S3Client,software.amazon.awssdk.http.apache5.Apache5HttpClient",
+                "software.amazon.awssdk:s3 and software.amazon.awssdk:apache5-client");
     }
 
     private final String name;

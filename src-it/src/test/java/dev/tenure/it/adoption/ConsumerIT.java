@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,21 @@ class ConsumerIT {
         checkBehaviour(lines);
     }
 
+    @Test
+    void anS3UserOnTheModulePathReachesTheStore() throws Exception {
+        Path jar;
+        try (Stream<Path> jars = Files.list(S3)) {
+            jar = jars.filter(p -> p.getFileName().toString().matches("tenure-consumer-s3-.*\\.jar")).findFirst().orElseThrow();
+        }
+        String path = jar + File.pathSeparator + Files.readString(S3.resolve("classpath.txt"), StandardCharsets.UTF_8).trim();
+        // A closed port on loopback: the read must fail as a transport failure, proving the SDK, its HTTP client
+        // and what they need from the JDK (jdk.net) all resolved on the module path; a missing class would not.
+        List<String> lines = run(Map.of("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY", "example", "AWS_REGION", "us-east-1"),
+                "--module-path", path, "-m", "consumer.aws/consumer.s3.Main");
+        assertEquals("module: consumer.aws", lines.get(0), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("s3: TRANSPORT: ")), lines.toString());
+    }
+
     private static void checkBehaviour(List<String> lines) {
         assertTrue(lines.contains("elected: epoch 1"), lines.toString());
         assertTrue(lines.contains("ledger: one,two,three"), lines.toString());
@@ -113,10 +129,16 @@ class ConsumerIT {
     }
 
     private static List<String> run(String... args) throws Exception {
+        return run(Map.of(), args);
+    }
+
+    private static List<String> run(Map<String, String> env, String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(Arrays.asList(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(env);
+        Process p = builder.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the consumer did not finish");
         assertEquals(0, p.exitValue(), out);

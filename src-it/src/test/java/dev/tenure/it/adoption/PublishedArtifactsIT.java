@@ -65,11 +65,29 @@ class PublishedArtifactsIT {
                     if (classifier.equals("-javadoc") && file.getEntry("index.html") == null) {
                         problems.add(module.getKey() + ": " + jar.getFileName() + " has no index.html");
                     }
+                    if (classifier.isEmpty() && (file.getEntry("META-INF/LICENSE") == null || file.getEntry("META-INF/NOTICE") == null)) {
+                        problems.add(module.getKey() + ": " + jar.getFileName() + " carries no META-INF/LICENSE and NOTICE");
+                    }
                 }
             }
             System.out.println("[publish] " + module.getKey() + ": jar, sources, javadoc and pom metadata present");
         }
         assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void everyModuleOfTheBuildIsClassified() throws Exception {
+        Element modules = child(pom(ROOT.resolve("pom.xml")), "modules");
+        List<String> declared = new ArrayList<>();
+        for (Node n = modules.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals("module")) {
+                declared.add(e.getTextContent().trim());
+            }
+        }
+        List<String> known = new ArrayList<>(PUBLISHED.values());
+        known.addAll(NEVER_PUBLISHED);
+        assertEquals(new java.util.TreeSet<>(known), new java.util.TreeSet<>(declared),
+                "a module is either checked as published or listed as never published");
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.tenure.cli;
 import dev.tenure.backend.BackendUris;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.bench.LedgerBenchmark;
+import dev.tenure.bench.LocalCasPairs;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,9 +30,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "Backend URI (file:///dir, s3://...); default an in-memory store.")
     String backendUri;
 
+    @Option(names = "--local-cas", paramLabel = "DIR", description = "Instead: LocalBackend compare-and-swap against the raw"
+            + " temp-file + fsync + rename + directory-fsync loop, in paired runs, in a new directory under DIR.")
+    Path localCasDir;
+
+    @Option(names = "--pairs", defaultValue = "5", description = "Paired runs for --local-cas. Default: ${DEFAULT-VALUE}.")
+    int pairs;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (localCasDir != null) {
+            out.printf("tenure bench --local-cas: one key, one thread, %d pairs of %d ms each%n", pairs, each.toMillis());
+            LocalCasPairs.run(localCasDir, pairs, each, out);
+            return 0;
+        }
         out.printf("tenure bench: ledger appends on %s with %d ms added per request, %d s per setting%n",
                 backendUri == null ? "an in-memory store" : backendUri, latency.toMillis(), each.toSeconds());
         LedgerBenchmark.run(() -> backendUri == null ? new InMemoryBackend() : BackendUris.openAtomic(backendUri), latency, each, out);

@@ -3,6 +3,7 @@ package dev.tenure.cli;
 import dev.tenure.backend.BackendUris;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.bench.LedgerBenchmark;
+import dev.tenure.bench.LeaseTimerBenchmark;
 import dev.tenure.bench.LocalCasPairs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -37,9 +38,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pairs", defaultValue = "5", description = "Paired runs for --local-cas. Default: ${DEFAULT-VALUE}.")
     int pairs;
 
+    @Option(names = "--leases", paramLabel = "N", description = "Instead: one manager holding N leases on an in-memory store"
+            + " (ttl 6 s, renew 1 s): renewal lateness p50/p99/p99.9/max, CPU per renewal, heap per lease; measured for --each.")
+    Integer leases;
+
+    @Option(names = "--warm-up", defaultValue = "PT10S", description = "Warm-up before measuring, for --leases. Default: ${DEFAULT-VALUE}.")
+    Duration warmUp;
+
+    @Option(names = "--scheduler", defaultValue = "wheel", description = "For --leases: wheel (the production scheduler) or"
+            + " executor (a one-thread ScheduledThreadPoolExecutor, the baseline). Default: ${DEFAULT-VALUE}.")
+    String scheduler;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (leases != null) {
+            out.printf("tenure bench --leases %d: warm-up %d s, measured %d s%n", leases, warmUp.toSeconds(), each.toSeconds());
+            LeaseTimerBenchmark.run(leases, warmUp, each, "executor".equals(scheduler), out);
+            return 0;
+        }
         if (localCasDir != null) {
             out.printf("tenure bench --local-cas: one key, one thread, %d pairs of %d ms each%n", pairs, each.toMillis());
             LocalCasPairs.run(localCasDir, pairs, each, out);

@@ -45,12 +45,15 @@ public final class LocalCasPairs {
                 backend.put(KEY, payload, ConditionalPut.ifVersion(current.version()));
             };
             // Warm-up: compile both paths before the first pair counts.
-            rate(tenure, each);
-            rate(raw::cas, each);
+            for (int i = 0; i < 3; i++) {
+                rate(tenure, each);
+                rate(raw::cas, each);
+            }
             List<Double> ratios = new ArrayList<>();
+            List<Double> cpuRatios = new ArrayList<>();
             for (int i = 0; i < pairs; i++) {
-                double t;
-                double r;
+                Rate t;
+                Rate r;
                 if (i % 2 == 0) {
                     t = rate(tenure, each);
                     r = rate(raw::cas, each);
@@ -58,13 +61,15 @@ public final class LocalCasPairs {
                     r = rate(raw::cas, each);
                     t = rate(tenure, each);
                 }
-                ratios.add(t / r);
-                out.printf("pair %d: tenure %,.0f ops/s, raw %,.0f ops/s, ratio %.2f%n", i + 1, t, r, t / r);
+                ratios.add(t.perSecond() / r.perSecond());
+                cpuRatios.add(r.cpuMicrosPerOp() / t.cpuMicrosPerOp());
+                out.printf("pair %d: tenure %,.0f ops/s (%.1f us CPU/op), raw %,.0f ops/s (%.1f us CPU/op): ratio %.2f by wall time,"
+                        + " %.2f by CPU%n", i + 1, t.perSecond(), t.cpuMicrosPerOp(), r.perSecond(), r.cpuMicrosPerOp(),
+                        t.perSecond() / r.perSecond(), r.cpuMicrosPerOp() / t.cpuMicrosPerOp());
                 out.flush();
             }
-            List<Double> sorted = ratios.stream().sorted().toList();
-            out.printf("ratio tenure/raw on %s over %d pairs: min %.2f, median %.2f, max %.2f%n", parent, pairs,
-                    sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1));
+            out.printf("ratio tenure/raw on %s over %d pairs, by wall time: %s; by CPU per operation: %s%n", parent, pairs,
+                    spread(ratios), spread(cpuRatios));
             return ratios;
         } finally {
             try (Stream<Path> all = Files.walk(base)) {
@@ -75,7 +80,18 @@ public final class LocalCasPairs {
         }
     }
 
-    private static double rate(Runnable op, Duration each) {
+    private static String spread(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return String.format("min %.2f, median %.2f, max %.2f", sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1));
+    }
+
+    /** Operations per second of wall time, and this thread's CPU time (user and system) per operation. */
+    private record Rate(double perSecond, double cpuMicrosPerOp) {
+    }
+
+    private static Rate rate(Runnable op, Duration each) {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long end = start + each.toNanos();
         long n = 0;
@@ -85,7 +101,8 @@ public final class LocalCasPairs {
             n++;
             now = System.nanoTime();
         } while (now < end);
-        return n * 1e9 / (now - start);
+        long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+        return new Rate(n * 1e9 / (now - start), cpu / 1e3 / n);
     }
 
     /** The baseline loop: the same I/O as a local compare-and-swap, no lock, header or checksum. */

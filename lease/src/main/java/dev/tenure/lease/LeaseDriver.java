@@ -50,6 +50,13 @@ final class LeaseDriver {
         LeaderElection election;
         /** An acquisition landed with nobody waiting for it: release it once the current commands have run. */
         boolean releaseOrphan;
+        /**
+         * The armed timer of each kind. Setting a timer makes the machine ignore the previous one of
+         * its kind (its token is stale), so that one is cancelled rather than left to fire for
+         * nothing: with thousands of leases the stale renewals, deadlines and request timeouts were
+         * most of the scheduler's timers.
+         */
+        final LeaseScheduler.Cancellable[] timers = new LeaseScheduler.Cancellable[LeaseMachine.Timer.values().length];
 
         Slot(LeaseMachine machine) {
             this.machine = machine;
@@ -285,7 +292,12 @@ final class LeaseDriver {
 
             @Override
             public void timer(LeaseMachine.SetTimer timer) {
-                scheduler.schedule(() -> run(slot, slot.machine.onTimer(timer.timer(), timer.token(), nanoTime())),
+                int kind = timer.timer().ordinal();
+                LeaseScheduler.Cancellable stale = slot.timers[kind];
+                if (stale != null) {
+                    stale.cancel();
+                }
+                slot.timers[kind] = scheduler.schedule(() -> run(slot, slot.machine.onTimer(timer.timer(), timer.token(), nanoTime())),
                         timer.atNanos() - nanoTime());
             }
 

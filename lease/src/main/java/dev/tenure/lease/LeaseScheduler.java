@@ -1,9 +1,5 @@
 package dev.tenure.lease;
 
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-
 /**
  * Where the lease protocol runs: every event of every lease of a manager is handled on one
  * thread, in order, so the protocol needs no locks. Timers are set on the same clock the manager
@@ -27,39 +23,11 @@ public interface LeaseScheduler extends AutoCloseable {
     @Override
     void close();
 
-    /** One daemon thread with a timer queue: serves many thousands of leases. */
+    /**
+     * One daemon thread with a hashed timer wheel (1 ms ticks): serves many thousands of leases.
+     * Timers never fire early; one fires within about a tick of its time while the thread keeps up.
+     */
     static LeaseScheduler singleThread(String name) {
-        return new ThreadScheduler(name);
-    }
-
-    /** The production scheduler: a {@link ScheduledThreadPoolExecutor} with one daemon thread. */
-    final class ThreadScheduler implements LeaseScheduler {
-        private final ScheduledThreadPoolExecutor executor;
-
-        ThreadScheduler(String name) {
-            ThreadFactory threads = r -> {
-                Thread t = new Thread(r, name);
-                t.setDaemon(true);
-                return t;
-            };
-            executor = new ScheduledThreadPoolExecutor(1, threads);
-            executor.setRemoveOnCancelPolicy(true);
-        }
-
-        @Override
-        public Cancellable schedule(Runnable task, long delayNanos) {
-            var future = executor.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-            return () -> future.cancel(false);
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            executor.execute(task);
-        }
-
-        @Override
-        public void close() {
-            executor.shutdownNow();
-        }
+        return new TimerWheel(name);
     }
 }

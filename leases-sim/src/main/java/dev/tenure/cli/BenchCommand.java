@@ -1,7 +1,10 @@
 package dev.tenure.cli;
 
 import dev.tenure.bench.LedgerBenchmark;
+import dev.tenure.bench.LeaseTimerBenchmark;
+import dev.tenure.bench.LocalCasPairs;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,9 +31,37 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
+    @Option(names = "--local-cas", paramLabel = "DIR", description = "Instead: LocalBackend compare-and-swap against the raw"
+            + " temp-file + fsync + rename + directory-fsync loop, in paired runs, in a new directory under DIR.")
+    Path localCasDir;
+
+    @Option(names = "--pairs", defaultValue = "5", description = "Paired runs for --local-cas. Default: ${DEFAULT-VALUE}.")
+    int pairs;
+
+    @Option(names = "--leases", paramLabel = "N", description = "Instead: one manager holding N leases on an in-memory store"
+            + " (ttl 6 s, renew 1 s): renewal lateness p50/p99/p99.9/max, CPU per renewal, heap per lease; measured for --each.")
+    Integer leases;
+
+    @Option(names = "--warm-up", defaultValue = "PT10S", description = "Warm-up before measuring, for --leases. Default: ${DEFAULT-VALUE}.")
+    Duration warmUp;
+
+    @Option(names = "--scheduler", defaultValue = "wheel", description = "For --leases: wheel (the production scheduler) or"
+            + " executor (a one-thread ScheduledThreadPoolExecutor, the baseline). Default: ${DEFAULT-VALUE}.")
+    String scheduler;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (leases != null) {
+            out.printf("tenure bench --leases %d: warm-up %d s, measured %d s%n", leases, warmUp.toSeconds(), each.toSeconds());
+            LeaseTimerBenchmark.run(leases, warmUp, each, "executor".equals(scheduler), out);
+            return 0;
+        }
+        if (localCasDir != null) {
+            out.printf("tenure bench --local-cas: one key, one thread, %d pairs of %d ms each%n", pairs, each.toMillis());
+            LocalCasPairs.run(localCasDir, pairs, each, out);
+            return 0;
+        }
         out.printf("tenure bench: ledger appends on %s with %d ms added per request, %d s per setting%n",
                 backend.uri == null ? "an in-memory store" : backend.uri, latency.toMillis(), each.toSeconds());
         LedgerBenchmark.run(() -> backend.openAtomic(() -> "mem:"), latency, each, out);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.LockSupport;
@@ -30,6 +31,8 @@ final class KeyLocks {
 
     private final Path lockDir;
     private final ReentrantLock[] local = new ReentrantLock[STRIPES];
+    /** Each stripe's lock file, named once (written under the stripe's lock, read under it). */
+    private final Path[] files = new Path[STRIPES];
 
     KeyLocks(Path lockDir) {
         this.lockDir = lockDir;
@@ -52,9 +55,7 @@ final class KeyLocks {
         ReentrantLock inProcess = local[stripe];
         inProcess.lock();
         try {
-            Files.createDirectories(lockDir);
-            FileChannel channel = FileChannel.open(lockDir.resolve(String.format("%04d.lock", stripe)),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel channel = open(stripe);
             try {
                 acquire(channel);
             } catch (IOException | RuntimeException e) {
@@ -82,6 +83,21 @@ final class KeyLocks {
         } catch (IOException | RuntimeException | Error e) {
             inProcess.unlock();
             throw e;
+        }
+    }
+
+    /** Opens the stripe's lock file; the directory is made only when it is missing, not checked every time. */
+    private FileChannel open(int stripe) throws IOException {
+        Path file = files[stripe];
+        if (file == null) {
+            file = lockDir.resolve(String.format("%04d.lock", stripe));
+            files[stripe] = file;
+        }
+        try {
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException missingDirectory) {
+            Files.createDirectories(lockDir);
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         }
     }
 

@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -25,8 +27,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 
@@ -48,11 +52,14 @@ public final class LocalBackend implements AtomicRemoteBackend {
     private static final String INTERNAL_DIR = ".tenure";
     private static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
     private static final int COPY_CHUNK = 1 << 20;
+    private static final int MAX_CACHED_PATHS = 4096;
 
     private final Path root;
     private final Path tmpDir;
     private final KeyLocks locks;
     private final Disk disk;
+    /** Valid keys and their files: validating and encoding a key costs more than the rest of a read on tmpfs. */
+    private final Map<String, Path> paths = new ConcurrentHashMap<>();
 
     private LocalBackend(Path root, Disk disk) {
         this.root = root;
@@ -122,15 +129,28 @@ public final class LocalBackend implements AtomicRemoteBackend {
 
     @Override
     public Optional<Versioned<byte[]>> read(String key) {
-        Path file = objectPath(key);
+        Path file = objectPathOpenedWithoutFollowing(key);
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ObjectFile header = readHeader(key, file, in);
-            if (header.contentLength() > Integer.MAX_VALUE - 16) {
+            long size = in.size();
+            if (size - ObjectFile.HEADER_BYTES > Integer.MAX_VALUE - 16) {
+                ObjectFile header = readHeader(key, file, in);
                 throw BackendException.config(key, "object " + key + " holds " + header.contentLength()
                         + " bytes, too many for read(); use download()", null);
             }
-            ByteBuffer content = ByteBuffer.allocate((int) header.contentLength());
-            readFully(in, content, ObjectFile.HEADER_BYTES, key, file);
+            // Header and content in one read: the file is never changed in place (writes rename a
+            // new file over it), so the size taken above holds for this descriptor.
+            ByteBuffer headerBytes = ByteBuffer.allocate(ObjectFile.HEADER_BYTES);
+            ByteBuffer content = ByteBuffer.allocate((int) Math.max(0, size - ObjectFile.HEADER_BYTES));
+            ByteBuffer[] both = {headerBytes, content};
+            while (content.hasRemaining() || headerBytes.hasRemaining()) {
+                if (in.read(both) < 0) {
+                    break;
+                }
+            }
+            ObjectFile header = ObjectFile.decodeHeader(key, file, headerBytes.flip(), size);
+            if (content.hasRemaining()) {
+                throw ObjectFile.corrupt(key, file, "truncated while reading");
+            }
             CRC32C crc = new CRC32C();
             crc.update(content.array());
             checkCrc(key, file, header, crc);
@@ -138,7 +158,8 @@ public final class LocalBackend implements AtomicRemoteBackend {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw LocalFiles.mapLocalFailure(key, file, "read", e);
+            // A link as the file itself fails the NOFOLLOW open (ELOOP, a plain IOException).
+            throw LocalFiles.mapLocalFailure(key, file, "read", refuseIfLink(key, file, e));
         }
     }
 
@@ -193,21 +214,18 @@ public final class LocalBackend implements AtomicRemoteBackend {
     public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(condition, "condition");
-        return write(key, condition, out -> {
-            LocalFiles.writeFully(out, ByteBuffer.wrap(bytes));
-            return bytes.length;
-        });
+        return write(key, condition, new Content.InMemory(bytes));
     }
 
     @Override
     public ObjectVersion uploadConditional(Path localPath, String key, ConditionalPut condition) {
         Objects.requireNonNull(condition, "condition");
-        return write(key, condition, copyFrom(localPath, key));
+        return write(key, condition, new Content.Streamed(copyFrom(localPath, key)));
     }
 
     @Override
     public void upload(Path localPath, String key) {
-        write(key, null, copyFrom(localPath, key));
+        write(key, null, new Content.Streamed(copyFrom(localPath, key)));
     }
 
     @Override
@@ -247,8 +265,19 @@ public final class LocalBackend implements AtomicRemoteBackend {
 
     /** Streams content into the temporary file and returns how many bytes it wrote. */
     @FunctionalInterface
-    private interface Content {
+    private interface Copy {
         long writeTo(FileChannel out) throws IOException;
+    }
+
+    /** What a write stores: bytes in hand, or a copy streamed from a local file. */
+    private sealed interface Content {
+        /** Bytes in memory: checksummed as they are and written with their header in one call. */
+        record InMemory(byte[] bytes) implements Content {
+        }
+
+        /** A local file copied without passing through the heap, checksummed by reading back what landed. */
+        record Streamed(Copy copy) implements Content {
+        }
     }
 
     /**
@@ -257,27 +286,37 @@ public final class LocalBackend implements AtomicRemoteBackend {
      * outcome unknown to the caller, and is reported as ambiguous, never as a plain failure.
      */
     private ObjectVersion write(String key, ConditionalPut condition, Content content) {
-        Path file = objectPath(key);
+        Path file = objectPathOpenedWithoutFollowing(key);
         Path tmp = null;
         boolean applied = false;
         try (KeyLocks.Held held = disk.guard(locks.lock(key))) {
             held.checkOwner();
             Optional<ObjectFile> current = currentHeader(key, file, condition != null);
             check(key, current, condition);
-            Files.createDirectories(tmpDir);
+            long generation = current.isPresent() ? current.get().generation() + 1 : 1L;
             tmp = tmpDir.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             ObjectFile written;
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
-                out.position(ObjectFile.HEADER_BYTES);
-                long length = content.writeTo(out);
-                written = new ObjectFile(current.map(h -> h.generation() + 1).orElse(1L),
-                        ThreadLocalRandom.current().nextLong(), length, crcOf(out, ObjectFile.HEADER_BYTES, length, key, tmp));
-                LocalFiles.writeFully(out, written.encodeHeader(), 0);
+            try (FileChannel out = createTemporary(tmp)) {
+                if (content instanceof Content.InMemory inMemory) {
+                    // The checksum is of the very array written; header and content leave in one call.
+                    byte[] bytes = inMemory.bytes();
+                    CRC32C crc = new CRC32C();
+                    crc.update(bytes);
+                    written = new ObjectFile(generation, ThreadLocalRandom.current().nextLong(), bytes.length, (int) crc.getValue());
+                    ByteBuffer[] buffers = {written.encodeHeader(), ByteBuffer.wrap(bytes)};
+                    while (buffers[0].hasRemaining() || buffers[1].hasRemaining()) {
+                        out.write(buffers);
+                    }
+                } else {
+                    out.position(ObjectFile.HEADER_BYTES);
+                    long length = ((Content.Streamed) content).copy().writeTo(out);
+                    written = new ObjectFile(generation, ThreadLocalRandom.current().nextLong(), length,
+                            crcOf(out, ObjectFile.HEADER_BYTES, length, key, tmp));
+                    LocalFiles.writeFully(out, written.encodeHeader(), 0);
+                }
                 out.force(true);
             }
-            createParents(file);
-            LocalFiles.moveAtomically(tmp, file);
+            moveIntoPlace(tmp, file);
             tmp = null;
             applied = true;
             disk.syncDirectory(file.getParent());
@@ -335,6 +374,9 @@ public final class LocalBackend implements AtomicRemoteBackend {
             return Optional.of(readHeader(key, file, in));
         } catch (NoSuchFileException | NotDirectoryException e) {
             return Optional.empty();
+        } catch (IOException e) {
+            // A link as the file itself fails the NOFOLLOW open (ELOOP, a plain IOException).
+            throw refuseIfLink(key, file, e);
         } catch (BackendException corrupt) {
             if (conditional) {
                 throw corrupt;
@@ -360,7 +402,7 @@ public final class LocalBackend implements AtomicRemoteBackend {
         }
     }
 
-    private Content copyFrom(Path localPath, String key) {
+    private Copy copyFrom(Path localPath, String key) {
         return out -> {
             try (FileChannel in = FileChannel.open(localPath, StandardOpenOption.READ)) {
                 long size = in.size();
@@ -377,6 +419,39 @@ public final class LocalBackend implements AtomicRemoteBackend {
                 throw BackendException.config(key, "cannot upload " + localPath + ": no such file", e);
             }
         };
+    }
+
+    /**
+     * Opens a new temporary file. The temporary directory is made when the root is first written
+     * and again only when it has gone missing, not checked on every write.
+     */
+    private FileChannel createTemporary(Path tmp) throws IOException {
+        try {
+            return FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException missingDirectory) {
+            Files.createDirectories(tmpDir);
+            return FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+    }
+
+    /**
+     * Renames the temporary file over the key's file. The key's directories are made (and their
+     * parents synced) only when the rename fails, not checked before every write: a rename into
+     * a missing directory fails without changing anything, and the retry then meets the same
+     * checks as before (a non-directory on the way is a CONFIG error).
+     */
+    private void moveIntoPlace(Path tmp, Path file) throws IOException {
+        try {
+            LocalFiles.moveAtomically(tmp, file);
+        } catch (FileSystemException firstTry) {
+            // A missing directory (ENOENT) or a file where a directory should be (ENOTDIR): both are
+            // sorted out, or reported as before, by making the parents; anything else stands.
+            if (firstTry instanceof AccessDeniedException) {
+                throw firstTry;
+            }
+            createParents(file);
+            LocalFiles.moveAtomically(tmp, file);
+        }
     }
 
     private void createParents(Path file) throws IOException {
@@ -457,15 +532,58 @@ public final class LocalBackend implements AtomicRemoteBackend {
 
     // ---- paths ---------------------------------------------------------------------------------
 
+    /**
+     * As {@link #objectPath}, for callers that open the file itself with {@code NOFOLLOW_LINKS}
+     * before doing anything with it: a link there makes that open fail (ELOOP), and the failure
+     * goes through {@link #refuseIfLink}. Only the directories on the way are checked here, which
+     * saves a system call per operation.
+     */
+    private Path objectPathOpenedWithoutFollowing(String key) {
+        Path file = validPath(key);
+        refuseLinksAbove(key, file.getParent());
+        return file;
+    }
+
+    /** A failure opening a key's file: the CONFIG error of {@link #objectPath} if the file is a link, else the failure. */
+    private IOException refuseIfLink(String key, Path file, IOException e) {
+        if (Files.isSymbolicLink(file)) {
+            throw symbolicLink(key, file);
+        }
+        return e;
+    }
+
+    private BackendException symbolicLink(String key, Path link) {
+        return BackendException.config(key, "key " + key + " passes through the symbolic link " + link
+                + " inside the root; refusing to follow it out of " + root, null);
+    }
+
+    /** Checked on every call, never cached: a directory may be replaced by a link at any time. */
+    private void refuseLinksAbove(String key, Path from) {
+        for (Path p = from; !p.equals(root); p = p.getParent()) {
+            if (Files.isSymbolicLink(p)) {
+                throw symbolicLink(key, p);
+            }
+        }
+    }
+
     /** The data file of a key, refusing any path that passes through a symbolic link. */
     private Path objectPath(String key) {
-        Keys.requireValid(key);
-        Path file = KeyPaths.relativePath(root, key);
-        for (Path p = file; !p.equals(root); p = p.getParent()) {
-            if (Files.isSymbolicLink(p)) {
-                throw BackendException.config(key, "key " + key + " passes through the symbolic link " + p
-                        + " inside the root; refusing to follow it out of " + root, null);
+        Path file = validPath(key);
+        refuseLinksAbove(key, file);
+        return file;
+    }
+
+    /** The file of a valid key (validated and encoded once, then cached); no file-system check. */
+    private Path validPath(String key) {
+        Path file = paths.get(key);
+        if (file == null) {
+            Keys.requireValid(key);
+            file = KeyPaths.relativePath(root, key);
+            if (paths.size() >= MAX_CACHED_PATHS) {
+                // Bounded without bookkeeping: a store with more keys than this in use pays for validating again.
+                paths.clear();
             }
+            paths.put(key, file);
         }
         return file;
     }

@@ -263,4 +263,38 @@ class LocalBackendTest {
         assertTrue(v3.token().startsWith("1-"));
         assertNotEquals(v1, v3, "the nonce keeps a recreated object's version new");
     }
+
+    // ---- directories made on demand -------------------------------------------------------------
+
+    @Test
+    void directoriesRemovedAfterTheFirstWriteAreMadeAgain() throws IOException {
+        // Writes no longer check the lock, temporary and key directories each time; they make them
+        // when an open or the rename finds them missing. Removed behind the backend's back, all come back.
+        backend.put("a/b/c", utf8("1"), ConditionalPut.ifAbsent());
+        backend.put("empty", new byte[0], ConditionalPut.ifAbsent());
+        deleteTree(root.resolve(".tenure"));
+        deleteTree(root.resolve("a"));
+        ObjectVersion v = backend.put("a/b/c", utf8("2"), ConditionalPut.ifAbsent());
+        assertEquals("2", new String(backend.read("a/b/c").orElseThrow().value(), StandardCharsets.UTF_8));
+        assertEquals(v, backend.read("a/b/c").orElseThrow().version());
+        assertArrayEquals(new byte[0], backend.read("empty").orElseThrow().value(), "an empty object keeps its header");
+        assertEquals(List.of("a/b/c", "empty"), backend.list(""));
+    }
+
+    @Test
+    void aFileWhereAKeysDirectoryShouldBeIsReportedAndLeftAlone() throws IOException {
+        Files.writeString(root.resolve("a"), "someone's file");
+        BackendException e = assertThrows(BackendException.class, () -> backend.put("a/b", utf8("x"), ConditionalPut.ifAbsent()));
+        assertEquals(BackendException.Kind.INTERNAL, e.kind(), e.toString());
+        assertTrue(e.getMessage().contains("Not a directory"), e.getMessage());
+        assertEquals("someone's file", Files.readString(root.resolve("a")));
+    }
+
+    private static void deleteTree(Path top) throws IOException {
+        try (Stream<Path> all = Files.walk(top)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 }

@@ -180,13 +180,14 @@ public final class Ledger {
         if (cached != null) {
             return Optional.of(cached);
         }
-        Optional<Versioned<byte[]>> found = withRetries(() -> backend.read(segmentKey(seq)));
+        String key = segmentKey(seq); // built once: the key is most of a cache miss's own work
+        Optional<Versioned<byte[]>> found = withRetries(() -> backend.read(key));
         if (found.isEmpty()) {
             return Optional.empty();
         }
-        Segment s = Segment.decode(segmentKey(seq), found.get().value());
+        Segment s = Segment.decode(key, found.get().value());
         if (s.seq() != seq) {
-            throw new LedgerException.Corrupt("segment " + segmentKey(seq) + " says it is segment " + s.seq());
+            throw new LedgerException.Corrupt("segment " + key + " says it is segment " + s.seq());
         }
         cache.put(seq, s);
         return Optional.of(s);

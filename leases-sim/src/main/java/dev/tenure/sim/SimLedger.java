@@ -500,7 +500,7 @@ final class SimLedger {
             }
         }
         // With retention, most of the log is cut before this check: what its readers read counts as in the log too.
-        Set<String> readBeforeTheCut = retention == null || definitelyNot.isEmpty() ? Set.of() : retention.entriesRead();
+        Set<String> readBeforeTheCut = retention == null || definitelyNot.isEmpty() ? Set.of() : retention.entriesRead(definitelyNot);
         for (String s : definitelyNot) {
             if (copies.containsKey(s) || readBeforeTheCut.contains(s)) {
                 violations.add(new SimulationResult.Violation(DEFINITE, s + " was failed as not written, and it is in the log"));

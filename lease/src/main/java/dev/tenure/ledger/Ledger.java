@@ -46,6 +46,8 @@ public final class Ledger {
     private final String prefix;
     private final LedgerOptions options;
     private final Cache<Long, Segment> cache;
+    /** Recent segment keys by sequence (a power of two slots): see {@link #segmentKey}. */
+    private final SegmentKey[] keys = new SegmentKey[64];
     /** Bounded retries (policy and deadline) for reads and the checkpoint's compare-and-swap, from any thread. */
     private final Retrier retrier;
     /** Retention fixes switched off, to show that the simulator's checkers catch each bug; empty outside tests. */
@@ -172,7 +174,18 @@ public final class Ledger {
     }
 
     String segmentKey(long seq) {
-        return LedgerKeys.segment(prefix, seq);
+        // A reader at the tail asks for the same missing segment again and again: the same String
+        // object comes back, so its hash is computed once and the store's map compares it by identity.
+        int slot = (int) (seq & (keys.length - 1));
+        SegmentKey k = keys[slot];
+        if (k == null || k.seq() != seq) {
+            k = new SegmentKey(seq, LedgerKeys.segment(prefix, seq));
+            keys[slot] = k; // racy on purpose: a record's fields are final, so any thread sees a whole one or none
+        }
+        return k.key();
+    }
+
+    private record SegmentKey(long seq, String key) {
     }
 
     Optional<Segment> segment(long seq) {

@@ -54,7 +54,8 @@ public final class Ledger {
     private final Set<RetentionFix> disabledFixes;
 
     private Ledger(AtomicRemoteBackend backend, String name, LedgerOptions options, Set<RetentionFix> disabledFixes) {
-        this.disabledFixes = disabledFixes.isEmpty() ? Set.of() : EnumSet.copyOf(disabledFixes);
+        // Always an EnumSet: fixed() runs for every segment a reader looks at, and a bit test is cheapest.
+        this.disabledFixes = disabledFixes.isEmpty() ? EnumSet.noneOf(RetentionFix.class) : EnumSet.copyOf(disabledFixes);
         this.backend = backend;
         this.name = name;
         this.prefix = LedgerKeys.prefix(name);

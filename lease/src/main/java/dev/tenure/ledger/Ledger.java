@@ -46,13 +46,16 @@ public final class Ledger {
     private final String prefix;
     private final LedgerOptions options;
     private final Cache<Long, Segment> cache;
+    /** Recent segment keys by sequence (a power of two slots): see {@link #segmentKey}. */
+    private final SegmentKey[] keys = new SegmentKey[64];
     /** Bounded retries (policy and deadline) for reads and the checkpoint's compare-and-swap, from any thread. */
     private final Retrier retrier;
     /** Retention fixes switched off, to show that the simulator's checkers catch each bug; empty outside tests. */
     private final Set<RetentionFix> disabledFixes;
 
     private Ledger(AtomicRemoteBackend backend, String name, LedgerOptions options, Set<RetentionFix> disabledFixes) {
-        this.disabledFixes = disabledFixes.isEmpty() ? Set.of() : EnumSet.copyOf(disabledFixes);
+        // Always an EnumSet: fixed() runs for every segment a reader looks at, and a bit test is cheapest.
+        this.disabledFixes = disabledFixes.isEmpty() ? EnumSet.noneOf(RetentionFix.class) : EnumSet.copyOf(disabledFixes);
         this.backend = backend;
         this.name = name;
         this.prefix = LedgerKeys.prefix(name);
@@ -172,7 +175,18 @@ public final class Ledger {
     }
 
     String segmentKey(long seq) {
-        return LedgerKeys.segment(prefix, seq);
+        // A reader at the tail asks for the same missing segment again and again: the same String
+        // object comes back, so its hash is computed once and the store's map compares it by identity.
+        int slot = (int) (seq & (keys.length - 1));
+        SegmentKey k = keys[slot];
+        if (k == null || k.seq() != seq) {
+            k = new SegmentKey(seq, LedgerKeys.segment(prefix, seq));
+            keys[slot] = k; // racy on purpose: a record's fields are final, so any thread sees a whole one or none
+        }
+        return k.key();
+    }
+
+    private record SegmentKey(long seq, String key) {
     }
 
     Optional<Segment> segment(long seq) {
@@ -180,13 +194,14 @@ public final class Ledger {
         if (cached != null) {
             return Optional.of(cached);
         }
-        Optional<Versioned<byte[]>> found = withRetries(() -> backend.read(segmentKey(seq)));
+        String key = segmentKey(seq); // built once: the key is most of a cache miss's own work
+        Optional<Versioned<byte[]>> found = withRetries(() -> backend.read(key));
         if (found.isEmpty()) {
             return Optional.empty();
         }
-        Segment s = Segment.decode(segmentKey(seq), found.get().value());
+        Segment s = Segment.decode(key, found.get().value());
         if (s.seq() != seq) {
-            throw new LedgerException.Corrupt("segment " + segmentKey(seq) + " says it is segment " + s.seq());
+            throw new LedgerException.Corrupt("segment " + key + " says it is segment " + s.seq());
         }
         cache.put(seq, s);
         return Optional.of(s);

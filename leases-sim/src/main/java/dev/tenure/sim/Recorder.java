@@ -84,13 +84,29 @@ final class Recorder {
         if (valid.size() > 1 && overlapViolations.size() < 10) {
             overlapViolations.add("at " + at / 1_000_000 + " ms " + valid + " were all valid");
         }
-        if (!valid.equals(current)) {
+        if (!same(valid, current)) {
             if (!current.isEmpty()) {
                 segments.add(new Segment(currentFrom, at, current));
             }
             current = valid;
             currentFrom = at;
         }
+    }
+
+    /** List equality, labels compared by identity first: called every virtual millisecond, and the labels are cached. */
+    private static boolean same(List<String> a, List<String> b) {
+        int n = a.size();
+        if (n != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            String x = a.get(i);
+            String y = b.get(i);
+            if (x != y && !x.equals(y)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void close(long at) {

@@ -173,6 +173,8 @@ public final class LeaseMachine {
     private int attempts;
     private BackendException lastFailure;
     private final Map<String, Unresolved> unresolved = new LinkedHashMap<>();
+    /** Looked up once: {@link #isValid} runs for every node at every sample of the simulator. */
+    private final boolean retryPastDeadline;
     private final long[] timerTokens = new long[Timer.values().length];
 
     /** A machine for lease {@code name}; {@code random} supplies nonces and jitter. */
@@ -183,6 +185,7 @@ public final class LeaseMachine {
     /** A machine with deliberate bugs switched on, for the simulator's mutation tests. */
     public LeaseMachine(LeaseConfig config, String name, RandomGenerator random, Set<ProtocolMutation> mutations) {
         this.mutations = Set.copyOf(mutations);
+        this.retryPastDeadline = this.mutations.contains(ProtocolMutation.RETRY_PAST_DEADLINE);
         this.config = config;
         this.name = name;
         this.key = config.keyPrefix() + name;
@@ -198,7 +201,7 @@ public final class LeaseMachine {
     public boolean isValid(long now) {
         boolean held = heldRecord != null && !releaseRequested
                 && (phase == Phase.HELD || phase == Phase.RENEW_WRITE || phase == Phase.RENEW_RESOLVE);
-        if (mutations.contains(ProtocolMutation.RETRY_PAST_DEADLINE)) {
+        if (retryPastDeadline) {
             return held;
         }
         return held && now < validUntil;

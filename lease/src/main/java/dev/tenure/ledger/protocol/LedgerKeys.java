@@ -17,13 +17,18 @@ public final class LedgerKeys {
         if (seq < 0) {
             return prefix + "seg/" + String.format("%019d", seq);
         }
-        // Zero-padded to 19 digits, as %019d does, without a Formatter (the hottest line of a ledger read).
-        String digits = Long.toString(seq);
-        StringBuilder key = new StringBuilder(prefix.length() + 4 + 19).append(prefix).append("seg/");
-        for (int i = digits.length(); i < 19; i++) {
-            key.append('0');
+        // Zero-padded to 19 digits, as %019d does, without a Formatter, a builder or an intermediate
+        // string: one array filled from the right (the hottest line of a ledger read).
+        int p = prefix.length();
+        char[] key = new char[p + 4 + 19];
+        prefix.getChars(0, p, key, 0);
+        "seg/".getChars(0, 4, key, p);
+        long v = seq;
+        for (int i = key.length - 1; i >= p + 4; i--) {
+            key[i] = (char) ('0' + (int) (v % 10));
+            v /= 10;
         }
-        return key.append(digits).toString();
+        return new String(key);
     }
 
     public static String epoch(String prefix) {

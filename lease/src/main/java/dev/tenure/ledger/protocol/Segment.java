@@ -7,7 +7,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -21,32 +23,54 @@ public record Segment(long seq, long epoch, String writer, String batchId, boole
     private static final byte[] MAGIC = {'T', 'N', 'R', 'L', 'S', 'E', 'G', '1'};
 
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + entries.stream().mapToInt(e -> e.length + 4).sum());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(MAGIC);
-            out.writeLong(seq);
-            out.writeLong(epoch);
-            out.writeUTF(writer);
-            out.writeUTF(batchId);
-            out.writeBoolean(fence);
-            out.writeInt(entries.size());
-            for (byte[] e : entries) {
-                out.writeInt(e.length);
-                out.write(e);
+        byte[] w = utf(writer);
+        byte[] b = utf(batchId);
+        int size = MAGIC.length + 8 + 8 + 2 + w.length + 2 + b.length + 1 + 4 + 4;
+        for (byte[] e : entries) {
+            size += 4 + e.length;
+        }
+        // One array of the exact size, filled in place: no stream, no growing buffer, no copy to append the CRC.
+        byte[] out = new byte[size];
+        ByteBuffer buf = ByteBuffer.wrap(out);
+        buf.put(MAGIC).putLong(seq).putLong(epoch);
+        buf.putShort((short) w.length).put(w).putShort((short) b.length).put(b);
+        buf.put((byte) (fence ? 1 : 0)).putInt(entries.size());
+        for (byte[] e : entries) {
+            buf.putInt(e.length).put(e);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(out, 0, size - 4);
+        buf.putInt((int) crc.getValue());
+        return out;
+    }
+
+    /**
+     * A string as {@link DataOutputStream#writeUTF} writes it, without its length. Writer and batch
+     * ids are ASCII in practice, which modified UTF-8 spells as themselves; anything else goes
+     * through {@code writeUTF} so the bytes (and its refusal of strings over 65535 bytes) stay the same.
+     */
+    private static byte[] utf(String s) {
+        int n = s.length();
+        if (n <= 0xffff) {
+            byte[] ascii = new byte[n];
+            boolean plain = true;
+            for (int i = 0; i < n && plain; i++) {
+                char c = s.charAt(i);
+                plain = c >= 0x01 && c <= 0x7f;
+                ascii[i] = (byte) c;
             }
+            if (plain) {
+                return ascii;
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(n + 8);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeUTF(s);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        byte[] body = bytes.toByteArray();
-        CRC32C crc = new CRC32C();
-        crc.update(body);
-        byte[] withCrc = Arrays.copyOf(body, body.length + 4);
-        int c = (int) crc.getValue();
-        withCrc[body.length] = (byte) (c >>> 24);
-        withCrc[body.length + 1] = (byte) (c >>> 16);
-        withCrc[body.length + 2] = (byte) (c >>> 8);
-        withCrc[body.length + 3] = (byte) c;
-        return withCrc;
+        byte[] withLength = bytes.toByteArray();
+        return Arrays.copyOfRange(withLength, 2, withLength.length);
     }
 
     public static Segment decode(String key, byte[] raw) {
@@ -60,31 +84,62 @@ public record Segment(long seq, long epoch, String writer, String batchId, boole
         if (stored != (int) crc.getValue()) {
             throw new LedgerException.Corrupt("segment " + key + " failed its checksum");
         }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw, 0, raw.length - 4))) {
-            byte[] magic = in.readNBytes(MAGIC.length);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new LedgerException.Corrupt("segment " + key + " is not a Tenure ledger segment");
-            }
-            long seq = in.readLong();
-            long epoch = in.readLong();
-            String writer = in.readUTF();
-            String batchId = in.readUTF();
-            boolean fence = in.readBoolean();
-            int count = in.readInt();
+        if (!Arrays.equals(raw, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            throw new LedgerException.Corrupt("segment " + key + " is not a Tenure ledger segment");
+        }
+        // Read in place from the array (no stream, no buffered copy): entries are the only arrays made.
+        ByteBuffer in = ByteBuffer.wrap(raw, MAGIC.length, raw.length - 4 - MAGIC.length);
+        try {
+            long seq = in.getLong();
+            long epoch = in.getLong();
+            String writer = readUtf(key, in, raw);
+            String batchId = readUtf(key, in, raw);
+            boolean fence = in.get() != 0;
+            int count = in.getInt();
             if (count < 0) {
                 throw new LedgerException.Corrupt("segment " + key + " claims " + count + " entries");
             }
-            List<byte[]> entries = new ArrayList<>(Math.min(count, 1 << 16));
+            byte[][] entries = new byte[Math.min(count, 1 << 16)][];
             for (int i = 0; i < count; i++) {
-                int len = in.readInt();
+                int len = in.getInt();
                 if (len < 0 || len > raw.length) {
                     throw new LedgerException.Corrupt("segment " + key + " has an entry of " + len + " bytes");
                 }
-                entries.add(in.readNBytes(len));
+                if (len > in.remaining()) {
+                    throw new LedgerException.Corrupt("segment " + key + " ends early: an entry of " + len + " bytes, " + in.remaining() + " left");
+                }
+                byte[] entry = new byte[len];
+                in.get(entry);
+                if (i == entries.length) {
+                    entries = Arrays.copyOf(entries, Math.min(count, entries.length * 2));
+                }
+                entries[i] = entry;
             }
-            return new Segment(seq, epoch, writer, batchId, fence, List.copyOf(entries));
+            return new Segment(seq, epoch, writer, batchId, fence, List.of(entries));
+        } catch (BufferUnderflowException e) {
+            throw new LedgerException.Corrupt("segment " + key + " ends early");
+        }
+    }
+
+    /** A string as {@link DataInputStream#readUTF} reads it; ASCII (the common case) without a stream. */
+    private static String readUtf(String key, ByteBuffer in, byte[] raw) {
+        int len = in.getShort() & 0xffff;
+        if (len > in.remaining()) {
+            throw new BufferUnderflowException();
+        }
+        int from = in.position();
+        boolean plain = true;
+        for (int i = from; i < from + len && plain; i++) {
+            plain = raw[i] >= 0x01; // 0x01..0x7f: modified UTF-8 spells ASCII as itself (NUL takes two bytes)
+        }
+        in.position(from + len);
+        if (plain) {
+            return new String(raw, from, len, StandardCharsets.ISO_8859_1);
+        }
+        try (DataInputStream data = new DataInputStream(new ByteArrayInputStream(raw, from - 2, len + 2))) {
+            return data.readUTF();
         } catch (IOException e) {
-            throw new LedgerException.Corrupt("segment " + key + " ends early: " + e.getMessage());
+            throw new LedgerException.Corrupt("segment " + key + " holds a string that is not modified UTF-8: " + e.getMessage());
         }
     }
 }

@@ -38,7 +38,8 @@ class VirtualTimeExampleTest {
         };
     }
 
-    @Test
+    // Repeated: a callback thread that virtual time did not wait for failed 25 of 150 runs on a busy machine.
+    @org.junit.jupiter.api.RepeatedTest(20)
     void exactlyOneReplicaLeadsAndTheOtherTakesOver() throws Exception {
         InMemoryBackend store = new InMemoryBackend();
         try (VirtualTime time = new VirtualTime();
@@ -52,7 +53,8 @@ class VirtualTimeExampleTest {
             LeaderElection follower = ea.isLeader() ? eb : ea;
             leader.close();
             time.advance(Duration.ofSeconds(30));
-            assertTrue(follower.isLeader(), events.toString());
+            assertTrue(follower.isLeader(), events.toString() + " store: " + store.read("leases/writer").map(v -> new String(v.value())).orElse("none")
+                    + " follower failure " + follower.failure() + " leader " + follower.leader());
             assertEquals(2, follower.token().orElseThrow().epoch(), "the new leader fences with the next epoch");
         }
     }

@@ -50,7 +50,7 @@ public final class VirtualTime implements LeaseClock, LeaseScheduler {
      * @return the same builder
      */
     public LeaseManager.Builder drive(LeaseManager.Builder builder) {
-        return builder.clock(this).scheduler(this).ioExecutor(io());
+        return builder.clock(this).scheduler(this).ioExecutor(io()).callbackExecutor(callbacks());
     }
 
     private static final long START = TimeUnit.SECONDS.toNanos(1000);
@@ -61,6 +61,8 @@ public final class VirtualTime implements LeaseClock, LeaseScheduler {
 
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> daemon(r, "virtual-protocol"));
     private final ExecutorService ioThreads = Executors.newCachedThreadPool(r -> daemon(r, "virtual-io"));
+    /** Listener callbacks, in order, on one thread that {@link #settle} waits for like a backend call. */
+    private final ExecutorService callbackThread = Executors.newSingleThreadExecutor(r -> daemon(r, "virtual-callbacks"));
     private final AtomicLong now = new AtomicLong(START);
     private final PriorityQueue<Timer> timers = new PriorityQueue<>(
             (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
@@ -88,12 +90,24 @@ public final class VirtualTime implements LeaseClock, LeaseScheduler {
 
     /** Where the manager's backend calls run; {@link #settle} waits for them. */
     public Executor io() {
+        return tracked(ioThreads);
+    }
+
+    /**
+     * Where the manager's listener callbacks run, in order; {@link #settle} waits for them too, so a
+     * test sees {@code onElected} (and {@code isLeader()}) as soon as {@link #advance} returns.
+     */
+    public Executor callbacks() {
+        return tracked(callbackThread);
+    }
+
+    private Executor tracked(ExecutorService threads) {
         return task -> {
             synchronized (this) {
                 ioRunning++;
             }
             try {
-                ioThreads.execute(() -> {
+                threads.execute(() -> {
                     try {
                         task.run();
                     } finally {
@@ -246,6 +260,7 @@ public final class VirtualTime implements LeaseClock, LeaseScheduler {
     public void close() {
         thread.shutdownNow();
         ioThreads.shutdownNow();
+        callbackThread.shutdownNow();
     }
 
     private static Thread daemon(Runnable r, String name) {

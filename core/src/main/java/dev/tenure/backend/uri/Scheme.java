@@ -46,21 +46,19 @@ public enum Scheme {
     /**
      * A dependency the user adds only when they use this scheme.
      *
-     * @param probeClass one class of each artifact, looked up before the backend is opened
-     *     (comma-separated)
+     * @param probeClasses one class of each artifact, looked up before the backend is opened
      * @param coordinates the Maven coordinates to name in the error when one is missing
      */
-    record OptionalDependency(String probeClass, String coordinates) {
-        /** The classes looked up, one per artifact. */
-        java.util.List<String> probeClasses() {
-            return java.util.List.of(probeClass.split(","));
+    record OptionalDependency(List<String> probeClasses, String coordinates) {
+        OptionalDependency {
+            probeClasses = List.copyOf(probeClasses);
         }
     }
 
     /** Optional dependencies shared by several schemes (a holder: enum constants are built before static fields). */
     private static final class Dependencies {
         static final OptionalDependency AWS_SDK = new OptionalDependency(
-                "software.amazon.awssdk.services.s3.S3Client,software.amazon.awssdk.http.apache5.Apache5HttpClient",
+                List.of("software.amazon.awssdk.services.s3.S3Client", "software.amazon.awssdk.http.apache5.Apache5HttpClient"),
                 "software.amazon.awssdk:s3 and software.amazon.awssdk:apache5-client");
     }
 

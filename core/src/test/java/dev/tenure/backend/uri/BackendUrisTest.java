@@ -93,7 +93,7 @@ class BackendUrisTest {
     @Test
     void aMissingOptionalDependencyIsNamed() {
         BackendException e = config(() -> BackendUris.requirePresent(Scheme.S3,
-                new Scheme.OptionalDependency("no.such.SdkClient", "com.example:sdk"), "s3://bucket/p?secret=x"));
+                new Scheme.OptionalDependency(List.of("no.such.SdkClient"), "com.example:sdk"), "s3://bucket/p?secret=x"));
         assertTrue(e.getMessage().contains("needs com.example:sdk"), e.getMessage());
         assertFalse(e.getMessage().contains("secret"), e.getMessage());
     }
@@ -112,7 +112,7 @@ class BackendUrisTest {
     /** The missing-SDK error for s3://KEY:SECRET@bucket echoes the secret (reproduced without unloading the SDK). */
     @Test
     void missingDependencyErrorDoesNotEchoUserInfo() {
-        Scheme.OptionalDependency absent = new Scheme.OptionalDependency("no.such.Sdk", "an:artifact");
+        Scheme.OptionalDependency absent = new Scheme.OptionalDependency(List.of("no.such.Sdk"), "an:artifact");
         BackendException e = config(() -> BackendUris.requirePresent(Scheme.S3, absent, "s3://AKIAEXAMPLE:hunter2@bucket/p"));
         assertFalse(e.getMessage().contains("hunter2"), "secret echoed: " + e.getMessage());
     }
@@ -124,7 +124,7 @@ class BackendUrisTest {
      */
     @Test
     void everyNamedArtifactIsProbed() {
-        String probe = Scheme.S3.dependency().orElseThrow().probeClass();
+        String probe = String.join(",", Scheme.S3.dependency().orElseThrow().probeClasses());
         assertTrue(probe.contains("apache5"), "apache5-client is named in the error but never probed: probe class " + probe);
     }
 

@@ -53,7 +53,7 @@ public final class LeaseManager implements AutoCloseable {
         this.ownedCallbacks = b.callbacks == null ? Executors.newSingleThreadExecutor(r -> daemon(r, "tenure-lease-callbacks-" + b.holder)) : null;
         Executor io = b.io != null ? b.io : ownedIo;
         Executor callbacks = b.callbacks != null ? b.callbacks : ownedCallbacks;
-        RandomGenerator random = b.random != null ? b.random : new SecureRandom();
+        RandomGenerator random = b.random != null ? b.random : new SeededRandom(new SecureRandom());
         this.driver = new LeaseDriver(b.backend, config, scheduler, io, callbacks, random);
         // A cold JVM takes over a second to load JSON and the protocol classes. Paid here, not
         // between taking a request's send time and sending it (where it cost the first write).
@@ -306,7 +306,7 @@ public final class LeaseManager implements AutoCloseable {
             return this;
         }
 
-        /** Source of nonces and jitter; default {@link SecureRandom}. A seeded one makes runs repeatable. */
+        /** Source of nonces and jitter; default a fast generator seeded once from {@link SecureRandom}. A seeded one makes runs repeatable. */
         public Builder random(RandomGenerator random) {
             this.random = random;
             return this;

@@ -2,16 +2,15 @@ package dev.tenure.lease.protocol;
 
 import dev.tenure.lease.LeaseRecordException;
 import dev.tenure.lease.Lease;
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Lease records as JSON. Unknown fields are ignored (a newer writer may add some); a missing or
@@ -26,26 +25,97 @@ public final class LeaseRecordCodec {
     }
 
     public static byte[] encode(LeaseRecord r) {
-        // Streamed, not built as a tree: every renewal encodes a record, and with thousands of
-        // leases the tree was a third of the protocol thread's time. Same fields, same order,
-        // same bytes as ObjectMapper.writeValueAsBytes of the tree (LeaseRecordCodecTest checks).
-        ByteArrayBuilder bytes = new ByteArrayBuilder(192);
-        try (JsonGenerator out = JSON.getFactory().createGenerator(bytes, JsonEncoding.UTF8)) {
-            out.writeStartObject();
-            out.writeStringField("format", LeaseRecord.FORMAT);
-            out.writeStringField("name", r.name());
-            out.writeStringField("holder", r.holder());
-            out.writeNumberField("epoch", r.epoch());
-            out.writeNumberField("revision", r.revision());
-            out.writeStringField("nonce", r.nonce());
-            out.writeNumberField("ttlMillis", r.ttlMillis());
-            out.writeNumberField("writtenAtMillis", r.writtenAtMillis());
-            out.writeBooleanField("released", r.released());
-            out.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode a lease record", e);
+        // Laid out by hand around Jackson's own string escaping: every renewal encodes a record, and
+        // with thousands of leases a generator per record (its buffers, its flush) was over 40% of
+        // the protocol thread. Same fields, same order, same bytes as ObjectMapper.writeValueAsBytes
+        // of the tree (LeaseRecordCodecTest checks it for arbitrary strings and numbers).
+        if (hasSurrogate(r.name()) || hasSurrogate(r.holder()) || hasSurrogate(r.nonce())) {
+            // Jackson's generator writes a character beyond the BMP as two escaped UTF-16 halves, where its
+            // string encoder writes UTF-8: the rare record that has one takes the generator's path.
+            return encodeAsTree(r);
         }
-        return bytes.toByteArray();
+        byte[] name = QUOTE.quoteAsUTF8(r.name());
+        byte[] holder = QUOTE.quoteAsUTF8(r.holder());
+        byte[] nonce = QUOTE.quoteAsUTF8(r.nonce());
+        Ascii out = new Ascii(160 + name.length + holder.length + nonce.length);
+        out.add(FORMAT_FIELD).add(name).add(HOLDER_FIELD).add(holder).add(EPOCH_FIELD).add(r.epoch())
+                .add(REVISION_FIELD).add(r.revision()).add(NONCE_FIELD).add(nonce).add(TTL_FIELD).add(r.ttlMillis())
+                .add(WRITTEN_AT_FIELD).add(r.writtenAtMillis()).add(r.released() ? RELEASED_TRUE : RELEASED_FALSE);
+        return out.toByteArray();
+    }
+
+    private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
+    private static final byte[] FORMAT_FIELD = ascii("{\"format\":\"" + LeaseRecord.FORMAT + "\",\"name\":\"");
+    private static final byte[] HOLDER_FIELD = ascii("\",\"holder\":\"");
+    private static final byte[] EPOCH_FIELD = ascii("\",\"epoch\":");
+    private static final byte[] REVISION_FIELD = ascii(",\"revision\":");
+    private static final byte[] NONCE_FIELD = ascii(",\"nonce\":\"");
+    private static final byte[] TTL_FIELD = ascii("\",\"ttlMillis\":");
+    private static final byte[] WRITTEN_AT_FIELD = ascii(",\"writtenAtMillis\":");
+    private static final byte[] RELEASED_TRUE = ascii(",\"released\":true}");
+    private static final byte[] RELEASED_FALSE = ascii(",\"released\":false}");
+
+    private static boolean hasSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A byte array filled left to right; sized by the caller so that it never grows for a record. */
+    private static final class Ascii {
+        private byte[] bytes;
+        private int length;
+
+        Ascii(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        Ascii add(byte[] part) {
+            ensure(part.length);
+            System.arraycopy(part, 0, bytes, length, part.length);
+            length += part.length;
+            return this;
+        }
+
+        Ascii add(long number) {
+            if (number == Long.MIN_VALUE) {
+                return add(ascii(Long.toString(number)));
+            }
+            int digits = 1;
+            for (long v = Math.abs(number); v >= 10; v /= 10) {
+                digits++;
+            }
+            int end = length + digits + (number < 0 ? 1 : 0);
+            ensure(end - length);
+            int at = end;
+            long v = Math.abs(number);
+            do {
+                bytes[--at] = (byte) ('0' + (v % 10));
+                v /= 10;
+            } while (v != 0);
+            if (number < 0) {
+                bytes[--at] = '-';
+            }
+            length = end;
+            return this;
+        }
+
+        private void ensure(int more) {
+            if (length + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+            }
+        }
+
+        byte[] toByteArray() {
+            return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+        }
     }
 
     /** The encoding before streaming: the tree, written by the mapper. Kept for the test that the bytes did not change. */

@@ -26,6 +26,26 @@ class LeaseRecordCodecTest {
     }
 
     @Test
+    void theHandLaidEncodingMatchesTheTreeOnEscapesSurrogatesAndExtremeNumbers() {
+        String[] strings = {"", "plain", "q\"uote\\back/slash", "\u0000\u0001\u001f\u007f\t\r\n\b\f", "\u00e9\u2028\u2029",
+            "\uD83D\uDE00 emoji", "lone \uD800 high", "lone \uDC00 low", "\uFFFF"};
+        long[] numbers = {0, 1, -1, 9, 10, 99, 100, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, 1L << 53};
+        for (String s : strings) {
+            for (long n : numbers) {
+                LeaseRecord r = new LeaseRecord(s, s, n, n, s, n, n, n % 2 == 0);
+                byte[] tree;
+                try {
+                    tree = LeaseRecordCodec.encodeAsTree(r);
+                } catch (RuntimeException treeRefused) {
+                    assertThrows(RuntimeException.class, () -> LeaseRecordCodec.encode(r), "the tree refused " + r);
+                    continue;
+                }
+                org.junit.jupiter.api.Assertions.assertArrayEquals(tree, LeaseRecordCodec.encode(r), r.toString());
+            }
+        }
+    }
+
+    @Test
     void unknownFieldsFromANewerWriterAreIgnored() {
         String json = new String(LeaseRecordCodec.encode(RECORD), StandardCharsets.UTF_8)
                 .replace("{", "{\"region\":\"eu\",\"extra\":{\"nested\":[1,2]},");

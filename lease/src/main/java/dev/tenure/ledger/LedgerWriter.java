@@ -5,6 +5,8 @@ import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
+import dev.tenure.lease.Lease;
+import dev.tenure.lease.Revocation;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -69,6 +71,8 @@ public final class LedgerWriter implements AutoCloseable {
     private volatile RuntimeException failure;
     private volatile boolean closing;
     private volatile boolean stopThreads;
+    /** Set (under {@link #lock}) when the lease this writer is bound to ended: no batch is submitted after it. */
+    private LedgerException.Closed leaseEnded;
 
     private LedgerWriter(Ledger ledger, LedgerWriterMachine machine, boolean manual) {
         this.ledger = ledger;
@@ -192,15 +196,71 @@ public final class LedgerWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Binds this writer to {@code lease}: when the lease ends (revoked, released, its election or
+     * manager closed; see {@link Lease#whenLost()}) the writer closes itself. From that moment no
+     * new segment is sent: appends are refused, and every append still queued (not yet in a
+     * segment) fails with {@link LedgerException.Closed} naming the lease's end: it is not in the
+     * log. A segment already sent is decided by the protocol as usual: acknowledged only if it is
+     * in the log for readers, else {@link LedgerException.Fenced} or, when it cannot be known,
+     * {@link LedgerException.OutcomeUnknown}; never reported as written when it is not. A writer
+     * without threads finishes its segments in flight at the next {@link #pump()}.
+     *
+     * @return this writer
+     * @throws IllegalArgumentException when the lease's epoch is not this writer's
+     */
+    public LedgerWriter closeWhenLost(Lease lease) {
+        if (lease.fencingToken().epoch() != machine.epoch()) {
+            throw new IllegalArgumentException("ledger writer " + writerId + " writes at epoch " + machine.epoch()
+                    + ", not with lease " + lease.fencingToken());
+        }
+        lease.whenLost().thenAccept(this::leaseEnded);
+        return this;
+    }
+
+    /** The bound lease ended: refuse appends, fail what is queued, let what was sent settle, then stop (off the caller's thread). */
+    private void leaseEnded(Revocation revocation) {
+        LedgerException.Closed ended = new LedgerException.Closed("ledger writer " + writerId + " closed itself: " + revocation, null);
+        synchronized (lock) {
+            if (leaseEnded != null) {
+                return;
+            }
+            leaseEnded = ended;
+        }
+        synchronized (appendLock) {
+            closing = true;
+        }
+        if (failure == null) {
+            failure = ended;
+        }
+        for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+            finish(p, null, ended);
+        }
+        if (!manual) {
+            // close() waits for segments in flight; the lease's callback thread must not.
+            daemon(this::shutDown, "tenure-ledger-close-" + writerId).start();
+        }
+    }
+
     /** Refuses new appends, waits until every queued append is acknowledged or failed, then stops the threads. */
     @Override
     public void close() {
         synchronized (appendLock) {
-            if (closing) {
+            if (closing && leaseEndedNow() == null) {
                 return;
             }
             closing = true;
         }
+        shutDown();
+    }
+
+    private LedgerException.Closed leaseEndedNow() {
+        synchronized (lock) {
+            return leaseEnded;
+        }
+    }
+
+    private void shutDown() {
         try {
             flush();
         } catch (InterruptedException e) {
@@ -295,6 +355,11 @@ public final class LedgerWriter implements AutoCloseable {
 
     private void submit(List<Pending> items) {
         synchronized (lock) {
+            if (leaseEnded != null) {
+                // Polled before the lease ended: never sent after it.
+                items.forEach(p -> complete(() -> finish(p, null, leaseEnded)));
+                return;
+            }
             long no = ++batchNo;
             batches.put(no, items);
             dispatch(machine.onBatch(System.nanoTime(), no, items.stream().map(Pending::data).toList()));

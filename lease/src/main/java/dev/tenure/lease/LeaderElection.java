@@ -93,9 +93,19 @@ public final class LeaderElection implements AutoCloseable {
         return Optional.ofNullable(leader);
     }
 
-    /** Why the election stopped by itself, if it did; it does not contend any more then. */
+    /**
+     * Why the election stopped by itself, if it did; it does not contend any more then. As in the
+     * first API: the {@link LeaseRecordException} of a corrupt record, else the {@link ElectionFailure}
+     * (use {@link #lastFailure()} for the typed failure).
+     */
     public Optional<RuntimeException> failure() {
-        return Optional.ofNullable(failure);
+        ElectionFailure f = failure;
+        return f == null ? Optional.empty() : Optional.of(legacy(f));
+    }
+
+    /** What {@link LeaderListener#onStopped} and {@link #failure()} carry: the record's error for a corrupt record. */
+    static RuntimeException legacy(ElectionFailure f) {
+        return f instanceof ElectionFailure.CorruptRecord && f.getCause() instanceof RuntimeException r ? r : f;
     }
 
     /** The last failure told to the listener, including those after which the election still contends. */

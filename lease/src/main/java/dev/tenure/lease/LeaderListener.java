@@ -48,13 +48,14 @@ public interface LeaderListener {
      */
     default void onFailed(ElectionFailure failure) {
         if (failure.stopsElection()) {
-            onStopped(failure);
+            onStopped(LeaderElection.legacy(failure));
         }
     }
 
     /**
      * The election stopped for good and will not contend again; {@code cause} is the
-     * {@link ElectionFailure}. Kept for listeners written before {@link #onFailed}; does nothing by default.
+     * {@link LeaseRecordException} of a corrupt record, else the {@link ElectionFailure}. Kept for
+     * listeners written before {@link #onFailed}; does nothing by default.
      */
     default void onStopped(RuntimeException cause) {
     }

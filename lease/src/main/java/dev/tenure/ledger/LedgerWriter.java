@@ -6,7 +6,6 @@ import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
 import dev.tenure.lease.Lease;
-import dev.tenure.lease.Revocation;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -72,7 +71,9 @@ public final class LedgerWriter implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean stopThreads;
     /** Set (under {@link #lock}) when the lease this writer is bound to ended: no batch is submitted after it. */
-    private LedgerException.Closed leaseEnded;
+    private volatile LedgerException.Closed leaseEnded;
+    /** The lease this writer is bound to, if any: checked again before every segment is submitted. */
+    private volatile Lease bound;
 
     private LedgerWriter(Ledger ledger, LedgerWriterMachine machine, boolean manual) {
         this.ledger = ledger;
@@ -214,13 +215,18 @@ public final class LedgerWriter implements AutoCloseable {
             throw new IllegalArgumentException("ledger writer " + writerId + " writes at epoch " + machine.epoch()
                     + ", not with lease " + lease.fencingToken());
         }
-        lease.whenLost().thenAccept(this::leaseEnded);
+        this.bound = lease;
+        lease.whenLost().thenAccept(r -> leaseEnded(r.toString(), false));
         return this;
     }
 
-    /** The bound lease ended: refuse appends, fail what is queued, let what was sent settle, then stop (off the caller's thread). */
-    private void leaseEnded(Revocation revocation) {
-        LedgerException.Closed ended = new LedgerException.Closed("ledger writer " + writerId + " closed itself: " + revocation, null);
+    /**
+     * The bound lease ended: refuse appends, fail what is queued, let what was sent settle, then
+     * stop (off the caller's thread). {@code deferred} when called with {@link #lock} held: futures
+     * are then completed off the lock.
+     */
+    private void leaseEnded(String why, boolean deferred) {
+        LedgerException.Closed ended = new LedgerException.Closed("ledger writer " + writerId + " closed itself: " + why, null);
         synchronized (lock) {
             if (leaseEnded != null) {
                 return;
@@ -234,10 +240,15 @@ public final class LedgerWriter implements AutoCloseable {
             failure = ended;
         }
         for (Pending p = queue.poll(); p != null; p = queue.poll()) {
-            finish(p, null, ended);
+            Pending queued = p;
+            if (deferred) {
+                complete(() -> finish(queued, null, ended));
+            } else {
+                finish(queued, null, ended);
+            }
         }
         if (!manual) {
-            // close() waits for segments in flight; the lease's callback thread must not.
+            // close() waits for segments in flight; neither the lease's callback thread nor the flusher may.
             daemon(this::shutDown, "tenure-ledger-close-" + writerId).start();
         }
     }
@@ -246,18 +257,12 @@ public final class LedgerWriter implements AutoCloseable {
     @Override
     public void close() {
         synchronized (appendLock) {
-            if (closing && leaseEndedNow() == null) {
+            if (closing && leaseEnded == null) {
                 return;
             }
             closing = true;
         }
         shutDown();
-    }
-
-    private LedgerException.Closed leaseEndedNow() {
-        synchronized (lock) {
-            return leaseEnded;
-        }
     }
 
     private void shutDown() {
@@ -355,6 +360,11 @@ public final class LedgerWriter implements AutoCloseable {
 
     private void submit(List<Pending> items) {
         synchronized (lock) {
+            Lease l = bound;
+            if (leaseEnded == null && l != null && !l.isValid()) {
+                // Checked on the lease itself, not only when told: its callback may still be on its way.
+                leaseEnded(l.revocation().map(Object::toString).orElse("lease " + l.fencingToken() + " is no longer valid"), true);
+            }
             if (leaseEnded != null) {
                 // Polled before the lease ended: never sent after it.
                 items.forEach(p -> complete(() -> finish(p, null, leaseEnded)));

@@ -56,6 +56,8 @@ public final class SnapshotWriter implements AutoCloseable {
     private boolean closed;
     /** Set (from the lease's callback thread) when the lease this writer is bound to ended. */
     private volatile SnapshotException.Closed leaseEnded;
+    /** The lease this writer is bound to, if any: checked again right before a manifest write is sent. */
+    private volatile Lease bound;
 
     private SnapshotWriter(SnapshotObjects remote, LocalCopy local, String writerId, String lease, long epoch) {
         this.remote = remote;
@@ -148,8 +150,9 @@ public final class SnapshotWriter implements AutoCloseable {
      *     unless the error is {@linkplain BackendException#ambiguous() ambiguous}
      */
     public synchronized SnapshotInfo flush() {
-        if (leaseEnded != null) {
-            throw leaseEnded;
+        SnapshotException.Closed ended = boundLeaseEnded();
+        if (ended != null) {
+            throw ended;
         }
         if (closed) {
             throw new SnapshotException.Closed("snapshot writer " + writerId + " for " + remote.name + " is closed");
@@ -177,9 +180,21 @@ public final class SnapshotWriter implements AutoCloseable {
             throw new IllegalArgumentException("snapshot writer " + writerId + " writes with " + lease + "@" + epoch
                     + ", not with lease " + bound.fencingToken());
         }
-        bound.whenLost().thenAccept(r -> leaseEnded = new SnapshotException.Closed("snapshot writer " + writerId + " for "
-                + remote.name + " closed itself: " + r));
+        this.bound = bound;
+        bound.whenLost().thenAccept(r -> boundLeaseEnded());
         return this;
+    }
+
+    /** The error every flush fails with once the bound lease has ended (checked on the lease itself, not only when told). */
+    private SnapshotException.Closed boundLeaseEnded() {
+        SnapshotException.Closed ended = leaseEnded;
+        Lease l = bound;
+        if (ended == null && l != null && !l.isValid()) {
+            String why = l.revocation().map(Object::toString).orElse("lease " + l.fencingToken() + " is no longer valid");
+            ended = new SnapshotException.Closed("snapshot writer " + writerId + " for " + remote.name + " closed itself: " + why);
+            leaseEnded = ended;
+        }
+        return ended;
     }
 
     /** Stops this writer; later flushes fail with {@link SnapshotException.Closed}. Does not flush. */
@@ -308,7 +323,7 @@ public final class SnapshotWriter implements AutoCloseable {
         // The last ambiguous failure of this flush's writes; one round at a time, so a plain holder.
         BackendException[] ambiguous = {null};
         return remote.resending("writing the manifest of generation " + next.generation(), deadline, () -> {
-            SnapshotException.Closed ended = leaseEnded;
+            SnapshotException.Closed ended = boundLeaseEnded();
             if (ended != null && ambiguous[0] == null) {
                 // The lease ended before any manifest write of this flush was sent: stop, nothing applied.
                 throw ended;

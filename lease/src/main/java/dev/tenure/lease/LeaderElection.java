@@ -300,8 +300,10 @@ public final class LeaderElection implements AutoCloseable {
         }
     }
 
-    /** The owner closed the election: a listener still leader hears that it is not any more. */
+    /** The owner closed the election (or its manager): a listener still leader hears that it is not any more. */
     void closedByCaller() {
+        closed = true; // also when the manager closed it
+        wakeWaiters();
         Lease was = told;
         told = null;
         lease = null;

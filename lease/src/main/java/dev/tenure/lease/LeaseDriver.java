@@ -518,6 +518,12 @@ final class LeaseDriver {
             slot.releasing.clear();
             slot.renewing.forEach(f -> f.complete(null));
             slot.renewing.clear();
+        } else if (event instanceof LeaseMachine.Refused refused) {
+            LeaderElection election = slot.election;
+            if (election != null) {
+                ElectionFailure failure = new ElectionFailure.StoreRefused(election.name(), refused.error());
+                callback(() -> election.failed(failure));
+            }
         } else if (event instanceof LeaseMachine.HolderSeen seen) {
             LeaderElection election = slot.election;
             if (election != null) {

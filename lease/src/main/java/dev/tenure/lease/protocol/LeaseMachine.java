@@ -73,7 +73,7 @@ public final class LeaseMachine {
     public enum Timer { RENEW, DEADLINE, RETRY, RECHECK, GIVE_UP, REQUEST_TIMEOUT, EXPIRY }
 
     /** What the machine tells the outside world. */
-    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Releasing, Released, HolderSeen {
+    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Releasing, Released, HolderSeen, Refused {
     }
 
     /** The lease is held from now until {@code validUntilNanos} (unless renewed). */
@@ -83,9 +83,7 @@ public final class LeaseMachine {
     /**
      * An acquisition attempt ended without the lease; {@code error} when it ended on a failure
      * ({@link LeaseOutcomeUnknownException} when its write is still unresolved). For an election
-     * ({@link Mode#FOREVER}) it means the election stopped ({@link LeaseRecordException}), or, with
-     * a {@link BackendException} that is not retryable, that the store refuses it while it keeps
-     * contending (told once per run of refusals).
+     * ({@link Mode#FOREVER}) it means the election stopped ({@link LeaseRecordException}).
      */
     public record NotAcquired(Optional<String> holder, Optional<RuntimeException> error) implements Event {
     }
@@ -111,6 +109,14 @@ public final class LeaseMachine {
 
     /** The holder let go (or the lease was already gone when it tried). */
     public record Released(FencingToken token) implements Event {
+    }
+
+    /**
+     * An election's request was refused with an error that is not a transport error (credentials,
+     * permissions, disk full): it keeps contending with backoff. Told once per run of refusals (again
+     * only after a request succeeded in between), so that a listener can log or alert.
+     */
+    public record Refused(BackendException error) implements Event {
     }
 
     /** Another holder was seen on the record. */
@@ -1036,7 +1042,7 @@ public final class LeaseMachine {
             if (!refusalTold && failure instanceof BackendException refused && !refused.retryable()) {
                 // Told (once per run of refusals) so that a listener can log or alert; the election goes on.
                 refusalTold = true;
-                out.add(new Notify(new NotAcquired(Optional.ofNullable(observed).map(o -> o.record().holder()), Optional.of(failure))));
+                out.add(new Notify(new Refused(refused)));
             }
             setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(Math.max(1, attempts), random).toNanos()));
             return;

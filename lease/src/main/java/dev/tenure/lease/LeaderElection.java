@@ -136,7 +136,9 @@ public final class LeaderElection implements AutoCloseable {
      *
      * <p>A timeout is a plain outcome, not an exception: the result is empty. An interrupted
      * caller also gets empty, with its interrupt flag set again. No checked exception, so it can be
-     * called from a lambda.
+     * called from a lambda. Inside {@code onElected} it returns the new term's token at once; from
+     * any other listener callback it would hold the callback thread (and so the next
+     * {@code onElected}) until the timeout: use {@link #leadership} there.
      *
      * @return the token of the term, or empty when {@code timeout} passed (or the caller was interrupted)
      * @throws ElectionFailure when the election stopped by itself (now or while waiting)
@@ -187,7 +189,7 @@ public final class LeaderElection implements AutoCloseable {
         if (failure != null) {
             return result.completeExceptionally(failure);
         }
-        Lease published = lease;
+        Lease published = current(); // inside onElected, on its own thread, the term being delivered
         if (published != null && published.isValid()) {
             return result.complete(published.fencingToken());
         }

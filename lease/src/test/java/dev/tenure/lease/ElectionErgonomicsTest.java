@@ -309,9 +309,9 @@ class ElectionErgonomicsTest {
         CountDownLatch letGo = new CountDownLatch(1);
         AtomicBoolean returned = new AtomicBoolean();
         AtomicReference<Boolean> leaderInside = new AtomicReference<>();
-        AtomicReference<LeaderElection> self = new AtomicReference<>();
+        CompletableFuture<LeaderElection> self = new CompletableFuture<>();
         LeaderElection election = manager("a").elect("writer", token -> {
-            leaderInside.set(self.get().isLeader());
+            leaderInside.set(self.join().isLeader());
             inOnElected.countDown();
             try {
                 letGo.await(10, TimeUnit.SECONDS);
@@ -320,7 +320,7 @@ class ElectionErgonomicsTest {
             }
             returned.set(true);
         });
-        self.set(election);
+        self.complete(election);
         // A racing thread: whenever it sees isLeader() true, onElected must have returned.
         AtomicBoolean early = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
@@ -347,6 +347,16 @@ class ElectionErgonomicsTest {
         assertTrue(leaderInside.get(), "the listener itself sees isLeader() true inside onElected");
         assertTrue(election.isLeader());
         assertFalse(early.get(), "another thread saw isLeader() true before onElected returned");
+    }
+
+    @Test
+    void awaitLeadershipInsideOnElectedReturnsTheNewTermAtOnce() throws Exception {
+        CompletableFuture<LeaderElection> self = new CompletableFuture<>();
+        AtomicReference<Optional<FencingToken>> inside = new AtomicReference<>();
+        LeaderElection election = manager("a").elect("writer", token -> inside.set(self.join().awaitLeadership(Duration.ofSeconds(5))));
+        self.complete(election);
+        time.advance(Duration.ofSeconds(1));
+        assertEquals(Optional.of(new FencingToken("writer", 1)), inside.get(), "no wait for its own return");
     }
 
     @Test

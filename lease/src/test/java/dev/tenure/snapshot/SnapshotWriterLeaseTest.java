@@ -67,7 +67,7 @@ class SnapshotWriterLeaseTest {
         Path file = dir.resolve("db.sqlite");
         Files.write(file, "v1".getBytes(StandardCharsets.UTF_8));
         Lease lease = manager.acquire("writer", Duration.ofSeconds(5));
-        SnapshotWriter writer = snapshots.writer(lease.fencingToken(), "replica-1", file).closeWhenLost(lease);
+        SnapshotWriter writer = snapshots.writer(lease, "replica-1", file);
         assertEquals(1, writer.flush().generation());
         Files.write(file, "v2".getBytes(StandardCharsets.UTF_8));
         // The lease ends while the content of the next flush is being uploaded.

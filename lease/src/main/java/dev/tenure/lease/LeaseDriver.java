@@ -306,6 +306,18 @@ final class LeaseDriver {
                 done.complete(null);
                 return;
             }
+            if (lease != null && slot.election != null) {
+                // The lease of an election: an election contends until it is closed, so releasing its
+                // lease is a step-down (held off one TTL), not the end of the election.
+                List<Command> commands = slot.machine.stepDown(nanoTime(), config.ttl().toNanos());
+                if (commands.isEmpty()) {
+                    done.complete(null); // lapsed or already being let go: the machine ends it by itself
+                    return;
+                }
+                slot.releasing.add(done);
+                run(slot, commands);
+                return;
+            }
             if (lease == null && slot.acquiring != null) {
                 CompletableFuture<Optional<Lease>> waiting = slot.acquiring;
                 slot.acquiring = null;

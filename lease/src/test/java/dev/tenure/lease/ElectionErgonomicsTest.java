@@ -304,6 +304,20 @@ class ElectionErgonomicsTest {
     }
 
     @Test
+    void releasingTheLeaseOfAnElectionStepsDownAndTheElectionKeepsContending() throws Exception {
+        Recorder la = new Recorder();
+        LeaderElection ea = manager("a").elect("writer", la);
+        time.advance(Duration.ofSeconds(1));
+        ea.lease().orElseThrow().release();
+        time.settle();
+        assertEquals(List.of("elected writer@1", "revoked RELEASED"), la.events);
+        assertEquals(LeaderElection.State.CONTENDING, ea.state());
+        time.advance(Duration.ofSeconds(11)); // held off one TTL, then contends again
+        assertTrue(ea.isLeader(), "an election contends until it is closed: " + la.events);
+        assertEquals(2, ea.token().orElseThrow().epoch());
+    }
+
+    @Test
     void isLeaderIsNeverTrueOnAnotherThreadBeforeOnElectedHasReturned() throws Exception {
         CountDownLatch inOnElected = new CountDownLatch(1);
         CountDownLatch letGo = new CountDownLatch(1);

@@ -50,6 +50,8 @@ final class LeaseDriver {
         LeaderElection election;
         /** An acquisition landed with nobody waiting for it: release it once the current commands have run. */
         boolean releaseOrphan;
+        /** Why the lease is being let go, for the handle's {@link Revocation}; set by whoever asks for the release. */
+        String releasingBecause = "it was released";
         /**
          * The armed timer of each kind. Setting a timer makes the machine ignore the previous one of
          * its kind (its token is stale), so that one is cancelled rather than left to fire for
@@ -93,6 +95,33 @@ final class LeaseDriver {
         return config;
     }
 
+    /** Runs {@code task} on the callback executor, in order; once that has stopped (the manager closed), on this thread. */
+    void callback(Runnable task) {
+        try {
+            callbacks.execute(task);
+        } catch (RejectedExecutionException stopped) {
+            task.run();
+        }
+    }
+
+    /** Runs {@code task} after {@code delayNanos} on the protocol thread (the manager's clock); empty when the manager stopped. */
+    Optional<LeaseScheduler.Cancellable> schedule(Runnable task, long delayNanos) {
+        try {
+            return Optional.of(scheduler.schedule(task, delayNanos));
+        } catch (RejectedExecutionException stopped) {
+            return Optional.empty();
+        }
+    }
+
+    AtomicRemoteBackend backend() {
+        return backend;
+    }
+
+    /** Runs a blocking backend call on the I/O executor. */
+    void io(Runnable call) {
+        io.execute(call);
+    }
+
     // ---- API entry points (any thread) ---------------------------------------------------------
 
     /**
@@ -121,17 +150,24 @@ final class LeaseDriver {
         try {
             return await(result, "acquiring " + name);
         } catch (InterruptedException interrupted) {
-            post(() -> {
-                Slot slot = slots.get(name);
-                if (slot != null && slot.acquiring == result) {
-                    slot.acquiring = null;
-                    result.completeExceptionally(new IllegalStateException("the caller acquiring " + name + " was interrupted"));
-                    run(slot, slot.machine.release(nanoTime()));
-                }
-                // Answered already: the handle was handed over; it is released when the manager closes.
-            });
+            letGo(name, result, "the caller acquiring " + name + " was interrupted");
             throw interrupted;
         }
+    }
+
+    /**
+     * Nobody waits for {@code result} any more: an acquisition still pending is let go (one that
+     * lands is released at once); one answered already is not touched (its handle was handed over).
+     */
+    void letGo(String name, CompletableFuture<Optional<Lease>> result, String why) {
+        post(() -> {
+            Slot slot = slots.get(name);
+            if (slot != null && slot.acquiring == result) {
+                slot.acquiring = null;
+                result.completeExceptionally(new IllegalStateException(why));
+                run(slot, slot.machine.release(nanoTime()));
+            }
+        });
     }
 
     private void startAcquire(String name, LeaseMachine.Mode mode, long deadline, CompletableFuture<Optional<Lease>> result) {
@@ -167,12 +203,12 @@ final class LeaseDriver {
     void elect(String name, LeaderElection election) {
         Runnable start = () -> {
             if (closed) {
-                election.failed(new IllegalStateException("lease manager of " + config.holder() + " is closed"));
+                callback(() -> election.failed(new ElectionFailure.ManagerClosed(name, config.holder())));
                 return;
             }
             Slot slot = slot(name);
             if (slot.election != null || slot.acquiring != null || slot.lease != null) {
-                election.failed(new IllegalStateException("lease " + name + " is already in use by this manager"));
+                callback(() -> election.failed(new ElectionFailure.AlreadyInUse(name)));
                 return;
             }
             slot.election = election;
@@ -181,8 +217,21 @@ final class LeaseDriver {
         try {
             scheduler.execute(start);
         } catch (RejectedExecutionException stopped) {
-            election.failed(new IllegalStateException("lease manager of " + config.holder() + " is closed"));
+            callback(() -> election.failed(new ElectionFailure.ManagerClosed(name, config.holder())));
         }
+    }
+
+    /** The election's leader steps down but keeps contending, not before {@code holdOffNanos}; nothing happens unless it leads. */
+    void stepDown(String name, LeaderElection election, long holdOffNanos) {
+        post(() -> {
+            Slot slot = slots.get(name);
+            if (slot == null || slot.election != election) {
+                return;
+            }
+            slot.releasingBecause = "this node stepped down";
+            run(slot, slot.machine.stepDown(nanoTime(), holdOffNanos));
+            slot.releasingBecause = "it was released";
+        });
     }
 
     void stopElection(String name, LeaderElection election) throws InterruptedException {
@@ -200,8 +249,10 @@ final class LeaseDriver {
             slot.election = null;
             run(slot, slot.machine.stopContending());
             if (slot.lease != null) {
-                slot.lease.markLost("the election was closed");
+                slot.lease.markLost(RevocationReason.RELEASED, "the election was closed", null);
             }
+            // Queued behind every callback already due, so the listener's order holds.
+            callback(election::closedByCaller);
             // Done when the lease is released, or when an acquisition in flight has settled (one that
             // lands is released at once: nobody waits for it any more).
             slot.releasing.add(done);
@@ -224,6 +275,24 @@ final class LeaseDriver {
         awaitBounded(beginRelease(slot, lease), slot.machine.key());
     }
 
+    /** As {@link #release}, without waiting: completes when the release has ended, or after twice the request timeout. */
+    CompletableFuture<Void> releaseAsync(Slot slot, Lease lease) {
+        CompletableFuture<Void> done;
+        try {
+            done = beginRelease(slot, lease);
+        } catch (RejectedExecutionException stopped) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> bounded = new CompletableFuture<>();
+        done.whenComplete((v, e) -> bounded.complete(null));
+        schedule(() -> {
+            if (bounded.complete(null)) {
+                LOG.warn("release of {} not confirmed within twice the request timeout; the record will expire instead", slot.machine.key());
+            }
+        }, 2 * config.requestTimeout().toNanos());
+        return bounded;
+    }
+
     /**
      * Releases {@code lease}, or with {@code null} (the manager closing) whatever the slot holds or
      * is acquiring: a pending acquisition then ends at once with {@link IllegalStateException}, and
@@ -235,6 +304,18 @@ final class LeaseDriver {
             if (lease != null && slot.lease != lease) {
                 // A handle released before (or lost): the slot may hold a newer lease, which is not this handle's to end.
                 done.complete(null);
+                return;
+            }
+            if (lease != null && slot.election != null) {
+                // The lease of an election: an election contends until it is closed, so releasing its
+                // lease is a step-down (held off one TTL), not the end of the election.
+                List<Command> commands = slot.machine.stepDown(nanoTime(), config.ttl().toNanos());
+                if (commands.isEmpty()) {
+                    done.complete(null); // lapsed or already being let go: the machine ends it by itself
+                    return;
+                }
+                slot.releasing.add(done);
+                run(slot, commands);
                 return;
             }
             if (lease == null && slot.acquiring != null) {
@@ -389,7 +470,7 @@ final class LeaseDriver {
             complete(slot, Optional.of(lease));
             LeaderElection election = slot.election;
             if (election != null) {
-                callbacks.execute(() -> election.elected(lease));
+                callback(() -> election.elected(lease));
             }
         } else if (event instanceof LeaseMachine.NotAcquired notAcquired) {
             CompletableFuture<Optional<Lease>> waiting = slot.acquiring;
@@ -403,8 +484,8 @@ final class LeaseDriver {
             }
             LeaderElection election = slot.election;
             if (election != null && notAcquired.error().isPresent()) {
-                RuntimeException error = notAcquired.error().get();
-                callbacks.execute(() -> election.failed(error));
+                ElectionFailure failure = electionFailure(slot.machine.key(), election.name(), notAcquired.error().get());
+                callback(() -> election.failed(failure));
             }
         } else if (event instanceof LeaseMachine.Renewed renewed) {
             if (slot.lease != null) {
@@ -416,37 +497,62 @@ final class LeaseDriver {
             Lease lease = slot.lease;
             slot.lease = null;
             if (lease != null) {
-                lease.markLost(revoked.reason() + ": " + revoked.detail());
+                lease.markLost(revoked.reason(), revoked.detail(), revoked.cause().orElse(null));
             }
             slot.renewing.forEach(f -> f.complete(null));
             slot.renewing.clear();
             LeaderElection election = slot.election;
             if (election != null) {
-                callbacks.execute(() -> election.revoked(revoked.reason()));
+                Revocation revocation = new Revocation(revoked.token(), revoked.reason(), revoked.detail(), revoked.cause());
+                callback(() -> election.revoked(revocation));
             }
         } else if (event instanceof LeaseMachine.Releasing) {
             // Before the release write leaves: no handle may report valid once another node can take the record.
             Lease lease = slot.lease;
             slot.lease = null;
             if (lease != null) {
-                lease.markLost("it is being released");
+                lease.markLost(RevocationReason.RELEASED, slot.releasingBecause, null);
+            }
+            LeaderElection election = slot.election;
+            if (election != null) {
+                // A step-down (or a release of the election's lease): the listener hears it before the record can change hands.
+                Revocation revocation = new Revocation(((LeaseMachine.Releasing) event).token(), RevocationReason.RELEASED,
+                        slot.releasingBecause, Optional.empty());
+                callback(() -> election.revoked(revocation));
             }
         } else if (event instanceof LeaseMachine.Released) {
             Lease lease = slot.lease;
             slot.lease = null;
             if (lease != null) {
-                lease.markLost("it was released");
+                lease.markLost(RevocationReason.RELEASED, "it was released", null);
             }
             slot.releasing.forEach(f -> f.complete(null));
             slot.releasing.clear();
             slot.renewing.forEach(f -> f.complete(null));
             slot.renewing.clear();
+        } else if (event instanceof LeaseMachine.Refused refused) {
+            LeaderElection election = slot.election;
+            if (election != null) {
+                ElectionFailure failure = new ElectionFailure.StoreRefused(election.name(), refused.error());
+                callback(() -> election.failed(failure));
+            }
         } else if (event instanceof LeaseMachine.HolderSeen seen) {
             LeaderElection election = slot.election;
             if (election != null) {
-                callbacks.execute(() -> election.leaderChanged(seen.holder(), seen.released()));
+                callback(() -> election.leaderChanged(seen.holder(), seen.released()));
             }
         }
+    }
+
+    /** What an election's listener is told when the machine reports an acquisition error. */
+    private static ElectionFailure electionFailure(String key, String name, RuntimeException error) {
+        if (error instanceof LeaseRecordException corrupt) {
+            return new ElectionFailure.CorruptRecord(name, corrupt);
+        }
+        if (error instanceof BackendException refused) {
+            return new ElectionFailure.StoreRefused(name, refused);
+        }
+        return new ElectionFailure.StoreRefused(name, BackendException.internal(key, "unexpected failure: " + error, error));
     }
 
     private static void complete(Slot slot, Optional<Lease> result) {

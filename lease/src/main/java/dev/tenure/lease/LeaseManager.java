@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -131,14 +133,77 @@ public final class LeaseManager implements AutoCloseable {
     }
 
     /**
+     * As {@link #tryAcquire}, without blocking: the future completes with the same outcomes (the
+     * exceptions as its failure). Cancelling it lets go of the attempt: one whose write lands is
+     * released at once; a lease already handed to the future when it is cancelled is released.
+     */
+    public CompletableFuture<Optional<Lease>> tryAcquireAsync(String name) {
+        CompletableFuture<Optional<Lease>> result = driver.acquire(checkName(name), LeaseMachine.Mode.ONCE, 0);
+        return caller(name, result, r -> r);
+    }
+
+    /**
+     * As {@link #acquire}, without blocking: the future completes with the lease, or fails with
+     * {@link TimeoutException} when it could not be taken within {@code timeout} (on the manager's
+     * clock), or with the exceptions {@link #acquire} throws. Cancelling it lets go of the attempt,
+     * as an interrupted {@link #acquire} does; a lease already taken when it is cancelled is released.
+     */
+    public CompletableFuture<Lease> acquireAsync(String name, Duration timeout) {
+        long deadline = Saturating.add(driver.nanoTime(), Saturating.nanos(timeout));
+        CompletableFuture<Optional<Lease>> result = driver.acquire(checkName(name), LeaseMachine.Mode.UNTIL_DEADLINE, deadline);
+        return caller(name, result, r -> r.orElseThrow(() -> new CompletionException(
+                new TimeoutException("lease " + name + " not acquired within " + timeout))));
+    }
+
+    /** The caller's future: the protocol's answer mapped; cancelling it lets go of the attempt, or releases what it took. */
+    private <T> CompletableFuture<T> caller(String name, CompletableFuture<Optional<Lease>> result, Function<Optional<Lease>, T> map) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        result.whenComplete((r, e) -> {
+            if (e != null) {
+                out.completeExceptionally(e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e);
+                return;
+            }
+            try {
+                if (!out.complete(map.apply(r))) {
+                    r.ifPresent(Lease::releaseAsync); // cancelled meanwhile: nobody will ever hold this handle
+                }
+            } catch (CompletionException c) {
+                out.completeExceptionally(c.getCause());
+            }
+        });
+        out.whenComplete((r, e) -> {
+            if (out.isCancelled()) {
+                driver.letGo(name, result, "the caller acquiring " + name + " cancelled its future");
+                result.thenAccept(taken -> taken.ifPresent(Lease::releaseAsync));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Watches lease {@code name} without contending, for reader replicas: reads the record now and
+     * every renew interval, and tells who holds it, at which epoch, whether it is released, and how
+     * long this node has seen the same record version unchanged (on this node's monotonic clock).
+     * Costs one read per renew interval; close the observer to stop.
+     */
+    public LeaseObserver observe(String name) {
+        LeaseObserver observer = new LeaseObserver(driver, checkName(name));
+        observer.start();
+        return observer;
+    }
+
+    /**
      * Starts contending for {@code name}; the listener hears of every change. Close the election to
      * stop. If this manager is still writing its own release of the lease, contending starts when
      * that write ends. The election keeps contending, with backoff, through every store failure
      * (outages, disk full, permissions) until it is closed; only a corrupt or out-of-bounds record
-     * stops it, and the listener then hears {@link LeaderListener#onStopped} with the
-     * {@link LeaseRecordException}. While a {@link Lease} of this manager holds the lease, or another
-     * election or acquisition of it is under way, the election cannot start: the listener hears
-     * {@link RevocationReason#STORE_REJECTED} and {@link LeaderListener#onStopped}.
+     * stops it, and the listener then hears {@link LeaderListener#onFailed} with
+     * {@link ElectionFailure.CorruptRecord}. A store refusing it (credentials, permissions) is told
+     * once per run of refusals as {@link ElectionFailure.StoreRefused}, and the election keeps
+     * contending. While a {@link Lease} of this manager holds the lease, or another election or
+     * acquisition of it is under way, the election cannot start: the listener hears
+     * {@link ElectionFailure.AlreadyInUse} (and never {@code onRevoked}: it was never elected), and
+     * {@link LeaderElection#state()} is {@link LeaderElection.State#FAILED}.
      */
     public LeaderElection elect(String name, LeaderListener listener) {
         LeaderElection election = new LeaderElection(driver, checkName(name), listener);

@@ -1,6 +1,6 @@
 package dev.tenure.lease;
 
-/** Why a held lease ended without its holder releasing it. */
+/** Why a held lease ended. */
 public enum RevocationReason {
     /** Another holder took the lease: a renewal found another write in place. */
     LOST_TO_ANOTHER_HOLDER,
@@ -9,5 +9,11 @@ public enum RevocationReason {
     /** The deadline passed before a renewal was confirmed (a slow answer, a pause of the process). */
     DEADLINE_PASSED,
     /** The store refused the renewal outright (credentials, configuration, a corrupt record). */
-    STORE_REJECTED
+    STORE_REJECTED,
+    /**
+     * This holder let go itself: {@link Lease#release()}, closing the lease, its manager or its
+     * election, or {@link LeaderElection#stepDown}. Never a loss; given to a listener only after a
+     * step-down or when its election is closed while leader.
+     */
+    RELEASED
 }

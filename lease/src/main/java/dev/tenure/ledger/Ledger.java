@@ -10,6 +10,7 @@ import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.Keys;
 import dev.tenure.backend.Versioned;
 import dev.tenure.lease.FencingToken;
+import dev.tenure.lease.Lease;
 import dev.tenure.retry.Retrier;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
@@ -94,6 +95,14 @@ public final class Ledger {
      */
     public LedgerWriter writer(FencingToken token, String writerId) {
         return LedgerWriter.fenced(this, token.epoch(), writerId);
+    }
+
+    /**
+     * As {@link #writer(FencingToken, String)} with the lease's token, bound to the lease: the
+     * writer closes itself when the lease ends ({@link LedgerWriter#closeWhenLost}).
+     */
+    public LedgerWriter writer(Lease lease, String writerId) {
+        return writer(lease.fencingToken(), writerId).closeWhenLost(lease);
     }
 
     /**

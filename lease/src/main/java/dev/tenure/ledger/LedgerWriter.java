@@ -5,6 +5,7 @@ import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
+import dev.tenure.lease.Lease;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -69,6 +70,10 @@ public final class LedgerWriter implements AutoCloseable {
     private volatile RuntimeException failure;
     private volatile boolean closing;
     private volatile boolean stopThreads;
+    /** Set (under {@link #lock}) when the lease this writer is bound to ended: no batch is submitted after it. */
+    private volatile LedgerException.Closed leaseEnded;
+    /** The lease this writer is bound to, if any: checked again before every segment is submitted. */
+    private volatile Lease bound;
 
     private LedgerWriter(Ledger ledger, LedgerWriterMachine machine, boolean manual) {
         this.ledger = ledger;
@@ -192,15 +197,75 @@ public final class LedgerWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Binds this writer to {@code lease}: when the lease ends (revoked, released, its election or
+     * manager closed; see {@link Lease#whenLost()}) the writer closes itself. From that moment no
+     * new segment is sent: appends are refused, and every append still queued (not yet in a
+     * segment) fails with {@link LedgerException.Closed} naming the lease's end: it is not in the
+     * log. A segment already sent is decided by the protocol as usual: acknowledged only if it is
+     * in the log for readers, else {@link LedgerException.Fenced} or, when it cannot be known,
+     * {@link LedgerException.OutcomeUnknown}; never reported as written when it is not. A writer
+     * without threads finishes its segments in flight at the next {@link #pump()}.
+     *
+     * @return this writer
+     * @throws IllegalArgumentException when the lease's epoch is not this writer's
+     */
+    public LedgerWriter closeWhenLost(Lease lease) {
+        if (lease.fencingToken().epoch() != machine.epoch()) {
+            throw new IllegalArgumentException("ledger writer " + writerId + " writes at epoch " + machine.epoch()
+                    + ", not with lease " + lease.fencingToken());
+        }
+        this.bound = lease;
+        lease.whenLost().thenAccept(r -> leaseEnded(r.toString(), false));
+        return this;
+    }
+
+    /**
+     * The bound lease ended: refuse appends, fail what is queued, let what was sent settle, then
+     * stop (off the caller's thread). {@code deferred} when called with {@link #lock} held: futures
+     * are then completed off the lock.
+     */
+    private void leaseEnded(String why, boolean deferred) {
+        LedgerException.Closed ended = new LedgerException.Closed("ledger writer " + writerId + " closed itself: " + why, null);
+        synchronized (lock) {
+            if (leaseEnded != null) {
+                return;
+            }
+            leaseEnded = ended;
+        }
+        synchronized (appendLock) {
+            closing = true;
+        }
+        if (failure == null) {
+            failure = ended;
+        }
+        for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+            Pending queued = p;
+            if (deferred) {
+                complete(() -> finish(queued, null, ended));
+            } else {
+                finish(queued, null, ended);
+            }
+        }
+        if (!manual) {
+            // close() waits for segments in flight; neither the lease's callback thread nor the flusher may.
+            daemon(this::shutDown, "tenure-ledger-close-" + writerId).start();
+        }
+    }
+
     /** Refuses new appends, waits until every queued append is acknowledged or failed, then stops the threads. */
     @Override
     public void close() {
         synchronized (appendLock) {
-            if (closing) {
+            if (closing && leaseEnded == null) {
                 return;
             }
             closing = true;
         }
+        shutDown();
+    }
+
+    private void shutDown() {
         try {
             flush();
         } catch (InterruptedException e) {
@@ -295,6 +360,16 @@ public final class LedgerWriter implements AutoCloseable {
 
     private void submit(List<Pending> items) {
         synchronized (lock) {
+            Lease l = bound;
+            if (leaseEnded == null && l != null && !l.isValid()) {
+                // Checked on the lease itself, not only when told: its callback may still be on its way.
+                leaseEnded(l.revocation().map(Object::toString).orElse("lease " + l.fencingToken() + " is no longer valid"), true);
+            }
+            if (leaseEnded != null) {
+                // Polled before the lease ended: never sent after it.
+                items.forEach(p -> complete(() -> finish(p, null, leaseEnded)));
+                return;
+            }
             long no = ++batchNo;
             batches.put(no, items);
             dispatch(machine.onBatch(System.nanoTime(), no, items.stream().map(Pending::data).toList()));

@@ -2,6 +2,7 @@ package dev.tenure.snapshot;
 
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.lease.FencingToken;
+import dev.tenure.lease.Lease;
 import java.nio.file.Path;
 
 /**
@@ -44,6 +45,14 @@ public final class SnapshotStore extends AbstractSnapshotStore {
      */
     public SnapshotWriter writer(FencingToken token, String writerId, Path local) {
         return writer(token, writerId, local, LocalFilePolicy.REFUSE_LOCAL_CHANGES);
+    }
+
+    /**
+     * As {@link #writer(FencingToken, String, Path)} with the lease's token, bound to the lease: the
+     * writer closes itself when the lease ends ({@link SnapshotWriter#closeWhenLost}).
+     */
+    public SnapshotWriter writer(Lease lease, String writerId, Path local) {
+        return writer(lease.fencingToken(), writerId, local).closeWhenLost(lease);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.internal.LocalFiles;
 import dev.tenure.lease.FencingToken;
+import dev.tenure.lease.Lease;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -53,6 +54,10 @@ public final class SnapshotWriter implements AutoCloseable {
     private Manifest seen;
     private SnapshotException failure;
     private boolean closed;
+    /** Set (from the lease's callback thread) when the lease this writer is bound to ended. */
+    private volatile SnapshotException.Closed leaseEnded;
+    /** The lease this writer is bound to, if any: checked again right before a manifest write is sent. */
+    private volatile Lease bound;
 
     private SnapshotWriter(SnapshotObjects remote, LocalCopy local, String writerId, String lease, long epoch) {
         this.remote = remote;
@@ -145,6 +150,10 @@ public final class SnapshotWriter implements AutoCloseable {
      *     unless the error is {@linkplain BackendException#ambiguous() ambiguous}
      */
     public synchronized SnapshotInfo flush() {
+        SnapshotException.Closed ended = boundLeaseEnded();
+        if (ended != null) {
+            throw ended;
+        }
         if (closed) {
             throw new SnapshotException.Closed("snapshot writer " + writerId + " for " + remote.name + " is closed");
         }
@@ -152,6 +161,40 @@ public final class SnapshotWriter implements AutoCloseable {
             throw failure;
         }
         return conditional() ? flushConditionally() : flushUnconditionally();
+    }
+
+    /**
+     * Binds this writer to {@code lease}: when the lease ends (revoked, released, its election or
+     * manager closed; see {@link Lease#whenLost()}) the writer closes itself, without waiting for a
+     * flush in progress. Every later flush fails with {@link SnapshotException.Closed} naming the
+     * lease's end; a flush in progress that has not yet sent its manifest write stops before it
+     * (nothing applied, its content removed) with the same error; one whose manifest write is already
+     * on its way is decided as usual (acknowledged only if it landed; the epoch check of the
+     * manifest fences it anyway once another holder has claimed the snapshot).
+     *
+     * @return this writer
+     * @throws IllegalArgumentException when the lease is not the one whose token this writer writes with
+     */
+    public SnapshotWriter closeWhenLost(Lease bound) {
+        if (!bound.fencingToken().name().equals(lease) || bound.fencingToken().epoch() != epoch) {
+            throw new IllegalArgumentException("snapshot writer " + writerId + " writes with " + lease + "@" + epoch
+                    + ", not with lease " + bound.fencingToken());
+        }
+        this.bound = bound;
+        bound.whenLost().thenAccept(r -> boundLeaseEnded());
+        return this;
+    }
+
+    /** The error every flush fails with once the bound lease has ended (checked on the lease itself, not only when told). */
+    private SnapshotException.Closed boundLeaseEnded() {
+        SnapshotException.Closed ended = leaseEnded;
+        Lease l = bound;
+        if (ended == null && l != null && !l.isValid()) {
+            String why = l.revocation().map(Object::toString).orElse("lease " + l.fencingToken() + " is no longer valid");
+            ended = new SnapshotException.Closed("snapshot writer " + writerId + " for " + remote.name + " closed itself: " + why);
+            leaseEnded = ended;
+        }
+        return ended;
     }
 
     /** Stops this writer; later flushes fail with {@link SnapshotException.Closed}. Does not flush. */
@@ -248,7 +291,12 @@ public final class SnapshotWriter implements AutoCloseable {
             String key = remote.contentKey(epoch, before.generation() + 1, nonce);
             uploadContent(staged, key);
             Manifest.Content content = new Manifest.Content(key, staged.size(), staged.sha256(), writerId, epoch, remote.now());
-            return swapManifest(before.flushedBy(content, lease, epoch, nonce));
+            try {
+                return swapManifest(before.flushedBy(content, lease, epoch, nonce));
+            } catch (SnapshotException.Closed ended) {
+                remote.deleteQuietly(key); // the manifest write was never sent: no manifest names it
+                throw ended;
+            }
         } finally {
             LocalFiles.deleteQuietly(staged.path());
         }
@@ -275,6 +323,11 @@ public final class SnapshotWriter implements AutoCloseable {
         // The last ambiguous failure of this flush's writes; one round at a time, so a plain holder.
         BackendException[] ambiguous = {null};
         return remote.resending("writing the manifest of generation " + next.generation(), deadline, () -> {
+            SnapshotException.Closed ended = boundLeaseEnded();
+            if (ended != null && ambiguous[0] == null) {
+                // The lease ended before any manifest write of this flush was sent: stop, nothing applied.
+                throw ended;
+            }
             try {
                 ObjectVersion version = remote.putManifest(next, ConditionalPut.ifVersion(base.version()));
                 return acknowledged(before, next, new SnapshotObjects.Current(next, version), null);

@@ -110,6 +110,8 @@ class LeaseManagerTest {
         LeaseManager a = manager("a");
         LeaderElection election = a.elect("writer", listener);
         assertEquals("elected writer@1", events.poll(5, TimeUnit.SECONDS));
+        // isLeader() turns true for other threads once onElected has returned (which the event does not prove): wait for that.
+        assertTrue(election.awaitLeadership(Duration.ofSeconds(5)).isPresent());
         assertTrue(election.isLeader());
         // Another writer forces the record over (what a takeover after a partition looks like to a).
         store.put("leases/writer", LeaseRecordCodec.encode(new LeaseRecord("writer", "intruder", 2, 9, "x", 600, 0, false)),

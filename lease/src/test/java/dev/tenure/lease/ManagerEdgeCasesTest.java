@@ -217,6 +217,8 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         // isLeader() follows the listener's thread: wait (in real time) for its onElected.
         String elected = events.poll(10, TimeUnit.SECONDS);
         assertTrue(elected != null && elected.startsWith("elected"), "elected once the store recovered: " + elected + " " + events);
+        // isLeader() turns true for other threads once onElected has returned: wait (in real time) for that too.
+        assertTrue(election.leadership(Duration.ofDays(1)).get(10, TimeUnit.SECONDS) != null, "elected once the store recovered: " + events);
         assertTrue(election.isLeader(), "elected once the store recovered: " + events);
         election.close();
     }

@@ -53,5 +53,10 @@ public enum Fault {
      * timeout is longer than the writer's retry deadline); the write may land at any moment meanwhile,
      * after the writer stopped waiting for it.
      */
-    HUNG_REQUESTS
+    HUNG_REQUESTS,
+    /**
+     * The leader steps down but stays in the election ({@code LeaderElection.stepDown}): it releases
+     * the lease and contends again after a random hold-off (0 to one TTL).
+     */
+    STEP_DOWN
 }

@@ -31,6 +31,8 @@ public enum Mutation {
     REVOKE_ON_REFUSED_RENEWAL(ProtocolMutation.REVOKE_ON_REFUSED_RENEWAL),
     /** A contender's expiry timer is armed at firstSeen + ttl, without the skew margin: it acts before the record expires. */
     TAKEOVER_BEFORE_EXPIRY(ProtocolMutation.TAKEOVER_BEFORE_EXPIRY),
+    /** A step-down releases the record but the holder keeps acting as leader until its old deadline. */
+    STEP_DOWN_KEEPS_LEADING(ProtocolMutation.STEP_DOWN_KEEPS_LEADING),
     /** Ledger item 1: opening ignores newer epochs it reads and does not read the epoch record again after its fence. */
     LEDGER_OPEN_IGNORES_NEWER_EPOCHS("OPEN_IGNORES_NEWER_EPOCHS"),
     /** Ledger item 2: a writer whose sequence is taken jumps, and acknowledges, checking only that segments exist. */

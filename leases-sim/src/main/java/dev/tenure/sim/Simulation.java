@@ -721,13 +721,16 @@ public final class Simulation {
         for (long t = ttl; t < healAt; t += random.nextLong(ttl / 2, 3 * ttl)) {
             long when = t;
             List<Fault> candidates = new ArrayList<>();
-            for (Fault f : EnumSet.of(Fault.PARTITION, Fault.PAUSE, Fault.CRASH, Fault.HANDOVER, Fault.CLOSE)) {
+            for (Fault f : EnumSet.of(Fault.PARTITION, Fault.PAUSE, Fault.CRASH, Fault.HANDOVER, Fault.CLOSE, Fault.STEP_DOWN)) {
                 if (config.has(f)) {
                     candidates.add(f);
                 }
             }
             if (config.mutation().orElse(null) == Mutation.DELETE_ON_RELEASE && !candidates.contains(Fault.HANDOVER)) {
                 candidates.add(Fault.HANDOVER);
+            }
+            if (config.mutation().orElse(null) == Mutation.STEP_DOWN_KEEPS_LEADING && !candidates.contains(Fault.STEP_DOWN)) {
+                candidates.add(Fault.STEP_DOWN);
             }
             if (candidates.isEmpty()) {
                 break;
@@ -781,6 +784,14 @@ public final class Simulation {
                 handle(n, n.incarnation, n.machine.release(n.local()));
                 int inc = n.incarnation;
                 at(now + length / 2, () -> contendAgain(n, inc));
+            }
+            case STEP_DOWN -> {
+                // The leader steps down but stays in the election: the machine releases, holds off, and contends again.
+                if (!n.valid()) {
+                    return;
+                }
+                long holdOff = random.nextLong(0, config.ttl().toNanos());
+                handle(n, n.incarnation, n.machine.stepDown(n.local(), holdOff));
             }
             case CLOSE -> {
                 // The manager closes while the node's workers keep checking validity; the process exits

@@ -26,7 +26,7 @@ class FaultSchedulePropertiesTest {
     Arbitrary<List<ScheduledFault>> schedules() {
         Arbitrary<ScheduledFault> fault = Combinators.combine(
                 Arbitraries.longs().between(500, 17_000),
-                Arbitraries.of(Fault.PARTITION, Fault.PAUSE, Fault.CRASH, Fault.HANDOVER),
+                Arbitraries.of(Fault.PARTITION, Fault.PAUSE, Fault.CRASH, Fault.HANDOVER, Fault.STEP_DOWN),
                 Arbitraries.of(true, false),
                 Arbitraries.integers().between(0, 2),
                 Arbitraries.longs().between(100, 3000)).as(ScheduledFault::new);

@@ -18,7 +18,8 @@ class MutationTest {
 
     static String expectedChecker(Mutation m) {
         return switch (m) {
-            case NO_SAFETY_MARGIN, WALL_CLOCK_EXPIRY, RETRY_PAST_DEADLINE, CLOSE_WITHOUT_INVALIDATE, NO_RECORD_BOUNDS ->
+            case NO_SAFETY_MARGIN, WALL_CLOCK_EXPIRY, RETRY_PAST_DEADLINE, CLOSE_WITHOUT_INVALIDATE, NO_RECORD_BOUNDS,
+                    STEP_DOWN_KEEPS_LEADING ->
                     Checkers.MUTUAL_EXCLUSION;
             case FORGET_UNRESOLVED_WRITES, REVOKE_ON_REFUSED_RENEWAL -> Checkers.NO_GUESS;
             case TAKEOVER_BEFORE_EXPIRY -> Checkers.EXPIRY;

@@ -73,7 +73,7 @@ public final class LeaseMachine {
     public enum Timer { RENEW, DEADLINE, RETRY, RECHECK, GIVE_UP, REQUEST_TIMEOUT, EXPIRY }
 
     /** What the machine tells the outside world. */
-    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Releasing, Released, HolderSeen {
+    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Releasing, Released, HolderSeen, Refused {
     }
 
     /** The lease is held from now until {@code validUntilNanos} (unless renewed). */
@@ -82,7 +82,8 @@ public final class LeaseMachine {
 
     /**
      * An acquisition attempt ended without the lease; {@code error} when it ended on a failure
-     * ({@link LeaseOutcomeUnknownException} when its write is still unresolved).
+     * ({@link LeaseOutcomeUnknownException} when its write is still unresolved). For an election
+     * ({@link Mode#FOREVER}) it means the election stopped ({@link LeaseRecordException}).
      */
     public record NotAcquired(Optional<String> holder, Optional<RuntimeException> error) implements Event {
     }
@@ -91,8 +92,12 @@ public final class LeaseMachine {
     public record Renewed(FencingToken token, long validUntilNanos) implements Event {
     }
 
-    /** The held lease ended without a release. */
-    public record Revoked(FencingToken token, RevocationReason reason, String detail) implements Event {
+    /** The held lease ended without a release; {@code cause} is the failure behind it, when there was one. */
+    public record Revoked(FencingToken token, RevocationReason reason, String detail, Optional<Throwable> cause) implements Event {
+        /** Without a cause. */
+        public Revoked(FencingToken token, RevocationReason reason, String detail) {
+            this(token, reason, detail, Optional.empty());
+        }
     }
 
     /**
@@ -104,6 +109,14 @@ public final class LeaseMachine {
 
     /** The holder let go (or the lease was already gone when it tried). */
     public record Released(FencingToken token) implements Event {
+    }
+
+    /**
+     * An election's request was refused with an error that is not a transport error (credentials,
+     * permissions, disk full): it keeps contending with backoff. Told once per run of refusals (again
+     * only after a request succeeded in between), so that a listener can log or alert.
+     */
+    public record Refused(BackendException error) implements Event {
     }
 
     /** Another holder was seen on the record. */
@@ -162,6 +175,13 @@ public final class LeaseMachine {
     private boolean renewRequested;
     /** A release written after leadership already ended: nobody is told about it a second time. */
     private boolean silentRelease;
+    /** After a step-down, contending resumes at this instant (this node's clock), not before. */
+    private long holdOffUntil = Long.MIN_VALUE;
+    /** Only under {@link ProtocolMutation#STEP_DOWN_KEEPS_LEADING}: the stepped-down holder still reports valid until then. */
+    private long mutantLeadingUntil = Long.MIN_VALUE;
+    private FencingToken mutantToken;
+    /** An election was told the store refuses it; told again only after an answer succeeded in between. */
+    private boolean refusalTold;
 
     // The request in flight.
     private long requestId;
@@ -199,6 +219,12 @@ public final class LeaseMachine {
 
     /** True while the lease is held and its deadline has not passed. */
     public boolean isValid(long now) {
+        if (mutantToken != null) {
+            if (now < mutantLeadingUntil) {
+                return true;
+            }
+            mutantToken = null;
+        }
         boolean held = heldRecord != null && !releaseRequested
                 && (phase == Phase.HELD || phase == Phase.RENEW_WRITE || phase == Phase.RENEW_RESOLVE);
         if (retryPastDeadline) {
@@ -209,6 +235,9 @@ public final class LeaseMachine {
 
     /** The token of the held lease. */
     public Optional<FencingToken> token() {
+        if (heldRecord == null && mutantToken != null) {
+            return Optional.of(mutantToken);
+        }
         return heldRecord == null ? Optional.empty() : Optional.of(new FencingToken(name, heldRecord.epoch()));
     }
 
@@ -255,6 +284,7 @@ public final class LeaseMachine {
             return out;
         }
         // Whatever lands from here on is wanted again (an orphan acquisition in flight included).
+        holdOffUntil = Long.MIN_VALUE;
         releaseRequested = false;
         silentRelease = false;
         if (phase == Phase.IDLE || phase == Phase.WAITING) {
@@ -335,6 +365,33 @@ public final class LeaseMachine {
         return out;
     }
 
+    /**
+     * Steps down but stays in the election: the lease is let go exactly as by {@link #release}
+     * ({@link Releasing} before the release write, so nothing acts as holder once another node can
+     * take the record), and once the release has ended the machine contends again, but not before
+     * {@code holdOffNanos} from now, so that another contender (which polls every renew interval)
+     * can take the released record first. Only an election ({@link Mode#FOREVER}) holding a valid
+     * lease steps down; otherwise nothing happens (empty commands).
+     */
+    public List<Command> stepDown(long now, long holdOffNanos) {
+        if (mode != Mode.FOREVER || heldRecord == null || releaseRequested || !isValid(now)) {
+            return List.of();
+        }
+        boolean keepLeading = mutations.contains(ProtocolMutation.STEP_DOWN_KEEPS_LEADING);
+        long leadingUntil = validUntil;
+        List<Command> out = release(now);
+        if (keepLeading) {
+            // The mistake: the released record is written, but the holder goes on acting until its old deadline.
+            out.removeIf(c -> c instanceof Notify n && n.event() instanceof Releasing);
+            mutantLeadingUntil = leadingUntil;
+            mutantToken = token().orElseThrow();
+        }
+        mode = Mode.FOREVER;
+        acquireDeadline = Long.MAX_VALUE;
+        holdOffUntil = Saturating.add(now, Math.max(0, holdOffNanos));
+        return out;
+    }
+
     // ---- answers from the backend --------------------------------------------------------------
 
     /**
@@ -371,6 +428,7 @@ public final class LeaseMachine {
             readFailed(now, failure, out);
             return settle(now, out);
         }
+        refusalTold = false;
         LeaseRecord record;
         try {
             record = found.map(v -> LeaseRecordCodec.decode(key, v.value(), !mutations.contains(ProtocolMutation.NO_RECORD_BOUNDS)))
@@ -433,6 +491,9 @@ public final class LeaseMachine {
             return settle(now, out);
         }
         cancel(Timer.REQUEST_TIMEOUT);
+        if (failure == null) {
+            refusalTold = false;
+        }
         switch (phase) {
             case ACQUIRE_WRITE -> {
                 if (failure == null) {
@@ -481,7 +542,7 @@ public final class LeaseMachine {
                     retryRenew(now, failure, out);
                 } else {
                     forget(id);
-                    revoke(now, RevocationReason.STORE_REJECTED, failure.getMessage(), out);
+                    revoke(now, RevocationReason.STORE_REJECTED, failure.getMessage(), failure, out);
                 }
             }
             default -> {
@@ -494,7 +555,7 @@ public final class LeaseMachine {
                     out.add(new Notify(new Released(token)));
                 }
                 if (mode == Mode.FOREVER) {
-                    read(now, out);
+                    contendAfterHoldOff(now, out);
                 }
             }
         }
@@ -522,7 +583,7 @@ public final class LeaseMachine {
                     boolean unreachable = lastFailure != null && lastFailure.retryable();
                     revoke(now, unreachable ? RevocationReason.STORE_UNREACHABLE : RevocationReason.DEADLINE_PASSED,
                             unreachable ? "renewals failed until the deadline: " + lastFailure.getMessage()
-                                    : "no renewal was confirmed before the deadline", out);
+                                    : "no renewal was confirmed before the deadline", unreachable ? lastFailure : null, out);
                 } else if (heldRecord != null && releaseRequested && phase != Phase.RELEASE_WRITE && now >= validUntil
                         && !mutations.contains(ProtocolMutation.RETRY_PAST_DEADLINE)) {
                     // A release waiting for a renewal that is still unresolved (its read-back failing, or a retry
@@ -922,7 +983,7 @@ public final class LeaseMachine {
         lastFailure = failure;
         if (!failure.retryable()) {
             if (phase == Phase.RENEW_RESOLVE) {
-                revoke(now, RevocationReason.STORE_REJECTED, failure.getMessage(), out);
+                revoke(now, RevocationReason.STORE_REJECTED, failure.getMessage(), failure, out);
             } else if (phase == Phase.ACQUIRE_RESOLVE) {
                 // We must still learn whether our write landed: keep reading, with backoff; nobody
                 // waiting for it any more, stop once every write of ours would have expired anyway.
@@ -978,6 +1039,11 @@ public final class LeaseMachine {
         if (mode == Mode.FOREVER && !stops) {
             // An election keeps contending through any store failure (disk full, permissions, an
             // outage), with backoff, until it is closed: the store may recover.
+            if (!refusalTold && failure instanceof BackendException refused && !refused.retryable()) {
+                // Told (once per run of refusals) so that a listener can log or alert; the election goes on.
+                refusalTold = true;
+                out.add(new Notify(new Refused(refused)));
+            }
             setTimer(out, Timer.RETRY, Saturating.add(now, config.retry().backoff(Math.max(1, attempts), random).toNanos()));
             return;
         }
@@ -986,7 +1052,7 @@ public final class LeaseMachine {
 
     private void corruptRecord(long now, LeaseRecordException corrupt, List<Command> out) {
         if (phase == Phase.RENEW_RESOLVE) {
-            revoke(now, RevocationReason.STORE_REJECTED, corrupt.getMessage(), out);
+            revoke(now, RevocationReason.STORE_REJECTED, corrupt.getMessage(), corrupt, out);
         } else {
             phase = Phase.IDLE;
             mode = Mode.ONCE;
@@ -1095,6 +1161,10 @@ public final class LeaseMachine {
     }
 
     private void revoke(long now, RevocationReason reason, String detail, List<Command> out) {
+        revoke(now, reason, detail, null, out);
+    }
+
+    private void revoke(long now, RevocationReason reason, String detail, Throwable cause, List<Command> out) {
         FencingToken token = token().orElseThrow();
         ObjectVersion version = heldVersion;
         boolean wasReleasing = releaseRequested;
@@ -1108,9 +1178,13 @@ public final class LeaseMachine {
             if (!silent) {
                 out.add(new Notify(new Released(token)));
             }
+            if (mode == Mode.FOREVER) {
+                // A step-down whose renewal in flight turned out lost: it stays in the election.
+                contendAfterHoldOff(now, out);
+            }
             return;
         }
-        out.add(new Notify(new Revoked(token, reason, detail)));
+        out.add(new Notify(new Revoked(token, reason, detail, Optional.ofNullable(cause))));
         if (stillOurs && version != null) {
             // Our last write may still be the stored one: try to mark it released (fails harmlessly if not).
             phase = Phase.HELD;
@@ -1120,6 +1194,16 @@ public final class LeaseMachine {
         clearHeld();
         phase = Phase.IDLE;
         if (mode == Mode.FOREVER) {
+            read(now, out);
+        }
+    }
+
+    /** An election contends again: at once, or when a step-down's hold-off ends (the RETRY timer reads then). */
+    private void contendAfterHoldOff(long now, List<Command> out) {
+        if (now < holdOffUntil) {
+            phase = Phase.IDLE;
+            setTimer(out, Timer.RETRY, holdOffUntil);
+        } else {
             read(now, out);
         }
     }

@@ -28,5 +28,7 @@ public enum ProtocolMutation {
     /** A renewal refused with 409/412 revokes at once, without the re-read the protocol asks for. */
     REVOKE_ON_REFUSED_RENEWAL,
     /** A contender acts when the record's TTL has passed on its clock, without the skew margin: before the record expires. */
-    TAKEOVER_BEFORE_EXPIRY
+    TAKEOVER_BEFORE_EXPIRY,
+    /** A step-down writes the released record but the holder keeps acting (valid, no Releasing) until its old deadline. */
+    STEP_DOWN_KEEPS_LEADING
 }

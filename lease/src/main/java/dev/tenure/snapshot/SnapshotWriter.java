@@ -151,7 +151,10 @@ public final class SnapshotWriter implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-        return conditional() ? flushConditionally() : flushUnconditionally();
+        long started = remote.nanoTime();
+        SnapshotInfo flushed = conditional() ? flushConditionally() : flushUnconditionally();
+        remote.events.pushed(writerId, flushed.epoch(), flushed.generation(), flushed.size(), remote.nanoTime() - started);
+        return flushed;
     }
 
     /** Stops this writer; later flushes fail with {@link SnapshotException.Closed}. Does not flush. */

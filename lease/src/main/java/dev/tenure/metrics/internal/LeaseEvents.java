@@ -139,6 +139,9 @@ public final class LeaseEvents {
                         f.token().epoch(), error, Redact.millis(left));
             }
             observer.leaseRenewalFailed(name, Duration.ofNanos(left));
+        } else if (event instanceof LeaseMachine.Revoked r && s.token == null) {
+            // A renewal asked of a lease that had already ended: nothing held was lost.
+            log.debug("lease {}: renewal asked by {} of a lease it no longer holds: {}", name, holder, Redact.text(r.detail()));
         } else if (event instanceof LeaseMachine.Revoked r) {
             s.token = null;
             s.failing = null;

@@ -64,7 +64,7 @@ public final class LeaseManager implements AutoCloseable {
         // between taking a request's send time and sending it (where it cost the first write).
         LeaseRecordCodec.warmUp();
         new LeaseMachine(config, "warm-up", random).acquire(config.clock().nanoTime(), LeaseMachine.Mode.ONCE, 0);
-        b.observer.leaseManagerStarted(b.holder, this::health);
+        events.managerStarted(this::health);
     }
 
     /** A builder for leases held by {@code holder} on {@code backend}. */
@@ -192,7 +192,7 @@ public final class LeaseManager implements AutoCloseable {
                 ownedCallbacks.shutdown();
             }
             driver.failPending();
-            driver.events().observer().leaseManagerStopped(holder());
+            driver.events().managerStopped();
         }
     }
 

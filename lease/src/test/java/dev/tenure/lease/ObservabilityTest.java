@@ -178,6 +178,39 @@ class ObservabilityTest {
     }
 
     @Test
+    void anObserverThatThrowsNeverStopsTheLease() throws Exception {
+        dev.tenure.metrics.TenureObserver broken = new dev.tenure.metrics.TenureObserver() {
+            @Override
+            public void leaseRequest(String lease, Operation operation, Outcome outcome, Duration latency) {
+                throw new IllegalStateException("broken observer");
+            }
+
+            @Override
+            public void leaseAcquired(String lease, long epoch) {
+                throw new IllegalStateException("broken observer");
+            }
+        };
+        try (VirtualTime time = new VirtualTime();
+                LeaseManager m = time.drive(LeaseManager.builder(new InMemoryBackend(), "n1")).observer(broken).loggers(logA, requestsA)
+                        .build()) {
+            // Bounded: an observer that broke the protocol would leave the answer unposted and the call waiting for good.
+            java.util.concurrent.CompletableFuture<java.util.Optional<Lease>> attempt = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return m.tryAcquire("jobs");
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Lease lease = attempt.get(10, java.util.concurrent.TimeUnit.SECONDS).orElseThrow();
+            time.advance(Duration.ofSeconds(30));
+            assertTrue(lease.isValid(), "renewed all along: " + logA);
+            assertEquals(LeaseHealth.Status.LEADER, m.health().status());
+            assertFalse(logA.find(Level.WARN, "the metrics observer", "failed: java.lang.IllegalStateException: broken observer").isEmpty(),
+                    logA.toString());
+        }
+    }
+
+    @Test
     void aCorruptRecordStopsTheElectionWithAnErrorLineAndStoppedHealth() throws Exception {
         InMemoryBackend store = new InMemoryBackend();
         store.put("leases/writer", "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), ConditionalPut.ifAbsent());

@@ -70,9 +70,14 @@ public final class LeaseEvents {
         this.closeNanos = config.ttl().minus(config.safetyMargin()).minus(config.renewInterval()).minus(config.requestTimeout()).toNanos();
     }
 
-    /** The observer this manager reports to. */
-    public TenureObserver observer() {
-        return observer;
+    /** The manager started: the observer may read its health from now on. */
+    public void managerStarted(java.util.function.Supplier<LeaseManagerHealth> health) {
+        tell(() -> observer.leaseManagerStarted(config.holder(), health));
+    }
+
+    /** The manager stopped. */
+    public void managerStopped() {
+        tell(() -> observer.leaseManagerStopped(config.holder()));
     }
 
     /** Below this much time left without a confirmed renewal, the deadline counts as close. */
@@ -118,7 +123,7 @@ public final class LeaseEvents {
             if (!again) {
                 log.info("lease {}: acquired by {} at epoch {}, valid for {} ms{}", name, holder, a.token().epoch(),
                         Redact.millis(a.validUntilNanos() - now), election ? "; " + holder + " is the leader now" : "");
-                observer.leaseAcquired(name, a.token().epoch());
+                tell(() -> observer.leaseAcquired(name, a.token().epoch()));
             }
         } else if (event instanceof LeaseMachine.Renewed r) {
             s.validUntil = r.validUntilNanos();
@@ -138,7 +143,7 @@ public final class LeaseEvents {
                 log.warn("lease {}: renewal by {} at epoch {} failed: {}; {} ms left before the deadline", name, holder,
                         f.token().epoch(), error, Redact.millis(left));
             }
-            observer.leaseRenewalFailed(name, Duration.ofNanos(left));
+            tell(() -> observer.leaseRenewalFailed(name, Duration.ofNanos(left)));
         } else if (event instanceof LeaseMachine.Revoked r && s.token == null) {
             // A renewal asked of a lease that had already ended: nothing held was lost.
             log.debug("lease {}: renewal asked by {} of a lease it no longer holds: {}", name, holder, Redact.text(r.detail()));
@@ -147,7 +152,7 @@ public final class LeaseEvents {
             s.failing = null;
             log.info("lease {}: revoked from {} at epoch {}: {} ({}){}", name, holder, r.token().epoch(), r.reason(),
                     Redact.text(r.detail()), election ? "; " + holder + " is no longer the leader" : "");
-            observer.leaseRevoked(name, r.reason());
+            tell(() -> observer.leaseRevoked(name, r.reason()));
         } else if (event instanceof LeaseMachine.Releasing) {
             s.token = null;
             s.failing = null;
@@ -155,7 +160,7 @@ public final class LeaseEvents {
             s.token = null;
             s.failing = null;
             log.info("lease {}: released by {} at epoch {}", name, holder, r.token().epoch());
-            observer.leaseReleased(name);
+            tell(() -> observer.leaseReleased(name));
         } else if (event instanceof LeaseMachine.HolderSeen h) {
             if (election && h.released()) {
                 log.info("lease {}: released by {} at epoch {}; no leader until a contender takes it", name, h.holder(), h.epoch());
@@ -184,7 +189,7 @@ public final class LeaseEvents {
                     outcome.name().toLowerCase(java.util.Locale.ROOT), Redact.millis(latencyNanos),
                     failure == null ? "" : " (" + describe(failure) + ")");
         }
-        observer.leaseRequest(name, operation, outcome, Duration.ofNanos(Math.max(0, latencyNanos)));
+        tell(() -> observer.leaseRequest(name, operation, outcome, Duration.ofNanos(Math.max(0, latencyNanos))));
     }
 
     /** The operation of a write, from {@link LeaseMachine#writePurpose()}. */
@@ -261,5 +266,14 @@ public final class LeaseEvents {
         }
         leases.sort((a, b) -> a.name().compareTo(b.name()));
         return new LeaseManagerHealth(config.holder(), worst, leases);
+    }
+
+    /** Calls the observer; one that throws is logged, never allowed to stop the protocol that called it. */
+    private void tell(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("the metrics observer {} failed: {}", observer.getClass().getName(), Redact.text(String.valueOf(e)));
+        }
     }
 }

@@ -44,7 +44,7 @@ public final class LedgerEvents {
         if (error instanceof LedgerException.Fenced) {
             log.info("ledger {}: writer {} at epoch {} was fenced by a newer writer and stopped; appends not yet"
                     + " acknowledged failed: {}", ledger, writerId, epoch, why);
-            observer.ledgerWriterFenced(ledger);
+            tell(() -> observer.ledgerWriterFenced(ledger));
         } else if (!(error instanceof LedgerException.Closed)) {
             log.warn("ledger {}: writer {} at epoch {} stopped: {}: {}", ledger, writerId, epoch, error.getClass().getSimpleName(), why);
         }
@@ -57,16 +57,25 @@ public final class LedgerEvents {
 
     /** An append was queued. */
     public void queued() {
-        observer.ledgerAppendQueued(ledger);
+        tell(() -> observer.ledgerAppendQueued(ledger));
     }
 
     /** A queued append was acknowledged or failed, {@code nanos} after it was queued. */
     public void done(boolean acknowledged, long nanos) {
-        observer.ledgerAppendDone(ledger, acknowledged, Duration.ofNanos(Math.max(0, nanos)));
+        tell(() -> observer.ledgerAppendDone(ledger, acknowledged, Duration.ofNanos(Math.max(0, nanos))));
     }
 
     /** A segment of {@code entries} entries, {@code bytes} bytes of entries, was formed and handed to the store. */
     public void batch(int entries, long bytes) {
-        observer.ledgerBatch(ledger, entries, bytes);
+        tell(() -> observer.ledgerBatch(ledger, entries, bytes));
+    }
+
+    /** Calls the observer; one that throws is logged, never allowed to stop the protocol that called it. */
+    private void tell(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("the metrics observer {} failed: {}", observer.getClass().getName(), Redact.text(String.valueOf(e)));
+        }
     }
 }

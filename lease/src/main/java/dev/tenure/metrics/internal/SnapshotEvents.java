@@ -30,12 +30,21 @@ public final class SnapshotEvents {
     public void pushed(String writerId, long epoch, long generation, long bytes, long nanos) {
         log.info("snapshot {}: pushed generation {} by {} at epoch {}: {} bytes in {} ms", snapshot, generation, writerId, epoch,
                 bytes, Redact.millis(nanos));
-        observer.snapshotPushed(snapshot, bytes, Duration.ofNanos(Math.max(0, nanos)));
+        tell(() -> observer.snapshotPushed(snapshot, bytes, Duration.ofNanos(Math.max(0, nanos))));
     }
 
     /** Generation {@code generation}, {@code bytes} bytes, was downloaded, checked and put in place, in {@code nanos}. */
     public void pulled(long generation, long bytes, long nanos) {
         log.info("snapshot {}: pulled generation {}: {} bytes in {} ms", snapshot, generation, bytes, Redact.millis(nanos));
-        observer.snapshotPulled(snapshot, bytes, Duration.ofNanos(Math.max(0, nanos)));
+        tell(() -> observer.snapshotPulled(snapshot, bytes, Duration.ofNanos(Math.max(0, nanos))));
+    }
+
+    /** Calls the observer; one that throws is logged, never allowed to stop the protocol that called it. */
+    private void tell(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("the metrics observer {} failed: {}", observer.getClass().getName(), Redact.text(String.valueOf(e)));
+        }
     }
 }

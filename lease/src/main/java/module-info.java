@@ -11,12 +11,15 @@ module dev.tenure.lease {
     requires io.github.resilience4j.core;
     requires io.github.resilience4j.retry;
     requires org.slf4j;
+    // Optional: only dev.tenure.metrics.MicrometerObserver uses Micrometer, and nothing loads it unless the application does.
+    requires static micrometer.core;
 
     exports dev.tenure.lease;
     exports dev.tenure.ledger;
     exports dev.tenure.retry;
     exports dev.tenure.snapshot;
     exports dev.tenure.lease.testing;
+    exports dev.tenure.metrics;
     exports dev.tenure.lease.protocol to dev.tenure.sim;
     exports dev.tenure.ledger.protocol to dev.tenure.sim;
     // The ledger's deliberate-bug switches are package-private; the simulator reaches them by a

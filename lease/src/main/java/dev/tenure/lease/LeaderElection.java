@@ -216,6 +216,21 @@ public final class LeaderElection implements AutoCloseable {
     }
 
     /**
+     * The health of this election, for a health endpoint: {@link LeaseHealth.Status#LEADER} while
+     * this node holds the lease and renews it, {@link LeaseHealth.Status#FOLLOWER} while it contends
+     * or follows, {@link LeaseHealth.Status#RENEWALS_FAILING} and {@link LeaseHealth.Status#DEADLINE_CLOSE}
+     * while it holds the lease but cannot renew it, {@link LeaseHealth.Status#STOPPED} once closed or
+     * stopped by itself ({@link #failure()}). Reads no store. It follows the protocol thread, so it
+     * can say {@code LEADER} a moment before {@link LeaderListener#onElected} has run.
+     */
+    public LeaseHealth health() {
+        RuntimeException failed = failure;
+        Optional<String> stopped = closed ? Optional.of("the election was closed")
+                : failed != null ? Optional.of(dev.tenure.metrics.internal.Redact.text(failed.getMessage())) : Optional.empty();
+        return driver.events().health(name, stopped);
+    }
+
+    /**
      * Stops contending and releases the lease if held; waits for the release, bounded by twice the
      * request timeout. An acquisition still in flight (its read or write not yet answered) that
      * lands after close is never reported as elected nor renewed: it is released at once. A listener

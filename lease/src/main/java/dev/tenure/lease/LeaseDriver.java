@@ -7,6 +7,8 @@ import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
 import dev.tenure.lease.protocol.LeaseMachine.Command;
+import dev.tenure.metrics.TenureObserver;
+import dev.tenure.metrics.internal.LeaseEvents;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -71,6 +73,8 @@ final class LeaseDriver {
     private final Executor io;
     private final Executor callbacks;
     private final RandomGenerator random;
+    /** Log lines, metrics and health, from the machines' events and each request's outcome. */
+    private final LeaseEvents events;
     private final Map<String, Slot> slots = new HashMap<>();
     /** Set on the protocol thread when the manager starts closing: no acquisition or election starts after it. */
     private boolean closed;
@@ -79,6 +83,12 @@ final class LeaseDriver {
 
     LeaseDriver(AtomicRemoteBackend backend, LeaseConfig config, LeaseScheduler scheduler, Executor io, Executor callbacks,
             RandomGenerator random) {
+        this(backend, config, scheduler, io, callbacks, random, new LeaseEvents(config, TenureObserver.none()));
+    }
+
+    LeaseDriver(AtomicRemoteBackend backend, LeaseConfig config, LeaseScheduler scheduler, Executor io, Executor callbacks,
+            RandomGenerator random, LeaseEvents events) {
+        this.events = events;
         this.backend = backend;
         this.config = config;
         this.scheduler = scheduler;
@@ -120,6 +130,10 @@ final class LeaseDriver {
     /** Runs a blocking backend call on the I/O executor. */
     void io(Runnable call) {
         io.execute(call);
+    }
+
+    LeaseEvents events() {
+        return events;
     }
 
     // ---- API entry points (any thread) ---------------------------------------------------------
@@ -212,6 +226,7 @@ final class LeaseDriver {
                 return;
             }
             slot.election = election;
+            events.electionStarted(slot.machine.key());
             run(slot, slot.machine.acquire(nanoTime(), LeaseMachine.Mode.FOREVER, Long.MAX_VALUE));
         };
         try {
@@ -247,6 +262,7 @@ final class LeaseDriver {
                 return;
             }
             slot.election = null;
+            events.electionStopped(slot.machine.key());
             run(slot, slot.machine.stopContending());
             if (slot.lease != null) {
                 slot.lease.markLost(RevocationReason.RELEASED, "the election was closed", null);
@@ -368,7 +384,8 @@ final class LeaseDriver {
 
             @Override
             public void write(LeaseMachine.Write write) {
-                io.execute(() -> doWrite(slot, write));
+                TenureObserver.Operation operation = LeaseEvents.writeOperation(slot.machine.writePurpose());
+                io.execute(() -> doWrite(slot, write, operation));
             }
 
             @Override
@@ -384,6 +401,7 @@ final class LeaseDriver {
 
             @Override
             public void notify(LeaseMachine.Event event) {
+                events.event(slot.machine.key(), event, slot.election != null);
                 deliver(slot, event);
             }
         });
@@ -409,6 +427,7 @@ final class LeaseDriver {
         Optional<Versioned<byte[]>> found = Optional.empty();
         BackendException failure = null;
         sending(slot, read.requestId());
+        long started = nanoTime();
         try {
             found = backend.read(slot.machine.key());
         } catch (BackendException e) {
@@ -416,17 +435,19 @@ final class LeaseDriver {
         } catch (RuntimeException e) {
             failure = BackendException.internal(slot.machine.key(), "the backend failed unexpectedly: " + e, e);
         }
+        events.request(slot.machine.key(), TenureObserver.Operation.READ, failure, nanoTime() - started);
         Optional<Versioned<byte[]>> answer = found;
         BackendException error = failure;
         post(() -> run(slot, slot.machine.onRead(read.requestId(), nanoTime(), answer, error)));
     }
 
-    private void doWrite(Slot slot, LeaseMachine.Write write) {
+    private void doWrite(Slot slot, LeaseMachine.Write write, TenureObserver.Operation operation) {
         ObjectVersion written = null;
         BackendException failure = null;
         // The send time is taken here, after encoding and after waiting for an I/O thread: as late
         // as it can be while still before the store can apply the write.
         sending(slot, write.requestId());
+        long started = nanoTime();
         try {
             written = backend.put(slot.machine.key(), write.bytes(), write.condition());
         } catch (BackendException e) {
@@ -434,6 +455,7 @@ final class LeaseDriver {
         } catch (RuntimeException e) {
             failure = BackendException.transport(slot.machine.key(), true, "the backend failed unexpectedly: " + e, e);
         }
+        events.request(slot.machine.key(), operation, failure, nanoTime() - started);
         ObjectVersion answer = written;
         BackendException error = failure;
         post(() -> run(slot, slot.machine.onWrite(write.requestId(), nanoTime(), answer, error)));

@@ -6,6 +6,8 @@ import dev.tenure.lease.protocol.Saturating;
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.BackendException;
 import dev.tenure.backend.RemoteBackend;
+import dev.tenure.metrics.TenureObserver;
+import dev.tenure.metrics.internal.LeaseEvents;
 import dev.tenure.retry.RetryPolicy;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
 
 /**
  * Writer leases for one holder on one atomic backend: {@link #tryAcquire}, {@link #acquire},
@@ -56,11 +59,14 @@ public final class LeaseManager implements AutoCloseable {
         Executor io = b.io != null ? b.io : ownedIo;
         Executor callbacks = b.callbacks != null ? b.callbacks : ownedCallbacks;
         RandomGenerator random = b.random != null ? b.random : new SeededRandom(new SecureRandom());
-        this.driver = new LeaseDriver(b.backend, config, scheduler, io, callbacks, random);
+        LeaseEvents events = b.loggers == null ? new LeaseEvents(config, b.observer)
+                : new LeaseEvents(config, b.observer, b.loggers[0], b.loggers[1]);
+        this.driver = new LeaseDriver(b.backend, config, scheduler, io, callbacks, random, events);
         // A cold JVM takes over a second to load JSON and the protocol classes. Paid here, not
         // between taking a request's send time and sending it (where it cost the first write).
         LeaseRecordCodec.warmUp();
         new LeaseMachine(config, "warm-up", random).acquire(config.clock().nanoTime(), LeaseMachine.Mode.ONCE, 0);
+        events.managerStarted(this::health);
     }
 
     /** A builder for leases held by {@code holder} on {@code backend}. */
@@ -212,6 +218,16 @@ public final class LeaseManager implements AutoCloseable {
     }
 
     /**
+     * The health of every lease this manager holds and every election it runs, with the worst of
+     * their statuses; {@link LeaseHealth.Status#STOPPED} once closed. Reads no store: computed from
+     * what the protocol last reported and this manager's clock, so a health endpoint may call it as
+     * often as it likes.
+     */
+    public LeaseManagerHealth health() {
+        return driver.events().health(closed.get());
+    }
+
+    /**
      * Releases every lease, stops every election, and stops the threads this manager started.
      *
      * <p>Every {@link #acquire}, {@link #tryAcquire} still pending (waiting for a release, for
@@ -241,6 +257,7 @@ public final class LeaseManager implements AutoCloseable {
                 ownedCallbacks.shutdown();
             }
             driver.failPending();
+            driver.events().managerStopped();
         }
     }
 
@@ -299,6 +316,9 @@ public final class LeaseManager implements AutoCloseable {
         private Executor io;
         private Executor callbacks;
         private RandomGenerator random;
+        private TenureObserver observer = TenureObserver.none();
+        /** For tests: the lease logger and the request logger, instead of the usual ones. */
+        private Logger[] loggers;
 
         private Builder(AtomicRemoteBackend backend, String holder) {
             this.backend = backend;
@@ -374,6 +394,21 @@ public final class LeaseManager implements AutoCloseable {
         /** Source of nonces and jitter; default a fast generator seeded once from {@link SecureRandom}. A seeded one makes runs repeatable. */
         public Builder random(RandomGenerator random) {
             this.random = random;
+            return this;
+        }
+
+        /**
+         * Where metrics go: {@link dev.tenure.metrics.MicrometerObserver} for Micrometer, or any
+         * {@link TenureObserver}; default {@link TenureObserver#none()}.
+         */
+        public Builder observer(TenureObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /** For tests: log to these loggers instead of {@code dev.tenure.lease.LeaseManager} and {@code dev.tenure.lease.requests}. */
+        Builder loggers(Logger lease, Logger requests) {
+            this.loggers = new Logger[] {lease, requests};
             return this;
         }
 

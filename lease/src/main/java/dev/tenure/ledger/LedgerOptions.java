@@ -1,5 +1,6 @@
 package dev.tenure.ledger;
 
+import dev.tenure.metrics.TenureObserver;
 import dev.tenure.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,12 +17,19 @@ import java.util.Objects;
  * @param retry backoff for transport failures
  * @param retryDeadline how long one operation (a segment write and its read-back, opening, a
  *     read) may keep retrying before it gives up with a typed error
+ * @param observer told of appends, batches and fenced writers, for metrics ({@link TenureObserver#none()} by default)
  */
 public record LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration linger, int window, int maxQueuedEntries,
-        int cachedSegments, RetryPolicy retry, Duration retryDeadline) {
+        int cachedSegments, RetryPolicy retry, Duration retryDeadline, TenureObserver observer) {
 
     /** The default retry deadline: 30 s. */
     public static final Duration DEFAULT_RETRY_DEADLINE = Duration.ofSeconds(30);
+
+    /** Options that report to no observer. */
+    public LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration linger, int window, int maxQueuedEntries,
+            int cachedSegments, RetryPolicy retry, Duration retryDeadline) {
+        this(maxBatchEntries, maxBatchBytes, linger, window, maxQueuedEntries, cachedSegments, retry, retryDeadline, TenureObserver.none());
+    }
 
     /** Options with the default retry deadline. */
     public LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration linger, int window, int maxQueuedEntries,
@@ -37,6 +45,7 @@ public record LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration lin
         Objects.requireNonNull(linger, "linger");
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(retryDeadline, "retryDeadline");
+        Objects.requireNonNull(observer, "observer");
         if (retryDeadline.isNegative() || retryDeadline.isZero()) {
             throw new IllegalArgumentException("invalid ledger options: the retry deadline must be positive, not " + retryDeadline);
         }
@@ -53,16 +62,21 @@ public record LedgerOptions(int maxBatchEntries, int maxBatchBytes, Duration lin
 
     /** The same options with another batch limit and window. */
     public LedgerOptions withBatching(int entries, int windowSize) {
-        return new LedgerOptions(entries, maxBatchBytes, linger, windowSize, maxQueuedEntries, cachedSegments, retry, retryDeadline);
+        return new LedgerOptions(entries, maxBatchBytes, linger, windowSize, maxQueuedEntries, cachedSegments, retry, retryDeadline, observer);
     }
 
     /** The same options with another queue limit. */
     public LedgerOptions withMaxQueued(int queued) {
-        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, queued, cachedSegments, retry, retryDeadline);
+        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, queued, cachedSegments, retry, retryDeadline, observer);
+    }
+
+    /** The same options reporting to {@code metrics} (for example a {@link dev.tenure.metrics.MicrometerObserver}). */
+    public LedgerOptions withObserver(TenureObserver metrics) {
+        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, maxQueuedEntries, cachedSegments, retry, retryDeadline, metrics);
     }
 
     /** The same options with another retry deadline. */
     public LedgerOptions withRetryDeadline(Duration deadline) {
-        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, maxQueuedEntries, cachedSegments, retry, deadline);
+        return new LedgerOptions(maxBatchEntries, maxBatchBytes, linger, window, maxQueuedEntries, cachedSegments, retry, deadline, observer);
     }
 }

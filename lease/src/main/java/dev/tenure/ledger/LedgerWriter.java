@@ -6,6 +6,7 @@ import dev.tenure.backend.BackendException;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
 import dev.tenure.lease.Lease;
+import dev.tenure.metrics.internal.LedgerEvents;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LedgerWriter implements AutoCloseable {
 
-    private record Pending(byte[] data, CompletableFuture<Position> future) {
+    private record Pending(byte[] data, CompletableFuture<Position> future, long queuedAt) {
     }
 
     private final Ledger ledger;
@@ -49,6 +50,8 @@ public final class LedgerWriter implements AutoCloseable {
     private final String writerId;
     private final LedgerOptions options;
     private final boolean manual;
+    /** Log lines and metrics. */
+    private final LedgerEvents events;
     /** Guards the machine and {@link #batches}; commands are handed on under it, so their order is the machine's. */
     private final Object lock = new Object();
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -82,6 +85,7 @@ public final class LedgerWriter implements AutoCloseable {
         this.writerId = machine.writerId();
         this.options = ledger.options();
         this.manual = manual;
+        this.events = new LedgerEvents(ledger.name(), writerId, options.observer());
         this.queueSpace = new Semaphore(options.maxQueuedEntries());
         if (manual) {
             this.io = null;
@@ -272,6 +276,7 @@ public final class LedgerWriter implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         stopThreads();
+        events.closed(machine.epoch());
         LedgerException closed = new LedgerException.Closed("ledger writer " + writerId + " is closed", null);
         for (CompletableFuture<Position> f : List.copyOf(outstanding)) {
             // Only when close() was interrupted: these were never acknowledged, and their outcome is not known.
@@ -303,7 +308,8 @@ public final class LedgerWriter implements AutoCloseable {
                 throw new LedgerException.Closed("ledger writer " + writerId + " is closed", null);
             }
             outstanding.add(f);
-            queue.add(new Pending(data.clone(), f));
+            queue.add(new Pending(data.clone(), f, System.nanoTime()));
+            events.queued();
         }
         return f;
     }
@@ -372,6 +378,7 @@ public final class LedgerWriter implements AutoCloseable {
             }
             long no = ++batchNo;
             batches.put(no, items);
+            events.batch(items.size(), items.stream().mapToLong(p -> p.data().length).sum());
             dispatch(machine.onBatch(System.nanoTime(), no, items.stream().map(Pending::data).toList()));
         }
     }
@@ -445,9 +452,11 @@ public final class LedgerWriter implements AutoCloseable {
             } else if (c instanceof LedgerWriterMachine.Fail f) {
                 List<Pending> items = batches.remove(f.batch());
                 complete(() -> items.forEach(p -> finish(p, null, f.error())));
-            } else if (c instanceof LedgerWriterMachine.Opened) {
+            } else if (c instanceof LedgerWriterMachine.Opened o) {
+                events.opened(machine.epoch(), o.fenceSegment());
                 opened.complete(1L);
             } else if (c instanceof LedgerWriterMachine.Stopped s) {
+                events.stopped(machine.epoch(), s.error());
                 failure = s.error();
                 opened.completeExceptionally(s.error());
             }
@@ -463,6 +472,7 @@ public final class LedgerWriter implements AutoCloseable {
         }
         outstanding.remove(p.future());
         queueSpace.release();
+        events.done(error == null, System.nanoTime() - p.queuedAt());
     }
 
     private void run(Runnable request) {

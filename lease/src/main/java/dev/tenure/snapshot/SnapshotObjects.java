@@ -8,6 +8,7 @@ import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.RemoteBackend;
 import dev.tenure.backend.Versioned;
 import dev.tenure.backend.internal.LocalFiles;
+import dev.tenure.metrics.internal.SnapshotEvents;
 import dev.tenure.retry.Retrier;
 import dev.tenure.retry.RetryPolicy;
 import java.io.IOException;
@@ -73,6 +74,8 @@ final class SnapshotObjects {
     private final LongSupplier nanoClock;
     /** Every retry of every step; each call passes its step's deadline, so the retrier's own is never used. */
     private final Retrier retrier;
+    /** Log lines and metrics of pushes and pulls. */
+    SnapshotEvents events;
 
     private SnapshotObjects(RemoteBackend backend, AtomicRemoteBackend atomic, String name, SnapshotOptions options, LongSupplier nanoClock) {
         this.backend = backend;
@@ -82,6 +85,7 @@ final class SnapshotObjects {
         this.dataPrefix = "snapshots/" + name + "/data/";
         this.options = options;
         this.nanoClock = nanoClock;
+        this.events = new SnapshotEvents(name, options.observer());
         RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
         this.retrier = new Retrier("snapshot " + name, options.retry(), Duration.ofNanos(Long.MAX_VALUE), nanoClock, anyThread);
     }
@@ -110,6 +114,11 @@ final class SnapshotObjects {
                     + Keys.MAX_KEY_BYTES + " UTF-8 bytes", null);
         }
         return remote;
+    }
+
+    /** The monotonic clock of the steps' deadlines (tests drive it). */
+    long nanoTime() {
+        return nanoClock.getAsLong();
     }
 
     /** {@code data/<epoch>-<generation>-<nonce>}, both numbers 19 digits so keys sort by epoch, then generation. */
@@ -223,12 +232,14 @@ final class SnapshotObjects {
             return Fetch.HELD;
         }
         Path tmp = local.temporary("download");
+        long started = nanoClock.getAsLong();
         try {
             if (!withRetries("downloading content " + manifest.content().key(), deadline(manifest.content().size()),
                     () -> backend.download(manifest.content().key(), tmp))) {
                 return Fetch.GONE;
             }
             local.install(tmp, manifest);
+            events.pulled(manifest.generation(), manifest.content().size(), nanoClock.getAsLong() - started);
             return Fetch.DOWNLOADED;
         } finally {
             LocalFiles.deleteQuietly(tmp);

@@ -1,5 +1,6 @@
 package dev.tenure.snapshot;
 
+import dev.tenure.metrics.TenureObserver;
 import dev.tenure.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
@@ -18,17 +19,24 @@ import java.util.function.LongSupplier;
  *     backend's {@linkplain dev.tenure.backend.RemoteBackend#operationDeadline() operation deadline}
  *     (its request timeout), or none when it sets none. Transfers get one more second per MiB. An
  *     attempt in flight is never abandoned, so a step ends at the latest one request after it.
+ * @param observer told of each push and pull, for metrics ({@link TenureObserver#none()} by default)
  */
-public record SnapshotOptions(RetryPolicy retry, LongSupplier wallClockMillis, Optional<Duration> deadline) {
+public record SnapshotOptions(RetryPolicy retry, LongSupplier wallClockMillis, Optional<Duration> deadline, TenureObserver observer) {
 
     /** Rejects nulls and a deadline that is not positive. */
     public SnapshotOptions {
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(wallClockMillis, "wallClockMillis");
         Objects.requireNonNull(deadline, "deadline");
+        Objects.requireNonNull(observer, "observer");
         if (deadline.isPresent() && (deadline.get().isNegative() || deadline.get().isZero())) {
             throw new IllegalArgumentException("a snapshot deadline must be positive, not " + deadline.get());
         }
+    }
+
+    /** These options, reporting to no observer. */
+    public SnapshotOptions(RetryPolicy retry, LongSupplier wallClockMillis, Optional<Duration> deadline) {
+        this(retry, wallClockMillis, deadline, TenureObserver.none());
     }
 
     /** The backend's deadline, these retries and this clock. */
@@ -43,11 +51,16 @@ public record SnapshotOptions(RetryPolicy retry, LongSupplier wallClockMillis, O
 
     /** The same options with another retry policy. */
     public SnapshotOptions withRetry(RetryPolicy policy) {
-        return new SnapshotOptions(policy, wallClockMillis, deadline);
+        return new SnapshotOptions(policy, wallClockMillis, deadline, observer);
+    }
+
+    /** The same options reporting to {@code metrics} (for example a {@link dev.tenure.metrics.MicrometerObserver}). */
+    public SnapshotOptions withObserver(TenureObserver metrics) {
+        return new SnapshotOptions(retry, wallClockMillis, deadline, metrics);
     }
 
     /** The same options with this deadline per step, whatever the backend's. */
     public SnapshotOptions withDeadline(Duration perStep) {
-        return new SnapshotOptions(retry, wallClockMillis, Optional.of(perStep));
+        return new SnapshotOptions(retry, wallClockMillis, Optional.of(perStep), observer);
     }
 }

@@ -160,7 +160,10 @@ public final class SnapshotWriter implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-        return conditional() ? flushConditionally() : flushUnconditionally();
+        long started = remote.nanoTime();
+        SnapshotInfo flushed = conditional() ? flushConditionally() : flushUnconditionally();
+        remote.events.pushed(writerId, flushed.epoch(), flushed.generation(), flushed.size(), remote.nanoTime() - started);
+        return flushed;
     }
 
     /**

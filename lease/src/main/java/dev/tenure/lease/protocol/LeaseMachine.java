@@ -73,7 +73,8 @@ public final class LeaseMachine {
     public enum Timer { RENEW, DEADLINE, RETRY, RECHECK, GIVE_UP, REQUEST_TIMEOUT, EXPIRY }
 
     /** What the machine tells the outside world. */
-    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Releasing, Released, HolderSeen, Refused {
+    public sealed interface Event permits Acquired, NotAcquired, Renewed, Revoked, Releasing, Released, HolderSeen, Refused,
+            RenewalFailed {
     }
 
     /** The lease is held from now until {@code validUntilNanos} (unless renewed). */
@@ -121,6 +122,14 @@ public final class LeaseMachine {
 
     /** Another holder was seen on the record. */
     public record HolderSeen(String holder, long epoch, boolean released) implements Event {
+    }
+
+    /**
+     * A renewal attempt failed while the lease is still held, valid until {@code validUntilNanos}
+     * unless a retry lands first. For logs, metrics and health only: no protocol rule depends on
+     * anyone hearing it (the simulator ignores it).
+     */
+    public record RenewalFailed(FencingToken token, BackendException error, long validUntilNanos) implements Event {
     }
 
     /** How long an acquisition keeps trying. */
@@ -249,6 +258,11 @@ public final class LeaseMachine {
     /** True while a request is in flight or a write is still being resolved: the machine has not settled. */
     public boolean busy() {
         return phase != Phase.IDLE && phase != Phase.HELD && phase != Phase.WAITING;
+    }
+
+    /** What the write just sent is for, for logs and metrics: {@code "acquire"}, {@code "renew"} or {@code "release"}. */
+    public String writePurpose() {
+        return phase == Phase.RENEW_WRITE ? "renew" : phase == Phase.RELEASE_WRITE ? "release" : "acquire";
     }
 
     /** True while the machine is letting go of a lease (or of an acquisition nobody wants any more). */
@@ -525,6 +539,7 @@ public final class LeaseMachine {
                     unresolved.clear();
                     renewed(now, written, pendingRecord, sentAt, out);
                 } else if (failure.kind() == BackendException.Kind.PRECONDITION_FAILED) {
+                    renewalFailed(failure, out);
                     // 409/412: not necessarily another holder (an earlier renewal of ours may have
                     // landed, or the store raced a write of its own): re-read, then decide.
                     forget(id);
@@ -535,9 +550,11 @@ public final class LeaseMachine {
                         resolve(now, Phase.RENEW_RESOLVE, out);
                     }
                 } else if (failure.ambiguous()) {
+                    renewalFailed(failure, out);
                     lastFailure = failure;
                     resolve(now, Phase.RENEW_RESOLVE, out);
                 } else if (failure.retryable()) {
+                    renewalFailed(failure, out);
                     forget(id);
                     retryRenew(now, failure, out);
                 } else {
@@ -999,6 +1016,7 @@ public final class LeaseMachine {
         }
         long backoff = config.retry().backoff(attempts, random).toNanos();
         if (phase == Phase.RENEW_RESOLVE) {
+            renewalFailed(failure, out);
             if (now + backoff < validUntil) {
                 setTimer(out, Timer.RETRY, now + backoff);
             }
@@ -1205,6 +1223,13 @@ public final class LeaseMachine {
             setTimer(out, Timer.RETRY, holdOffUntil);
         } else {
             read(now, out);
+        }
+    }
+
+    /** Tells who listens that a renewal attempt failed, while the lease is still held and not being let go. */
+    private void renewalFailed(BackendException failure, List<Command> out) {
+        if (heldRecord != null && !releaseRequested) {
+            out.add(new Notify(new RenewalFailed(new FencingToken(name, heldRecord.epoch()), failure, validUntil)));
         }
     }
 

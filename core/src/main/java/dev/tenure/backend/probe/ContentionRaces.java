@@ -31,6 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ContentionRaces {
 
+    /** How long stopped racers may take to finish the request each is in: a request's own timeout bounds it. */
+    private static final java.time.Duration STRAGGLER_WAIT = java.time.Duration.ofMinutes(2);
+
     /** An increment racer gives up after this many refusals in a row: the store is not making progress. */
     static final int MAX_REFUSED_IN_A_ROW = 5_000;
 
@@ -125,7 +128,7 @@ public final class ContentionRaces {
             }
             awaitAll(racers);
         } finally {
-            pool.shutdownNow();
+            stop(pool);
         }
         List<Integer> bad = new ArrayList<>();
         long winners = 0;
@@ -154,6 +157,17 @@ public final class ContentionRaces {
             } catch (TimeoutException e) {
                 throw new IllegalStateException("a racer did not finish within 30 minutes", e);
             }
+        }
+    }
+
+    /**
+     * Stops the racers and waits until none is left running: after one racer fails the others may
+     * be mid-request, and a write landing after the probe's clean-up listed its keys would be left behind.
+     */
+    private static void stop(ExecutorService pool) throws InterruptedException {
+        pool.shutdownNow();
+        if (!pool.awaitTermination(STRAGGLER_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("racers still running " + STRAGGLER_WAIT.toSeconds() + " s after the race was stopped");
         }
     }
 
@@ -238,7 +252,7 @@ public final class ContentionRaces {
             }
             awaitAll(workers);
         } finally {
-            pool.shutdownNow();
+            stop(pool);
         }
         long finalValue = value(backend.read(key).orElseThrow().value());
         return new IncrementResult(threads, successes.get(), finalValue, conflicts.get(), ambiguous.get());

@@ -39,7 +39,12 @@ public final class TenureCli {
 
     /** As {@link #commandLine()}, with the commands made by {@code factory} (tests inject what a command cannot see). */
     static CommandLine commandLine(CommandLine.IFactory factory) {
-        return new CommandLine(new TenureCli(), factory)
+        CommandLine cli = new CommandLine(new TenureCli(), factory);
+        // Every command's --version prints the one version, not picocli's empty default.
+        for (CommandLine c : allOf(cli)) {
+            c.getCommandSpec().versionProvider(new Version());
+        }
+        return cli
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 // After the subcommands are added, so every Duration option of every command reads durations one way.
                 .registerConverter(Duration.class, new DurationConverter())
@@ -49,6 +54,12 @@ public final class TenureCli {
                     cmd.getErr().println("tenure: " + Redaction.redact(e.getMessage()));
                     return 2;
                 });
+    }
+
+    private static java.util.List<CommandLine> allOf(CommandLine cli) {
+        java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(cli));
+        cli.getSubcommands().values().forEach(sub -> all.addAll(allOf(sub)));
+        return all;
     }
 
     /** As picocli's own handler (the message, then suggestions or the usage), with any URI in the message redacted. */

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -103,10 +104,10 @@ public final class ContentionRaces {
         CyclicBarrier start = new CyclicBarrier(threads, () -> roundGate.accept(nextRound.getAndIncrement()));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<Future<?>> racers = new ArrayList<>();
+            ExecutorCompletionService<Object> racers = new ExecutorCompletionService<>(pool);
             for (int t = 0; t < threads; t++) {
                 String me = "racer-" + t + "-" + UUID.randomUUID();
-                racers.add(pool.submit(() -> {
+                racers.submit(() -> {
                     for (int round = 0; round < rounds; round++) {
                         start.await(120, TimeUnit.SECONDS);
                         String key = prefix + round;
@@ -124,9 +125,9 @@ public final class ContentionRaces {
                         }
                     }
                     return null;
-                }));
+                });
             }
-            awaitAll(racers);
+            awaitAll(racers, threads);
         } finally {
             stop(pool);
         }
@@ -141,11 +142,19 @@ public final class ContentionRaces {
         return new CreateRaceResult(rounds, threads, winners, losers.get(), ambiguous.get(), bad, roundsWon(claims));
     }
 
-    /** Waits for every racer; the first failure is rethrown as it was (a BackendException stays one). */
-    private static void awaitAll(List<Future<?>> racers) throws InterruptedException {
-        for (Future<?> racer : racers) {
+    /**
+     * Waits for every racer, in the order they finish: the first failure is rethrown as it was (a
+     * BackendException stays one) at once, not after the racers still waiting at the round's barrier
+     * time out.
+     */
+    private static void awaitAll(ExecutorCompletionService<Object> racers, int count) throws InterruptedException {
+        for (int i = 0; i < count; i++) {
+            Future<Object> racer = racers.poll(30, TimeUnit.MINUTES);
+            if (racer == null) {
+                throw new IllegalStateException("a racer did not finish within 30 minutes");
+            }
             try {
-                racer.get(30, TimeUnit.MINUTES);
+                racer.get();
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException runtime) {
                     throw runtime;
@@ -154,8 +163,6 @@ public final class ContentionRaces {
                     throw error;
                 }
                 throw new IllegalStateException("a racer failed: " + e.getCause(), e.getCause());
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("a racer did not finish within 30 minutes", e);
             }
         }
     }
@@ -221,9 +228,9 @@ public final class ContentionRaces {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         CyclicBarrier start = new CyclicBarrier(threads);
         try {
-            List<Future<?>> workers = new ArrayList<>();
+            ExecutorCompletionService<Object> workers = new ExecutorCompletionService<>(pool);
             for (int t = 0; t < threads; t++) {
-                workers.add(pool.submit(() -> {
+                workers.submit(() -> {
                     start.await(120, TimeUnit.SECONDS);
                     int refusedInARow = 0;
                     for (int done = 0; done < perThread; ) {
@@ -248,9 +255,9 @@ public final class ContentionRaces {
                         refusedInARow = done == before ? refusedInARow + 1 : 0;
                     }
                     return null;
-                }));
+                });
             }
-            awaitAll(workers);
+            awaitAll(workers, threads);
         } finally {
             stop(pool);
         }

@@ -173,9 +173,9 @@ public final class ContentionRaces {
      */
     private static void stop(ExecutorService pool) throws InterruptedException {
         pool.shutdownNow();
-        if (!pool.awaitTermination(STRAGGLER_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("racers still running " + STRAGGLER_WAIT.toSeconds() + " s after the race was stopped");
-        }
+        // Not an error of its own when it times out: this runs in a finally, after the failure that matters,
+        // and what a straggler writes later is what the clean-up then reports as left behind.
+        pool.awaitTermination(STRAGGLER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static List<Integer> roundsWon(AtomicIntegerArray claims) {

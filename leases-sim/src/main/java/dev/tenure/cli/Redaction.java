@@ -16,11 +16,13 @@ final class Redaction {
     private Redaction() {
     }
 
+    /** User-info out of every URI in {@code text}; for messages the backends built (they show no query already). */
+    static String userInfo(String text) {
+        return text == null ? null : USER_INFO.matcher(text).replaceAll("$1...@");
+    }
+
+    /** User-info and queries out of every URI in {@code text}; for picocli's messages, which echo arguments whole. */
     static String redact(String text) {
-        if (text == null) {
-            return null;
-        }
-        String s = USER_INFO.matcher(text).replaceAll("$1...@");
-        return QUERY.matcher(s).replaceAll("$1?...");
+        return text == null ? null : QUERY.matcher(userInfo(text)).replaceAll("$1?...");
     }
 }

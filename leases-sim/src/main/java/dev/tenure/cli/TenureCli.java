@@ -51,7 +51,7 @@ public final class TenureCli {
                 .setExecutionStrategy(TenureCli::checkedThenRun)
                 .setParameterExceptionHandler(TenureCli::usageError)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("tenure: " + Redaction.redact(e.getMessage()));
+                    cmd.getErr().println("tenure: " + Redaction.userInfo(e.getMessage()));
                     return 2;
                 });
     }

@@ -56,7 +56,7 @@ class BadInputTest {
                 bad("demo --replicas 1", "'--replicas': 1 is out of range"),
                 bad("demo --processes --backend mem:", "--processes cannot use --backend mem:"),
                 bad("demo --processes --backend MEM:", "--processes cannot use --backend mem:"),
-                bad("demo --duration 2s --ttl 1s", "at least 4 TTLs"),
+                bad("demo --duration 3s --ttl 1s", "at least 4 TTLs and 2s"),
                 // race
                 bad("race --replicas 0", "'--replicas': 0 is out of range; allowed: 1 to 256"),
                 bad("race --rounds 0", "'--rounds': 0 is out of range; allowed: 1 to 100,000"),

@@ -5,6 +5,7 @@ import dev.tenure.bench.LeaseTimerBenchmark;
 import dev.tenure.backend.uri.BackendUris;
 import dev.tenure.bench.LocalCasPairs;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -63,6 +64,10 @@ final class BenchCommand implements Callable<Integer>, Bounds.Checked {
         if (leases != null) {
             // About a kilobyte of heap per lease, measured by the benchmark itself: a million fits a default heap.
             Bounds.check(spec, "--leases", leases, 1, 1_000_000, "heap per lease");
+        }
+        if (localCasDir != null && !Files.isDirectory(localCasDir)) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--local-cas': " + localCasDir
+                    + " is not an existing directory (the benchmark makes a new directory inside it)");
         }
         if (!scheduler.equals("wheel") && !scheduler.equals("executor")) {
             throw new ParameterException(spec.commandLine(), "Invalid value for option '--scheduler': '" + scheduler

@@ -6,6 +6,7 @@ import dev.tenure.sim.Progress;
 import dev.tenure.sim.SimulationCampaign;
 import dev.tenure.sim.SimulationConfig;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -17,6 +18,7 @@ import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Runs the deterministic simulator over one seed or many, printing each violation with the seed that replays it. */
@@ -85,6 +87,12 @@ final class SimulateCommand implements Callable<Integer>, Bounds.Checked {
         // Ten TTLs of the simulated lease (1 s) at least, or a seed sees too few elections to check anything.
         Bounds.check(spec, "--duration", duration, Duration.ofSeconds(10), Duration.ofDays(1), "at least ten lease TTLs");
         Bounds.check(spec, "--threads", threads, 1, MAX_THREADS);
+        if (report != null && (Files.exists(report) ? !Files.isDirectory(report) || !Files.isWritable(report)
+                : report.toAbsolutePath().getParent() == null || !Files.isDirectory(report.toAbsolutePath().getParent()))) {
+            // Found before the campaign, not after it has run for an hour.
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--report': " + report
+                    + (Files.exists(report) ? " is not a writable directory" : "'s parent directory does not exist"));
+        }
     }
 
     @Override

@@ -45,6 +45,7 @@ class BadInputTest {
                 bad("simulate --duration -60s", "'--duration'"),
                 bad("simulate --duration 60", "a bare number has no unit"),
                 bad("simulate --from 9223372036854775807", "'--from'"),
+                bad("simulate --report /no/such/parent/report", "'--report': /no/such/parent/report's parent directory does not exist"),
                 // demo
                 bad("demo --duration PT0S", "'--duration': 0s is out of range; allowed: 4s to 1h"),
                 bad("demo --duration -PT5S", "'--duration': -5s is out of range"),
@@ -73,6 +74,7 @@ class BadInputTest {
                 bad("bench --warm-up 2h", "'--warm-up': 2h is out of range"),
                 bad("bench --pairs 0", "'--pairs': 0 is out of range"),
                 bad("bench --leases 0", "'--leases': 0 is out of range; allowed: 1 to 1,000,000"),
+                bad("bench --local-cas /no/such/dir", "'--local-cas': /no/such/dir is not an existing directory"),
                 bad("bench --scheduler wheels", "'--scheduler': 'wheels'; allowed: wheel, executor"),
                 // snapshot
                 bad("snapshot push mem: db /no/such/file --wait -1s", "'--wait': -1s is out of range; allowed: 0s to 1d"),

@@ -116,6 +116,25 @@ class VerifyCommandTest {
         assertEquals(List.of(), LocalBackend.open(dir).list(""));
     }
 
+    /** A key the store will not delete is named in a warning, so it can be removed by hand. */
+    @Test
+    void aKeyThatCannotBeDeletedIsNamed() {
+        InMemoryBackend store = new InMemoryBackend("kept");
+        CliRun r = verify(uri -> new Unclosed(store) {
+            @Override
+            public void delete(String key) {
+                if (key.endsWith("/stale")) {
+                    throw BackendException.auth(key, "no delete permission", null);
+                }
+                super.delete(key);
+            }
+        }, "mem:");
+        assertEquals(0, r.status(), r.out() + r.err());
+        String left = store.list("").get(0);
+        assertTrue(left.endsWith("/stale") && store.list("").size() == 1, store.list("").toString());
+        assertTrue(r.out().contains("WARNING: 1 probe object could not be deleted; remove them by hand: " + left), r.out());
+    }
+
     /** The in-memory store outlives the command, so the test can list what is left. */
     private static class Unclosed extends ForwardingAtomicBackend {
         Unclosed(AtomicRemoteBackend store) {

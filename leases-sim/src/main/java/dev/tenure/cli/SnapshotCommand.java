@@ -55,13 +55,14 @@ final class SnapshotCommand {
         @Option(names = "--holder", defaultValue = "tenure-cli", description = "Writer and lease holder id. Default: ${DEFAULT-VALUE}.")
         String holder;
 
-        @Option(names = "--wait", defaultValue = "30s", description = "How long to wait for the lease (0s to 1d; 500ms, 2s, 1m"
+        @Option(names = "--wait", defaultValue = "30s", description = "How long to wait for the lease (1s to 1d; 500ms, 2s, 1m"
                 + " or ISO-8601 PT30S). Default: ${DEFAULT-VALUE}.")
         Duration wait;
 
         @Override
         public void checkBounds() {
-            Bounds.check(spec, "--wait", wait, Duration.ZERO, Duration.ofDays(1));
+            // Taking a lease is a request or two: a shorter wait gives up before the first answer (0s never acquired).
+            Bounds.check(spec, "--wait", wait, Duration.ofSeconds(1), Duration.ofDays(1), "taking the lease is a request or two");
         }
 
         @Override

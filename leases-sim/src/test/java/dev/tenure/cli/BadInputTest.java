@@ -77,7 +77,8 @@ class BadInputTest {
                 bad("bench --local-cas /no/such/dir", "'--local-cas': /no/such/dir is not an existing directory"),
                 bad("bench --scheduler wheels", "'--scheduler': 'wheels'; allowed: wheel, executor"),
                 // snapshot
-                bad("snapshot push mem: db /no/such/file --wait -1s", "'--wait': -1s is out of range; allowed: 0s to 1d"),
+                bad("snapshot push mem: db /no/such/file --wait -1s", "'--wait': -1s is out of range; allowed: 1s to 1d"),
+                bad("snapshot push mem: db /no/such/file --lease w --wait 0s", "'--wait': 0s is out of range; allowed: 1s to 1d"),
                 // replica (hidden, run by demo --processes)
                 bad("replica --name r --backend mem: --ttl 10ms --duration 5s", "'--ttl': 10ms is out of range"));
     }

@@ -2,6 +2,7 @@ package dev.tenure.cli;
 
 import dev.tenure.backend.AtomicRemoteBackend;
 import dev.tenure.backend.uri.BackendUris;
+import dev.tenure.backend.uri.Scheme;
 import dev.tenure.backend.local.LocalBackend;
 import dev.tenure.lease.FencingToken;
 import dev.tenure.lease.LeaderElection;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -36,20 +38,28 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Leader election among replicas; kills the leader halfway and shows the failover.",
                 "Without --backend, the replicas share a fresh temporary directory."})
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand implements Callable<Integer>, Bounds.Checked {
 
     static final String LEASE = "demo-leader";
+    /** The TTL range: under 100 ms a renewal (every ttl/4) is shorter than a JVM's pauses; over 5 min nobody watches the failover. */
+    static final Duration MIN_TTL = Duration.ofMillis(100);
+    static final Duration MAX_TTL = Duration.ofMinutes(5);
+    static final Duration MAX_DURATION = Duration.ofHours(1);
+    /** The first election on a cold JVM takes most of a second: a shorter run has no leader to kill. */
+    static final Duration MIN_DURATION = Duration.ofSeconds(2);
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--replicas", defaultValue = "5", description = "Replicas. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--replicas", defaultValue = "5", description = "Replicas, from 2 to a limit set by this machine's"
+            + " processors (16 each as threads, 4 each with --processes). Default: ${DEFAULT-VALUE}.")
     int replicas;
 
-    @Option(names = "--duration", defaultValue = "PT8S", description = "How long to run (ISO-8601, e.g. PT8S). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--duration", defaultValue = "8s", description = "How long to run (4 TTLs and at least 2s, to 1h; 500ms, 2s, 1m, 1h or ISO-8601"
+            + " PT8S). Default: ${DEFAULT-VALUE}.")
     Duration duration;
 
-    @Option(names = "--ttl", defaultValue = "PT1S", description = "Lease TTL. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--ttl", defaultValue = "1s", description = "Lease TTL (100ms to 5m). Default: ${DEFAULT-VALUE}.")
     Duration ttl;
 
     @Option(names = "--processes", description = "Run each replica as a separate JVM process, and kill the leader with SIGKILL.")
@@ -67,18 +77,43 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
-        if (replicas < 2) {
-            throw new IllegalArgumentException("--replicas must be at least 2 for an election to mean anything");
+    public void checkBounds() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        int limit = maxReplicas(processes, processors);
+        Bounds.check(spec, "--replicas", replicas, 2, limit, processes
+                ? "this machine has " + processors + " processor(s); each replica is a JVM of up to 128 MB that takes a"
+                        + " processor-second or more to start, so the demo allows 4 per processor"
+                : "this machine has " + processors + " processor(s); each replica runs its own scheduler, I/O and callback"
+                        + " threads and renews every ttl/4, so the demo allows 16 per processor; at least 2 for an election to"
+                        + " mean anything");
+        Bounds.check(spec, "--ttl", ttl, MIN_TTL, MAX_TTL);
+        // The leader is killed halfway; the failover takes about a TTL and must be seen before the end.
+        Duration shortest = ttl.multipliedBy(4).compareTo(MIN_DURATION) > 0 ? ttl.multipliedBy(4) : MIN_DURATION;
+        Bounds.check(spec, "--duration", duration, shortest, MAX_DURATION, "at least 4 TTLs and 2s: the leader is killed"
+                + " halfway and the failover takes about a TTL");
+        if (processes && backend.uri != null && Scheme.of(backend.uri).filter(s -> s == Scheme.MEM).isPresent()) {
+            throw new ParameterException(spec.commandLine(), "--processes cannot use --backend mem: each replica process"
+                    + " would have its own memory, so they would never contend; use a file: directory or a shared store");
         }
+    }
+
+    /** The most replicas the demo runs on a machine with {@code processors} processors. */
+    static int maxReplicas(boolean processes, int processors) {
+        return processes ? Math.max(4, 4 * processors) : Math.max(16, 16 * processors);
+    }
+
+    @Override
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path tempRoot = backend.uri == null ? Files.createTempDirectory("tenure-demo-") : null;
         String uri = backend.uriOr(() -> tempRoot.toUri().toString());
         AtomicRemoteBackend shared = BackendUris.openAtomic(uri);
-        Duration renew = ttl.dividedBy(4);
         if (processes) {
+            // Opened here only to check the URI: a replica process's errors go nowhere a user would see them.
+            shared.close();
             return new ProcessDemo(out, replicas, duration, ttl, uri).run();
         }
+        Duration renew = ttl.dividedBy(4);
         out.printf("tenure demo: %d replicas elect a leader for '%s' on %s (ttl %d ms, renew every %d ms)%n", replicas, LEASE,
                 shared.name(), ttl.toMillis(), renew.toMillis());
         out.flush();
@@ -126,8 +161,10 @@ final class DemoCommand implements Callable<Integer> {
             });
             all.add(new Replica(name, manager, election, scheduler, threads));
         }
-        long end = start + duration.toNanos();
-        long killAt = start + duration.toNanos() / 2;
+        // Counted from when every replica contends: starting them (a cold JVM's first requests) is no part of the run.
+        long runStart = System.nanoTime();
+        long end = runStart + duration.toNanos();
+        long killAt = runStart + duration.toNanos() / 2;
         boolean killed = false;
         int maxLeaders = 0;
         long samples = 0;

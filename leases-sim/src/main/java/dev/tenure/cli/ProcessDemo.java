@@ -1,5 +1,6 @@
 package dev.tenure.cli;
 
+import dev.tenure.backend.uri.BackendUris;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -46,7 +47,7 @@ final class ProcessDemo {
 
     int run() throws IOException, InterruptedException {
         out.printf("tenure demo: %d replica processes elect a leader for '%s' on %s (ttl %d ms)%n", replicas, DemoCommand.LEASE,
-                backendUri, ttl.toMillis());
+                BackendUris.redact(backendUri), ttl.toMillis());
         out.flush();
         List<Process> children = new ArrayList<>();
         List<String> names = new ArrayList<>();

@@ -33,17 +33,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "race", mixinStandardHelpOptions = true,
         description = {"Replicas race compare-and-swap for one lease-like record; prints each round's winner and cost.",
                 "Without --backend, a fresh temporary directory."})
-final class RaceCommand implements Callable<Integer> {
+final class RaceCommand implements Callable<Integer>, Bounds.Checked {
 
     static final String KEY = "leases/demo";
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--replicas", defaultValue = "5", description = "Replicas racing (threads, each with its own backend client). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--replicas", defaultValue = "5", description = "Replicas racing (1 to 256 threads, each with its own backend client). Default: ${DEFAULT-VALUE}.")
     int replicas;
 
-    @Option(names = "--rounds", defaultValue = "10", description = "Rounds to race. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--rounds", defaultValue = "10", description = "Rounds to race (1 to 100,000). Default: ${DEFAULT-VALUE}.")
     int rounds;
 
     @Mixin
@@ -54,10 +54,14 @@ final class RaceCommand implements Callable<Integer> {
     }
 
     @Override
+    public void checkBounds() {
+        // Each replica is a thread with its own client and connections; past a few hundred the race measures the machine.
+        Bounds.check(spec, "--replicas", replicas, 1, 256, "one thread and one backend client each");
+        Bounds.check(spec, "--rounds", rounds, 1, 100_000);
+    }
+
+    @Override
     public Integer call() throws Exception {
-        if (replicas < 1 || rounds < 1) {
-            throw new IllegalArgumentException("--replicas and --rounds must be at least 1");
-        }
         PrintWriter out = spec.commandLine().getOut();
         Path tempRoot = backend.uri == null ? Files.createTempDirectory("tenure-demo-") : null;
         String uri = backend.uriOr(() -> tempRoot.toUri().toString());

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  * {@code READY <nanoTime>} once its election has started. Runs until STOP on standard input.
  */
 @Command(name = "replica", hidden = true, description = "One replica of 'tenure demo --processes'.")
-final class ReplicaCommand implements Callable<Integer> {
+final class ReplicaCommand implements Callable<Integer>, Bounds.Checked {
 
     @Spec
     CommandSpec spec;
@@ -47,6 +47,13 @@ final class ReplicaCommand implements Callable<Integer> {
 
     @Option(names = "--duration", required = true)
     Duration duration;
+
+    @Override
+    public void checkBounds() {
+        Bounds.check(spec, "--ttl", ttl, DemoCommand.MIN_TTL, DemoCommand.MAX_TTL);
+        // The demo passes its own duration, twice over plus start-up time, as this cap.
+        Bounds.check(spec, "--duration", duration, Duration.ofSeconds(1), DemoCommand.MAX_DURATION.multipliedBy(3));
+    }
 
     @Override
     public Integer call() {

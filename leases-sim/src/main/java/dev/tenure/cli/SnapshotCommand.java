@@ -39,7 +39,7 @@ final class SnapshotCommand {
             description = {"Uploads FILE, exactly as it is, as the next generation of snapshot NAME; FILE must exist.",
                 "With --lease (atomic backends only) the upload is fenced: the lease is taken first and its epoch claims the"
                     + " snapshot, so an older writer can no longer overwrite it. Without --lease the last write wins."})
-    static final class Push implements Callable<Integer> {
+    static final class Push implements Callable<Integer>, Bounds.Checked {
         @Spec
         CommandSpec spec;
 
@@ -55,8 +55,15 @@ final class SnapshotCommand {
         @Option(names = "--holder", defaultValue = "tenure-cli", description = "Writer and lease holder id. Default: ${DEFAULT-VALUE}.")
         String holder;
 
-        @Option(names = "--wait", defaultValue = "PT30S", description = "How long to wait for the lease. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--wait", defaultValue = "30s", description = "How long to wait for the lease (1s to 1d; 500ms, 2s, 1m"
+                + " or ISO-8601 PT30S). Default: ${DEFAULT-VALUE}.")
         Duration wait;
+
+        @Override
+        public void checkBounds() {
+            // Taking a lease is a request or two: a shorter wait gives up before the first answer (0s never acquired).
+            Bounds.check(spec, "--wait", wait, Duration.ofSeconds(1), Duration.ofDays(1), "taking the lease is a request or two");
+        }
 
         @Override
         public Integer call() throws Exception {

@@ -27,11 +27,23 @@ public final class SimulationCampaign {
     private SimulationCampaign() {
     }
 
-    /** Runs seeds {@code first .. first + count - 1}; writes a report to {@code reportDir} when given. */
+    /**
+     * Runs seeds {@code first .. first + count - 1}; writes a report to {@code reportDir} when given.
+     * Progress is a bar redrawn in place, as on a terminal.
+     */
     public static Summary run(SimulationConfig base, long first, int count, int threads, PrintWriter out, Path reportDir)
             throws InterruptedException, IOException {
+        return run(base, first, count, threads, out, reportDir, Progress.of(out, true, Math.max(1, count)));
+    }
+
+    /** As {@link #run(SimulationConfig, long, int, int, PrintWriter, Path)}, showing progress through {@code progress}. */
+    public static Summary run(SimulationConfig base, long first, int count, int threads, PrintWriter out, Path reportDir,
+            Progress progress) throws InterruptedException, IOException {
+        if (count < 1 || threads < 1) {
+            throw new IllegalArgumentException("a campaign needs at least one seed and one thread, not " + count + " and " + threads);
+        }
         long started = System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         List<Future<SimulationResult>> futures = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             SimulationConfig config = base.withSeed(first + i);
@@ -66,7 +78,8 @@ public final class SimulationCampaign {
                 if (!r.ok()) {
                     failing.add(r.seed());
                     violations.addAll(r.violations());
-                    out.printf("%nVIOLATION seed %d: %s%n  replay: ./tenure simulate --seed %d%s%s%n", r.seed(), r.violations(), r.seed(),
+                    progress.interrupt();
+                    out.printf("VIOLATION seed %d: %s%n  replay: ./tenure simulate --seed %d%s%s%n", r.seed(), r.violations(), r.seed(),
                             base.mutation().map(m -> " --mutation " + m).orElse(""), base.ledger() ? "" : " --no-ledger");
                     if (shown == null || shown.ok()) {
                         shown = r;
@@ -75,12 +88,12 @@ public final class SimulationCampaign {
                 if (shown == null) {
                     shown = r;
                 }
-                progress(out, i + 1, count, failing.size());
+                progress.update(i + 1, failing.size());
             }
         } finally {
             pool.shutdownNow();
         }
-        out.println();
+        progress.interrupt();
         double seconds = (System.nanoTime() - started) / 1e9;
         Report.Campaign campaign = new Report.Campaign(base, count, violations, failing, failovers, crashBeyond, takeovers, epochs, renewals, renewRequests, seconds);
         out.printf("%d seeds, %d with violations, %d epochs, failover after a fault on the leader: p50 %d ms, p99 %d ms (virtual),"
@@ -96,12 +109,5 @@ public final class SimulationCampaign {
         }
         out.flush();
         return new Summary(count, failing.size(), campaign.percentile(0.5), campaign.percentile(0.99), campaign.requestsPerRenewal());
-    }
-
-    private static void progress(PrintWriter out, int done, int total, int failing) {
-        int width = 40;
-        int filled = (int) ((long) done * width / total);
-        out.printf("\r[%s%s] %d/%d seeds, %d failing", "#".repeat(filled), ".".repeat(width - filled), done, total, failing);
-        out.flush();
     }
 }

@@ -97,19 +97,25 @@ public final class UriQueries {
         }
     }
 
-    /** Removes the query from a URI for messages: values may be paths a user did not mean to show. */
+    /**
+     * Removes the query and any user-info from a URI for messages: query values may be paths a user
+     * did not mean to show, and user-info ({@code user:password@}) is a credential.
+     */
     public static String redact(String uri) {
-        int q = uri.indexOf('?');
-        String head = q < 0 ? uri : uri.substring(0, q);
-        // User-info ("user:password@") is a credential too: keep the scheme and host, drop what precedes '@'.
-        int authority = head.indexOf("//");
-        if (authority >= 0) {
-            int end = head.indexOf('/', authority + 2);
-            int at = head.lastIndexOf('@', end < 0 ? head.length() : end);
-            if (at > authority) {
-                head = head.substring(0, authority + 2) + "...@" + head.substring(at + 1);
-            }
+        int authority = uri.indexOf("//");
+        // User-info ends at the last '@' in the whole string: a secret may itself hold '/', '?' or '#'
+        // (base64 keys do), so nothing before that '@' is shown, even when that hides a path holding an '@'.
+        int at = authority < 0 ? -1 : uri.lastIndexOf('@');
+        String head;
+        String rest;
+        if (at > authority + 1) {
+            head = uri.substring(0, authority + 2) + "...@";
+            rest = uri.substring(at + 1);
+        } else {
+            head = "";
+            rest = uri;
         }
-        return q < 0 ? head : head + "?...";
+        int q = rest.indexOf('?');
+        return q < 0 ? head + rest : head + rest.substring(0, q) + "?...";
     }
 }

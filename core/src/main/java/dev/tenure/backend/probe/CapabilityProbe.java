@@ -50,8 +50,20 @@ public final class CapabilityProbe {
      *
      * @param backend the backend's name
      * @param verdicts one per guarantee
+     * @param leftBehind probe keys the clean-up could not delete (empty when it removed everything)
      */
-    public record Report(String backend, List<Verdict> verdicts) {
+    public record Report(String backend, List<Verdict> verdicts, List<String> leftBehind) {
+        /** Copies the lists. */
+        public Report {
+            verdicts = List.copyOf(verdicts);
+            leftBehind = List.copyOf(leftBehind);
+        }
+
+        /** Findings with nothing left behind. */
+        public Report(String backend, List<Verdict> verdicts) {
+            this(backend, verdicts, List.of());
+        }
+
         /** True when every guarantee the configuration claims held. */
         public boolean passed() {
             return verdicts.stream().noneMatch(Verdict::broken);
@@ -103,6 +115,7 @@ public final class CapabilityProbe {
                 return super.add(v);
             }
         };
+        List<String> leftBehind = List.of();
         try {
             verdicts.add(createIfAbsent(backend, prefix));
             Verdict ifMatch = staleIfMatch(backend, prefix);
@@ -121,9 +134,9 @@ public final class CapabilityProbe {
                     ? incrementRace(backend, prefix, settings)
                     : new Verdict("if-match atomic", Outcome.FAILS, true, "not raced: if-match does not work sequentially"));
         } finally {
-            cleanUp(backend, prefix);
+            leftBehind = cleanUp(backend, prefix);
         }
-        return new Report(backend.name(), List.copyOf(verdicts));
+        return new Report(backend.name(), verdicts, leftBehind);
     }
 
     private static Verdict createIfAbsent(AtomicRemoteBackend backend, String prefix) {
@@ -261,14 +274,37 @@ public final class CapabilityProbe {
         throw e;
     }
 
-    private static void cleanUp(AtomicRemoteBackend backend, String prefix) {
-        try {
-            for (String key : backend.list(prefix)) {
-                backend.delete(key);
+    /**
+     * Deletes every key under the probe's prefix, each on its own (one failed delete does not keep
+     * the others), listing again until nothing is left or a pass deletes nothing more.
+     *
+     * @return the keys still there; the prefix names them for removal by hand
+     */
+    static List<String> cleanUp(AtomicRemoteBackend backend, String prefix) {
+        List<String> left = List.of(prefix + "*");
+        for (int pass = 0; pass < 3; pass++) {
+            List<String> keys;
+            try {
+                keys = backend.list(prefix);
+            } catch (BackendException e) {
+                continue;
             }
-        } catch (BackendException e) {
-            // The probe's verdicts matter more than its litter; the prefix names it for manual removal.
+            List<String> failed = new ArrayList<>();
+            for (String key : keys) {
+                try {
+                    backend.delete(key);
+                } catch (BackendException e) {
+                    if (e.kind() != BackendException.Kind.NOT_FOUND) {
+                        failed.add(key);
+                    }
+                }
+            }
+            left = failed;
+            if (failed.isEmpty() || failed.size() == keys.size()) {
+                break;
+            }
         }
+        return List.copyOf(left);
     }
 
     private static byte[] bytes(String s) {

@@ -113,12 +113,27 @@ public final class S3Backend implements AtomicRemoteBackend {
      * {@code tenure-probe/} in the prefix, removed again.
      */
     public static S3Backend open(S3Settings settings) {
+        return open(settings, provider(settings.credentials()));
+    }
+
+    /**
+     * Opens with credentials from {@code credentials}; they are resolved first, so that none to be
+     * found is a CONFIG error before any request is sent (the probe at open writes, and a write that
+     * fails for want of credentials was never sent: it is not "may have been applied").
+     */
+    static S3Backend open(S3Settings settings, AwsCredentialsProvider credentials) {
         settings.validate();
+        AwsCredentialsProvider checked = new CheckedCredentials(credentials, settings.credentials().toString());
+        try {
+            checked.resolveCredentials();
+        } catch (SdkException e) {
+            throw S3Errors.map(null, settings.bucket(), Op.READ, e);
+        }
         return open(settings, client(settings, Apache5HttpClient.builder()
                 .maxConnections(settings.maxConnections())
                 .connectionTimeout(settings.connectTimeout())
                 .socketTimeout(settings.requestTimeout())
-                .build()));
+                .build(), checked));
     }
 
     /** Opens on a given client, running the open-time probe through it. */
@@ -139,10 +154,16 @@ public final class S3Backend implements AtomicRemoteBackend {
 
     /** Builds the SDK client the settings describe on top of {@code http}. */
     static S3Client client(S3Settings settings, SdkHttpClient http) {
+        return client(settings, http, new CheckedCredentials(provider(settings.credentials()), settings.credentials().toString()));
+    }
+
+    /** As {@link #client(S3Settings, SdkHttpClient)}, with the credentials from {@code credentials}. */
+    static S3Client client(S3Settings settings, SdkHttpClient http, AwsCredentialsProvider credentials) {
         S3ClientBuilder builder = S3Client.builder()
                 .httpClient(http)
                 .region(Region.of(settings.region()))
-                .credentialsProvider(provider(settings.credentials()))
+                .credentialsProvider(credentials instanceof CheckedCredentials ? credentials
+                        : new CheckedCredentials(credentials, credentials.toString()))
                 .forcePathStyle(settings.pathStyle())
                 .overrideConfiguration(o -> o
                         .retryStrategy(AwsRetryStrategy.doNotRetry())
@@ -165,6 +186,23 @@ public final class S3Backend implements AtomicRemoteBackend {
                     .orElseGet(() -> AwsBasicCredentials.create(s.accessKeyId(), s.secretAccessKey())));
         }
         return DefaultCredentialsProvider.builder().build();
+    }
+
+    /**
+     * A provider whose failure to find credentials is marked, wherever the SDK wraps it, so that
+     * {@link S3Errors} maps it to CONFIG: the request was never signed, so never sent.
+     */
+    private record CheckedCredentials(AwsCredentialsProvider delegate, String source) implements AwsCredentialsProvider {
+        @Override
+        public software.amazon.awssdk.auth.credentials.AwsCredentials resolveCredentials() {
+            try {
+                return delegate.resolveCredentials();
+            } catch (RuntimeException e) {
+                throw software.amazon.awssdk.core.exception.SdkClientException.builder()
+                        .message("no S3 credentials could be loaded from the " + source)
+                        .cause(new S3Errors.MissingCredentials(source, e)).build();
+            }
+        }
     }
 
     /** The request timeout ({@code requestTimeoutMs}): see {@link dev.tenure.backend.RemoteBackend#operationDeadline()}. */

@@ -12,7 +12,28 @@ final class S3Errors {
     private S3Errors() {
     }
 
+    /**
+     * The credentials provider found none: nothing was signed, so nothing was sent. Carries no
+     * credential, only where they were looked for.
+     */
+    static final class MissingCredentials extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MissingCredentials(String source, Throwable cause) {
+            super("no S3 credentials could be loaded from the " + source, cause);
+        }
+    }
+
     static BackendException map(String key, String bucket, Op op, SdkException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MissingCredentials missing) {
+                // Before any request left: a configuration error, never "the write may have been applied".
+                return BackendException.config(key, missing.getMessage() + " for bucket '" + bucket + "': set"
+                        + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the aws.accessKeyId and aws.secretAccessKey system"
+                        + " properties, or a profile (AWS_PROFILE, ~/.aws/credentials); for GCS, an HMAC key's access id and"
+                        + " secret", e);
+            }
+        }
         String where = "S3 " + op.name().toLowerCase().replace('_', ' ') + (key != null ? " of '" + key + "'" : "")
                 + " in bucket '" + bucket + "'";
         if (e instanceof AwsServiceException service) {

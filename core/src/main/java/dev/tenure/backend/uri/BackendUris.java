@@ -89,8 +89,36 @@ public final class BackendUris {
         Scheme scheme = Scheme.of(uri).orElseThrow(() -> BackendException.config(null,
                 "unsupported backend URI '" + UriQueries.redact(uri) + "': use " + String.join(", ", Scheme.allForms()),
                 null));
+        if (hasUserInfo(uri)) {
+            // No store takes credentials from its URI: a URI ends up in shell history, process lists and logs.
+            throw BackendException.config(null, "'" + UriQueries.redact(uri) + "': credentials in the URI (user-info before"
+                    + " '@') are refused for every backend; give them in a file or the environment, as the backends"
+                    + " documentation describes", null);
+        }
         scheme.dependency().ifPresent(dependency -> requirePresent(scheme, dependency, uri));
         return scheme;
+    }
+
+    /** True when the URI's authority carries user-info ({@code scheme://user:secret@host}). */
+    static boolean hasUserInfo(String uri) {
+        int colon = uri.indexOf(':');
+        if (!uri.startsWith("//", colon + 1)) {
+            return false;
+        }
+        // Up to the query: a secret may hold '/' (base64 keys do), so any '@' before the query counts.
+        int q = uri.indexOf('?', colon);
+        return uri.substring(colon + 3, q < 0 ? uri.length() : q).contains("@");
+    }
+
+    /**
+     * A URI as it may be shown in a message or a log: without user-info and without its query,
+     * which may name credential files or carry what a user did not mean to show.
+     *
+     * @param uri any URI, valid or not
+     * @return the URI with user-info replaced by {@code ...@} and the query by {@code ?...}
+     */
+    public static String redact(String uri) {
+        return uri == null ? null : UriQueries.redact(uri);
     }
 
     /** The URI with its scheme in lower case, as every store's own parser expects (schemes are case-insensitive). */
@@ -109,6 +137,22 @@ public final class BackendUris {
                         + " path, also require their modules or add them with --add-modules)", null);
             }
         }
+    }
+
+    /**
+     * The directory a {@code file:} URI names, without opening or creating it: for a caller that
+     * must not create a missing directory (the command line's {@code verify}).
+     *
+     * @param given a {@code file:} URI
+     * @return the directory it names
+     * @throws BackendException CONFIG for any other URI, or a {@code file:} URI that names no local directory
+     */
+    public static Path fileDirectory(String given) {
+        Scheme scheme = scheme(given);
+        if (scheme != Scheme.FILE) {
+            throw BackendException.config(null, "'" + UriQueries.redact(given) + "' is not a file: URI", null);
+        }
+        return localDirectory(normalised(scheme, given));
     }
 
     /**

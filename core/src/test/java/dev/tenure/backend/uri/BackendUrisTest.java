@@ -151,4 +151,27 @@ class BackendUrisTest {
             }
         }
     }
+
+    /**
+     * User-info is refused for every scheme with one message, file://user:pw@localhost included (it
+     * was refused as "names host 'localhost'"), and a secret holding '/' or '?' (base64 keys do) is
+     * never echoed, not even in part.
+     */
+    @Test
+    void userInfoIsRefusedForEverySchemeAndNeverEchoedInPart() {
+        for (String uri : List.of("file://user:hunter2@localhost/tmp/x", "mem://user:hunter2@x", "az://u:hunter2@acct/c/p",
+                "libsql://u:hunter2@host", "d1://u:hunter2@acct/db", "s3://AKIA:se/hunter2@bucket/p", "gs://k:hunter2@bucket")) {
+            BackendException e = config(() -> BackendUris.open(uri));
+            assertTrue(e.getMessage().contains("credentials in the URI"), uri + ": " + e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2") || e.getMessage().contains("AKIA"), "secret echoed: " + e.getMessage());
+        }
+        for (String uri : List.of("ftp://user:se/hunter2@host/x", "ftp://user:se?hunter2@host/x", "ftp://u:se#hunter2@host")) {
+            String shown = BackendUris.redact(uri);
+            assertFalse(shown.contains("hunter2") || shown.contains("se"), uri + " shown as " + shown);
+        }
+        assertEquals("s3://...@bucket/p?...", BackendUris.redact("s3://k:s@bucket/p?endpoint=x"));
+        assertEquals("file:///tmp/dir", BackendUris.redact("file:///tmp/dir"));
+        assertEquals(Path.of("/tmp/x y"), BackendUris.fileDirectory("file:///tmp/x%20y"));
+        assertTrue(config(() -> BackendUris.fileDirectory("mem:")).getMessage().contains("not a file: URI"));
+    }
 }

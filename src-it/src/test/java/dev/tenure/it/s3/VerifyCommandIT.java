@@ -53,7 +53,7 @@ class VerifyCommandIT {
 
     @Test
     void theLocalBackendPasses() throws Exception {
-        TenureProcess.Result r = TenureProcess.run(dir, "verify", "file://" + dir.resolve("store"), "--create-rounds", "20");
+        TenureProcess.Result r = TenureProcess.run(dir, "verify", "file://" + dir.resolve("store"), "--create", "--create-rounds", "20");
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().matches("(?s).*conditional delete honoured\\s+HOLDS.*"), r.output());
     }

@@ -242,6 +242,11 @@ public final class Simulation {
                 result.segments(), result.faults(), ledger.acknowledged());
     }
 
+    /** The ledger followers' figures after {@link #run()}, or empty without the ledger (for tests and reports). */
+    String followersSummary() {
+        return ledger == null ? "" : ledger.followersSummary();
+    }
+
     // ---- nodes ---------------------------------------------------------------------------------
 
     private void start(Node n) {

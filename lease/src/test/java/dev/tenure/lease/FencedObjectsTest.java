@@ -317,7 +317,8 @@ class FencedObjectsTest {
             pool.shutdownNow();
         }
         System.out.printf("[fenced] %s: %d rounds of %d writes each way: old holder's writes landed %d times (none sent after the newer"
-                + " holder's first write returned), fenced %d times; the object always ends as the newer holder's%n", label, rounds, writes, oldWins, fenced);
+                + " holder's first write returned), fenced %d times; the object always ends as the newer holder's%n",
+                label, rounds, writes, oldWins, fenced);
         assertTrue(fenced > 0, "the race should fence the old holder at least once");
     }
 }

@@ -43,7 +43,8 @@ import java.util.SplittableRandom;
  * <p>Checks: every acknowledged append is present exactly once, where it was acknowledged (so no
  * acknowledged append is skipped by readers); each writer's entries appear in the order it
  * appended them; an append failed as definitely not written is not in the log; epochs never go
- * down along the log; nothing a reader saw vanishes.
+ * down along the log; nothing a reader saw vanishes. Followers ({@link SimFollowers}) tail the log
+ * beside the writers, and their own checker asks that each got every acknowledged append once, in order.
  */
 final class SimLedger {
 

@@ -131,9 +131,18 @@ public final class Ledger {
      * (fewer when cached), and one more checkpoint read.
      *
      * @throws LedgerException.Truncated when retention already cut {@code from}
+     * @throws IllegalArgumentException when a segment below {@code from} is missing (the position
+     *     lies beyond the readable log)
      */
     public LedgerFollower follower(Position from) {
-        return new LedgerFollower(new LedgerReader(this, Objects.requireNonNull(from, "from")));
+        LedgerReader reader = new LedgerReader(this, Objects.requireNonNull(from, "from"));
+        if (reader.gapBelowStart() > 0) {
+            // A follower only ever stores positions it reached, so nothing below one is missing: this one was not.
+            throw new IllegalArgumentException("cannot follow ledger " + name + " from " + from + ": the readable log ends before it"
+                    + " (segment " + reader.gapBelowStart() + " is missing); follow from a position a reader or follower returned,"
+                    + " or from firstPosition()");
+        }
+        return new LedgerFollower(reader);
     }
 
     /**

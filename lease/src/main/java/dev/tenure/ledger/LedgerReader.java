@@ -41,6 +41,8 @@ final class LedgerReader implements Iterator<LedgerEntry> {
     private long maxEpoch;
     private boolean done;
     private LedgerException.Truncated overtaken;
+    /** The missing segment below the start position, when the readable log ends before it (0 when none). */
+    private long gapBelowStart;
 
     LedgerReader(Ledger ledger, Position from) {
         this.ledger = ledger;
@@ -84,6 +86,7 @@ final class LedgerReader implements Iterator<LedgerEntry> {
                         break;
                     }
                     done = true; // A gap below the start: the readable log ends before it.
+                    gapBelowStart = s;
                     return;
                 }
                 maxEpoch = Math.max(maxEpoch, segment.get().epoch());
@@ -191,6 +194,11 @@ final class LedgerReader implements Iterator<LedgerEntry> {
         List<LedgerEntry> out = List.copyOf(buffered);
         buffered.clear();
         return out;
+    }
+
+    /** The missing segment below the start, when the readable log ended before the position asked for; 0 otherwise. */
+    long gapBelowStart() {
+        return gapBelowStart;
     }
 
     /** The next position the follower reads (every entry before it was handed out or skipped). */

@@ -176,6 +176,17 @@ class LedgerFollowerTest {
     }
 
     @Test
+    void aPositionBeyondTheReadableLogIsRefused() {
+        LedgerRetentionTest.Store store = new LedgerRetentionTest.Store();
+        Ledger ledger = Ledger.open(store, "beyond", UNCACHED);
+        segment(store, ledger, 1, 1, "a");
+        segment(store, ledger, 3, 1, "c"); // 2 is still in flight
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ledger.follower(Position.startOf(4)));
+        assertTrue(e.getMessage().contains("segment 2 is missing"), e.getMessage());
+        assertEquals(List.of("a"), drain(ledger.follower(Position.startOf(1))));
+    }
+
+    @Test
     void aPollThatFailsChangesNothing() {
         LedgerRetentionTest.Store store = new LedgerRetentionTest.Store();
         Ledger ledger = Ledger.open(store, "fails", UNCACHED);

@@ -133,6 +133,45 @@ public final class Ledger {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(read(from), Spliterator.ORDERED | Spliterator.NONNULL), false);
     }
 
+    /**
+     * A follower from {@code from}: {@link LedgerFollower#poll()} returns what is committed since,
+     * two requests per poll at the end of the log. Opening replays the epoch rule from the
+     * checkpoint: one checkpoint read, one header read per segment between it and {@code from}
+     * (fewer when cached), and one more checkpoint read.
+     *
+     * @throws LedgerException.Truncated when retention already cut {@code from}
+     * @throws IllegalArgumentException when a segment below {@code from} is missing (the position
+     *     lies beyond the readable log)
+     */
+    public LedgerFollower follower(Position from) {
+        LedgerReader reader = new LedgerReader(this, Objects.requireNonNull(from, "from"));
+        if (reader.gapBelowStart() > 0) {
+            // A follower only ever stores positions it reached, so nothing below one is missing: this one was not.
+            throw new IllegalArgumentException("cannot follow ledger " + name + " from " + from + ": the readable log ends before it"
+                    + " (segment " + reader.gapBelowStart() + " is missing); follow from a position a reader or follower returned,"
+                    + " or from firstPosition()");
+        }
+        return new LedgerFollower(reader);
+    }
+
+    /**
+     * A follower resumed where an earlier one stopped: {@code from} and {@code epoch} as its
+     * {@link LedgerFollower#position()} and {@link LedgerFollower#epoch()} returned them together.
+     * One checkpoint read. An epoch that did not come from a follower at that very position breaks
+     * the epoch rule (too low: a deposed writer's segments are handed out; too high: acknowledged
+     * entries are skipped).
+     *
+     * @throws LedgerException.Truncated when retention already cut {@code from}
+     * @throws IllegalArgumentException when {@code epoch} is negative
+     */
+    public LedgerFollower follower(Position from, long epoch) {
+        Objects.requireNonNull(from, "from");
+        if (epoch < 0) {
+            throw new IllegalArgumentException("a follower's epoch is never negative, not " + epoch);
+        }
+        return new LedgerFollower(new LedgerReader(this, from, epoch));
+    }
+
     /** The first readable position: {@link Position#START} until retention cuts the log, then where it cut. One read. */
     public Position firstPosition() {
         return checkpoint().first();

@@ -41,10 +41,30 @@ final class LedgerReader implements Iterator<LedgerEntry> {
     private long maxEpoch;
     private boolean done;
     private LedgerException.Truncated overtaken;
+    /** The missing segment below the start position, when the readable log ends before it (0 when none). */
+    private long gapBelowStart;
 
     LedgerReader(Ledger ledger, Position from) {
         this.ledger = ledger;
         open(from, ledger.checkpoint());
+    }
+
+    /**
+     * A reader resumed at {@code from} with the epoch rule already at {@code epoch} (what a follower
+     * kept): no header is replayed, so opening is one checkpoint read. The epoch is only ever raised
+     * to the checkpoint's, which a correct one is never below.
+     */
+    LedgerReader(Ledger ledger, Position from, long epoch) {
+        this.ledger = ledger;
+        Checkpoint cp = ledger.checkpoint();
+        if (from.segment() < cp.low() && ledger.fixed(RetentionFix.TRUNCATED_ERROR)) {
+            throw new LedgerException.Truncated(ledger.name(), from, cp.first());
+        }
+        boolean startsInside = from.segment() >= cp.low();
+        seq = startsInside ? from.segment() : cp.low();
+        index = startsInside ? from.index() : 0;
+        maxEpoch = startsInside ? Math.max(epoch, ledger.fixed(RetentionFix.CHECKPOINT_EPOCH) ? cp.epoch() : 0)
+                : ledger.fixed(RetentionFix.CHECKPOINT_EPOCH) ? cp.epoch() : 0;
     }
 
     private void open(Position from, Checkpoint cp) {
@@ -66,6 +86,7 @@ final class LedgerReader implements Iterator<LedgerEntry> {
                         break;
                     }
                     done = true; // A gap below the start: the readable log ends before it.
+                    gapBelowStart = s;
                     return;
                 }
                 maxEpoch = Math.max(maxEpoch, segment.get().epoch());
@@ -98,37 +119,96 @@ final class LedgerReader implements Iterator<LedgerEntry> {
             return hasNextUnconfirmed();
         }
         while (buffered.isEmpty() && !done) {
-            List<Segment> run = new ArrayList<>();
-            boolean gap = false;
-            long bytes = 0;
-            for (long s = seq; run.size() < READ_AHEAD && bytes < READ_AHEAD_BYTES; s++) {
-                Optional<Segment> next = ledger.segment(s);
-                if (next.isEmpty()) {
-                    gap = true;
-                    break;
-                }
-                run.add(next.get());
-                for (byte[] e : next.get().entries()) {
-                    bytes += e.length;
-                }
-            }
-            // Read after the run: at or below its first slot, nothing in the run was deleted and
-            // landed on again, and the gap after it (if any) is the end of the log, not a cut.
-            Checkpoint cp = ledger.checkpoint();
-            if (cp.covers(seq)) {
-                if (ledger.fixed(RetentionFix.TRUNCATED_ERROR)) {
-                    overtaken = new LedgerException.Truncated(ledger.name(), new Position(seq, index), cp.first());
-                    throw overtaken;
-                }
-                done = true;
-                break;
-            }
-            run.forEach(this::accept);
-            // A gap after a run is looked at again once the run is handed out (the log may have grown
-            // meanwhile): the iterator ends where the log ends when it gets there, not when it read ahead.
-            done = gap && run.isEmpty();
+            readRun();
         }
         return !buffered.isEmpty();
+    }
+
+    /**
+     * One run: up to {@value #READ_AHEAD} segments from {@code seq} (or {@value #READ_AHEAD_BYTES}
+     * bytes of entries, or to the first missing segment), then one checkpoint read that confirms
+     * them all. Nothing changes before that read answers, so a store failure leaves the reader where
+     * it was. At the end of the log (a missing segment first) it costs two requests.
+     */
+    private void readRun() {
+        List<Segment> run = new ArrayList<>();
+        boolean gap = false;
+        long bytes = 0;
+        for (long s = seq; run.size() < READ_AHEAD && bytes < READ_AHEAD_BYTES; s++) {
+            Optional<Segment> next = ledger.segment(s);
+            if (next.isEmpty()) {
+                gap = true;
+                break;
+            }
+            run.add(next.get());
+            for (byte[] e : next.get().entries()) {
+                bytes += e.length;
+            }
+        }
+        // Read after the run: at or below its first slot, nothing in the run was deleted and
+        // landed on again, and the gap after it (if any) is the end of the log, not a cut.
+        Checkpoint cp = ledger.checkpoint();
+        if (cp.covers(seq)) {
+            if (ledger.fixed(RetentionFix.TRUNCATED_ERROR)) {
+                overtaken = new LedgerException.Truncated(ledger.name(), new Position(seq, index), cp.first());
+                throw overtaken;
+            }
+            done = true;
+            return;
+        }
+        run.forEach(this::accept);
+        // A gap after a run is looked at again once the run is handed out (the log may have grown
+        // meanwhile): the iterator ends where the log ends when it gets there, not when it read ahead.
+        done = gap && run.isEmpty();
+    }
+
+    // ---- following: a reader that comes back to the end of the log -----------------------------
+
+    /**
+     * The follower's poll: what one run hands out (possibly nothing), the reader staying at the end
+     * of the log to look again next time. The epoch rule's state (the highest epoch accepted) is
+     * kept from one poll to the next, exactly as one long read would keep it.
+     *
+     * @throws LedgerException.Truncated when retention cut the position the follower needs, now and
+     *     on every later poll
+     */
+    List<LedgerEntry> poll() {
+        if (overtaken != null) {
+            throw overtaken;
+        }
+        if (!ledger.fixed(RetentionFix.FOLLOWER_KEEPS_EPOCH)) {
+            maxEpoch = 0; // The mutation: every poll starts the epoch rule afresh.
+        }
+        done = false;
+        if (!ledger.fixed(RetentionFix.CONFIRMED_READS)) {
+            hasNextUnconfirmed();
+        } else if (buffered.isEmpty()) {
+            long before = seq;
+            readRun();
+            if (!ledger.fixed(RetentionFix.FOLLOWER_WAITS_AT_GAPS) && seq == before && ledger.segment(seq + 1).isPresent()) {
+                // The mutation: a missing segment with one above it taken for a hole, and stepped over.
+                seq++;
+                index = 0;
+            }
+        }
+        List<LedgerEntry> out = List.copyOf(buffered);
+        buffered.clear();
+        return out;
+    }
+
+    /** The missing segment below the start, when the readable log ended before the position asked for; 0 otherwise. */
+    long gapBelowStart() {
+        return gapBelowStart;
+    }
+
+    /** The next position the follower reads (every entry before it was handed out or skipped). */
+    Position position() {
+        return new Position(seq, index);
+    }
+
+    /** The epoch rule's state at {@link #position()}: the highest epoch accepted before it. */
+    long epoch() {
+        return maxEpoch;
     }
 
     /** The reader without confirmation (a mutation check only): a checkpoint read only after a change of epoch. */

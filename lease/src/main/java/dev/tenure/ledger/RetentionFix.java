@@ -27,5 +27,17 @@ enum RetentionFix {
      * segment whose epoch differs, and a late write that landed where retention deleted, with the
      * same epoch, is read as the log.
      */
-    CONFIRMED_READS
+    CONFIRMED_READS,
+    /**
+     * Followers: a follower keeps the epoch rule's state (the highest epoch accepted) from one poll
+     * to the next. Off: every poll starts the rule afresh, so a stale segment that a deposed writer
+     * landed just after a fence the follower read in its previous poll is handed out.
+     */
+    FOLLOWER_KEEPS_EPOCH,
+    /**
+     * Followers: a missing segment ends what a poll hands out, even when the next one exists (a
+     * pipelined writer's later batch landed first). Off: a follower that finds the next segment
+     * present steps over the missing one, and never delivers what lands there.
+     */
+    FOLLOWER_WAITS_AT_GAPS
 }

@@ -60,7 +60,11 @@ public enum Mutation {
      */
     LEDGER_UNCONFIRMED_READS("CONFIRMED_READS"),
     /** Retention item 7: a reader behind retention ends quietly, as if the log ended. */
-    LEDGER_NO_TRUNCATED_ERROR("TRUNCATED_ERROR");
+    LEDGER_NO_TRUNCATED_ERROR("TRUNCATED_ERROR"),
+    /** Followers: every poll starts the epoch rule afresh, so a deposed writer's segment first in a poll is handed out. */
+    LEDGER_FOLLOWER_FORGETS_EPOCH("FOLLOWER_KEEPS_EPOCH"),
+    /** Followers: a missing segment with the next one present is stepped over, and what lands there later is never delivered. */
+    LEDGER_FOLLOWER_STEPS_OVER_GAPS("FOLLOWER_WAITS_AT_GAPS");
 
     private final ProtocolMutation protocol;
     private final String ledgerSwitch;

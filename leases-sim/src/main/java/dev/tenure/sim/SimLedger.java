@@ -43,7 +43,8 @@ import java.util.SplittableRandom;
  * <p>Checks: every acknowledged append is present exactly once, where it was acknowledged (so no
  * acknowledged append is skipped by readers); each writer's entries appear in the order it
  * appended them; an append failed as definitely not written is not in the log; epochs never go
- * down along the log; nothing a reader saw vanishes.
+ * down along the log; nothing a reader saw vanishes. Followers ({@link SimFollowers}) tail the log
+ * beside the writers, and their own checker asks that each got every acknowledged append once, in order.
  */
 final class SimLedger {
 
@@ -130,6 +131,8 @@ final class SimLedger {
     /** The store as the writers reach it: retention may take a step before each of their requests lands. */
     private final AtomicRemoteBackend writersStore;
     private long unknown;
+    /** Applications tailing the log with followers, on their own random stream. */
+    private final SimFollowers followers;
 
     /** Stalls the node running a writer (its lease machine too) until a time: the simulation's pause, aimed by this class. */
     interface Stall {
@@ -137,6 +140,11 @@ final class SimLedger {
     }
 
     SimLedger(SplittableRandom random, Set<Fault> faultSet, Optional<Mutation> mutation, Stall stall) {
+        this(random, faultSet, mutation, stall, 0);
+    }
+
+    /** @param seed the run's seed, from which the followers draw their own stream (they never touch {@code random}) */
+    SimLedger(SplittableRandom random, Set<Fault> faultSet, Optional<Mutation> mutation, Stall stall, long seed) {
         boolean faults = faultSet.contains(Fault.ERRORS) || faultSet.contains(Fault.AMBIGUOUS);
         boolean retention = faultSet.contains(Fault.RETENTION);
         this.stall = stall;
@@ -152,6 +160,7 @@ final class SimLedger {
                 s -> SimulatedLedgerWriters.ledger(s, "sim", options, mutation.flatMap(Mutation::ledgerSwitch)), random.split()) : null;
         this.writersStore = retention ? this.retention.interleaved(store) : store;
         this.ledger = Ledger.open(store, "sim", options);
+        this.followers = new SimFollowers(store, "sim", options, mutation.flatMap(Mutation::ledgerSwitch), seed, 3);
     }
 
     // ---- from the simulation -------------------------------------------------------------------
@@ -182,6 +191,7 @@ final class SimLedger {
             // lagging readers that it overtakes.
             retention.tick();
         }
+        followers.tick(t);
         if (on && faults && random.nextInt(20_000) == 0 && !leaders.isEmpty()) {
             // A leader's process stalls (GC, VM migration): its answers and timers wait.
             Writer w = leaders.values().iterator().next();
@@ -462,6 +472,7 @@ final class SimLedger {
             w.zombieUntil = -1;
         }
         runUntil(now + 60_000 * MS);
+        followers.drain();
         List<SimulationResult.Violation> violations = new ArrayList<>();
         Map<String, Integer> copies = new HashMap<>();
         Map<Position, String> at = new HashMap<>();
@@ -515,6 +526,7 @@ final class SimLedger {
                 break;
             }
         }
+        violations.addAll(followers.check(acked, definitelyNot, at, first));
         if (retention != null) {
             violations.addAll(retention.check(acked, store));
         }
@@ -523,6 +535,11 @@ final class SimLedger {
 
     int acknowledged() {
         return acked.size();
+    }
+
+    /** The followers' figures: polls, deliveries, restarts, cuts. */
+    String followersSummary() {
+        return followers.summary();
     }
 
     long unknownOutcomes() {

@@ -177,7 +177,7 @@ public final class Simulation {
         this.end = config.duration().toNanos();
         this.healAt = end * 6 / 10;
         this.ledger = config.ledger()
-                ? new SimLedger(random.split(), config.faults(), config.mutation(), this::stall)
+                ? new SimLedger(random.split(), config.faults(), config.mutation(), this::stall, config.seed())
                 : null;
         for (int i = 0; i < config.nodes(); i++) {
             double rate = config.has(Fault.DRIFT) ? 1 + (random.nextDouble() * 2 - 1) * config.maxDrift() : 1.0;
@@ -240,6 +240,11 @@ public final class Simulation {
                 result.renewRequests(), result.failoverMillis(), result.crashFailoverBeyondMillis(), result.takeoverAfterExpiryMillis(),
                 result.linearizedOperations(), result.historyHash(), result.log(),
                 result.segments(), result.faults(), ledger.acknowledged());
+    }
+
+    /** The ledger followers' figures after {@link #run()}, or empty without the ledger (for tests and reports). */
+    String followersSummary() {
+        return ledger == null ? "" : ledger.followersSummary();
     }
 
     // ---- nodes ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ class MutationTest {
             case LEDGER_PIPELINE_FROM_THE_FENCE -> SimLedger.ORDER;
             case LEDGER_DECIDE_WITHOUT_CHECKPOINT -> SimRetention.LOST;
             case LEDGER_UNCONFIRMED_READS, LEDGER_NO_TRUNCATED_ERROR -> SimRetention.CONTINUITY;
+            case LEDGER_FOLLOWER_FORGETS_EPOCH, LEDGER_FOLLOWER_STEPS_OVER_GAPS -> SimFollowers.DELIVERY;
         };
     }
 

@@ -1,0 +1,273 @@
+package dev.tenure.sim;
+
+import dev.tenure.backend.AtomicRemoteBackend;
+import dev.tenure.backend.BackendException;
+import dev.tenure.backend.ForwardingAtomicBackend;
+import dev.tenure.backend.Versioned;
+import dev.tenure.ledger.Ledger;
+import dev.tenure.ledger.LedgerEntry;
+import dev.tenure.ledger.LedgerException;
+import dev.tenure.ledger.LedgerFollower;
+import dev.tenure.ledger.LedgerOptions;
+import dev.tenure.ledger.Position;
+import dev.tenure.retry.RetryPolicy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Ledger followers in a simulation: applications tailing the log with {@link LedgerFollower}, in
+ * virtual time beside the writers (and retention, when it runs). Each polls at random times,
+ * stalls now and then for seconds (so retention can overtake it), restarts now and then (a new
+ * process with a cold cache, resuming from the position it stored, with or without the epoch it
+ * stored), and meets store errors on its reads. On {@link LedgerException.Truncated} it resumes
+ * where the error says, recording what it lost.
+ *
+ * <p>Followers draw from their own random stream (seeded from the run's seed), never from the
+ * simulation's: they only read, so the histories the simulation records are the same with or
+ * without them.
+ *
+ * <p>The checker ({@value #DELIVERY}) asks of every follower, over its whole life: every
+ * acknowledged append at or after where it started, and not in a range it was told retention
+ * cut, was delivered, at its acknowledged position, exactly once; deliveries come in log order
+ * (positions strictly rise) and their epochs never go down; nothing delivered was failed as not
+ * written, and what was delivered where the final log is still readable is what a reader reads there.
+ */
+final class SimFollowers {
+
+    static final String DELIVERY = "follower-delivery";
+
+    private static final long MS = 1_000_000L;
+
+    private record Delivered(String entry, Position position, long epoch) {
+    }
+
+    private final class Follower {
+        final String id;
+        final Position start;
+        final List<Delivered> delivered = new ArrayList<>();
+        /** Ranges retention cut under it: [requested, firstReadable). */
+        final List<Position[]> cut = new ArrayList<>();
+        LedgerFollower follower;
+        /** What the application stored after applying each poll. */
+        Position stored;
+        long storedEpoch;
+        /** False after a cut: the epoch stored belongs to no position, and the next open replays it from the checkpoint. */
+        boolean epochKnown = true;
+        long nextPollAt;
+
+        Follower(String id, Position start) {
+            this.id = id;
+            this.start = start;
+            this.stored = start;
+        }
+    }
+
+    private final AtomicRemoteBackend store;
+    private final String ledgerName;
+    private final LedgerOptions options;
+    private final Optional<String> switchedOff;
+    private final SplittableRandom random;
+    private final List<Follower> followers = new ArrayList<>();
+    private boolean faults = true;
+    private long polls;
+    private long emptyPolls;
+    private long restarts;
+    private long truncated;
+    private long storeErrors;
+
+    /**
+     * @param store the ledger's store, read directly (not through the writers' interleaving, whose random is the simulation's)
+     * @param seed the run's seed: the followers' own stream is derived from it
+     */
+    SimFollowers(AtomicRemoteBackend store, String ledgerName, LedgerOptions options, Optional<String> switchedOff, long seed,
+            int count) {
+        this.random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 0x0F0110E55L);
+        this.store = faulty(store);
+        this.ledgerName = ledgerName;
+        // One attempt: a read error reaches the poll at once (no real-time backoff in a virtual-time run), and it polls again later.
+        // No segment cache: a follower reads each segment once, and caching every one cost a visible share of a seed's CPU.
+        this.options = new LedgerOptions(options.maxBatchEntries(), options.maxBatchBytes(), options.linger(), options.window(),
+                options.maxQueuedEntries(), 0, new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), 1.0, 1),
+                options.retryDeadline());
+        this.switchedOff = switchedOff;
+        for (int i = 0; i < count; i++) {
+            followers.add(new Follower("follower-" + (i + 1), Position.START));
+        }
+    }
+
+    private AtomicRemoteBackend faulty(AtomicRemoteBackend raw) {
+        return new ForwardingAtomicBackend(raw) {
+            @Override
+            public Optional<Versioned<byte[]>> read(String key) {
+                if (faults && random.nextInt(100) == 0) {
+                    throw BackendException.transport(key, false, "503 SlowDown (a follower's read)", null);
+                }
+                return super.read(key);
+            }
+        };
+    }
+
+    private Ledger newProcess() {
+        return SimulatedLedgerWriters.ledger(store, ledgerName, options, switchedOff);
+    }
+
+    /** Polls the followers due at {@code now}; some stall, some restart. */
+    void tick(long now) {
+        for (Follower f : followers) {
+            if (now < f.nextPollAt) {
+                continue;
+            }
+            int dice = random.nextInt(1000);
+            if (dice < 2) {
+                f.nextPollAt = now + random.nextLong(1_000, 6_000) * MS; // stalls: retention may pass it meanwhile
+                continue;
+            }
+            if (dice < 4 || f.follower == null) {
+                f.follower = null; // a restart: a new process, a cold cache, the stored position
+            }
+            poll(f);
+            f.nextPollAt = now + random.nextLong(1, 40) * MS;
+        }
+    }
+
+    private void poll(Follower f) {
+        try {
+            if (f.follower == null) {
+                restarts++;
+                // Resume as the docs say: from the stored position, replaying the epoch rule, or with the stored epoch too.
+                boolean withEpoch = random.nextBoolean() && f.epochKnown;
+                f.follower = withEpoch ? newProcess().follower(f.stored, f.storedEpoch) : newProcess().follower(f.stored);
+            }
+            List<LedgerEntry> got = f.follower.poll();
+            polls++;
+            if (got.isEmpty()) {
+                emptyPolls++;
+            }
+            for (LedgerEntry e : got) {
+                f.delivered.add(new Delivered(new String(e.data(), StandardCharsets.UTF_8), e.position(), e.epoch()));
+            }
+            f.stored = f.follower.position();
+            f.storedEpoch = f.follower.epoch();
+            f.epochKnown = true;
+        } catch (LedgerException.Truncated t) {
+            truncated++;
+            f.cut.add(new Position[] {t.requested(), t.firstReadable()});
+            f.stored = t.firstReadable();
+            f.epochKnown = false;
+            f.follower = null;
+            // Resume where the error says, replaying the epoch rule from the checkpoint.
+            try {
+                f.follower = newProcess().follower(f.stored);
+            } catch (BackendException | LedgerException again) {
+                f.follower = null;
+            }
+        } catch (BackendException storeError) {
+            storeErrors++; // Nothing changed: the next poll tries again.
+        }
+    }
+
+    /** Faults off; every follower polls until it is at the end of the log. */
+    void drain() {
+        faults = false;
+        for (Follower f : followers) {
+            for (int i = 0; i < 1_000_000; i++) {
+                Position before = f.stored;
+                int deliveredBefore = f.delivered.size();
+                poll(f);
+                if (f.follower != null && f.stored.equals(before) && f.delivered.size() == deliveredBefore) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * The checks, after {@link #drain()}.
+     *
+     * @param acked each acknowledged entry and the position its append returned
+     * @param definitelyNot entries failed as definitely not written
+     * @param finalLog what a reader reads from {@code first} on, by position
+     */
+    List<SimulationResult.Violation> check(Map<String, Position> acked, Set<String> definitelyNot, Map<Position, String> finalLog,
+            Position first) {
+        List<SimulationResult.Violation> out = new ArrayList<>();
+        Map<Position, String> ackedAt = new HashMap<>(acked.size() * 2);
+        acked.forEach((entry, p) -> ackedAt.put(p, entry));
+        for (Follower f : followers) {
+            Optional<String> v = check(f, acked, ackedAt, definitelyNot, finalLog, first);
+            if (v.isPresent()) {
+                out.add(new SimulationResult.Violation(DELIVERY, f.id + ": " + v.get()));
+                if (out.size() >= 3) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private Optional<String> check(Follower f, Map<String, Position> acked, Map<Position, String> ackedAt, Set<String> definitelyNot,
+            Map<Position, String> finalLog, Position first) {
+        Map<Position, String> got = new HashMap<>(f.delivered.size() * 2);
+        Set<String> entries = new HashSet<>(f.delivered.size() * 2);
+        Delivered last = null;
+        for (Delivered d : f.delivered) {
+            if (last != null && d.position().compareTo(last.position()) <= 0) {
+                return Optional.of("delivered " + d.entry() + " at " + d.position() + " after " + last.entry() + " at " + last.position());
+            }
+            if (last != null && d.epoch() < last.epoch()) {
+                return Optional.of("delivered " + d.entry() + " (epoch " + d.epoch() + ") at " + d.position() + " after epoch "
+                        + last.epoch() + " at " + last.position() + ": a reader skips it");
+            }
+            if (!entries.add(d.entry())) {
+                return Optional.of("delivered " + d.entry() + " twice");
+            }
+            Position ackedPosition = acked.get(d.entry());
+            String there = ackedAt.get(d.position());
+            if ((ackedPosition != null && !ackedPosition.equals(d.position())) || (there != null && !there.equals(d.entry()))) {
+                return Optional.of("delivered " + d.entry() + " at " + d.position() + ", but " + (there != null ? there
+                        + " was acknowledged there" : "it was acknowledged at " + ackedPosition));
+            }
+            if (definitelyNot.contains(d.entry())) {
+                return Optional.of("delivered " + d.entry() + ", which was failed as not written");
+            }
+            if (d.position().compareTo(first) >= 0 && !d.entry().equals(finalLog.get(d.position()))) {
+                return Optional.of("delivered " + d.entry() + " at " + d.position() + " where a reader reads " + finalLog.get(d.position()));
+            }
+            got.put(d.position(), d.entry());
+            last = d;
+        }
+        for (Map.Entry<String, Position> a : acked.entrySet()) {
+            Position p = a.getValue();
+            if (p.compareTo(f.start) < 0 || inCut(f, p) || a.getKey().equals(got.get(p))) {
+                continue;
+            }
+            return Optional.of("acknowledged " + a.getKey() + " at " + p + " was never delivered (the follower is at " + f.stored
+                    + ", told of " + f.cut.size() + " cuts)");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean inCut(Follower f, Position p) {
+        for (Position[] c : f.cut) {
+            if (p.compareTo(c[0]) >= 0 && p.compareTo(c[1]) < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** For the report: what happened, in numbers. */
+    String summary() {
+        long delivered = followers.stream().mapToLong(f -> f.delivered.size()).sum();
+        return followers.size() + " followers: " + polls + " polls (" + emptyPolls + " empty), " + delivered + " deliveries, " + restarts
+                + " restarts, " + truncated + " told Truncated, " + storeErrors + " store errors";
+    }
+}

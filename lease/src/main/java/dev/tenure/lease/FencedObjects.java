@@ -64,6 +64,8 @@ public final class FencedObjects implements AutoCloseable {
     private final FencingToken token;
     private final Retrier retrier;
     private volatile String closedBecause;
+    /** The lease these writes are bound to, checked before every write; null when opened with a bare token. */
+    private volatile Lease bound;
     /**
      * The rule that makes it safe: the version the write is conditioned on comes from the very read
      * whose epoch was checked. Off only in a test, where the version comes from a second request
@@ -90,6 +92,21 @@ public final class FencedObjects implements AutoCloseable {
     /** Fenced writes with {@code token}, each write retried by {@code policy} for at most {@code deadline}. */
     public static FencedObjects open(AtomicRemoteBackend backend, FencingToken token, RetryPolicy policy, Duration deadline) {
         return new FencedObjects(backend, token, policy, deadline);
+    }
+
+    /**
+     * Fenced writes with {@code lease}'s token that close themselves when the lease ends (revoked,
+     * released, its deadline passed): every later write fails with {@link FencedWriteException.Closed}
+     * naming why. The lease is also checked before each write is sent, since the notice of its loss
+     * may still be on its way. A write already sent may still land; it carries the old epoch, so
+     * the next holder's writes still win over it.
+     */
+    public static FencedObjects open(AtomicRemoteBackend backend, Lease lease) {
+        Objects.requireNonNull(lease, "lease");
+        FencedObjects objects = open(backend, lease.fencingToken());
+        objects.bound = lease;
+        lease.whenLost().thenAccept(r -> objects.close("lease lost: " + r));
+        return objects;
     }
 
     /** The token these writes carry. */
@@ -166,6 +183,10 @@ public final class FencedObjects implements AutoCloseable {
     }
 
     private void ensureOpen(String key) {
+        Lease lease = bound;
+        if (lease != null && closedBecause == null && !lease.isValid()) {
+            close("lease lost: " + lease.revocation().map(Object::toString).orElse(lease.fencingToken() + " is no longer valid"));
+        }
         String why = closedBecause;
         if (why != null) {
             throw new FencedWriteException.Closed(key, why);

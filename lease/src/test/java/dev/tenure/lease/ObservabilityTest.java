@@ -224,4 +224,30 @@ class ObservabilityTest {
             assertTrue(m.health().leases().get(0).problem().isPresent());
         }
     }
+
+    @Test
+    void aStoreThatRefusesAnElectionIsAWarningAndTheElectionGoesOn() throws Exception {
+        InMemoryBackend store = new InMemoryBackend();
+        boolean[] refuse = {true};
+        AtomicRemoteBackend refusing = new ForwardingAtomicBackend(store) {
+            @Override
+            public java.util.Optional<dev.tenure.backend.Versioned<byte[]>> read(String key) {
+                if (refuse[0]) {
+                    throw BackendException.auth(key, "403 Forbidden", null);
+                }
+                return super.read(key);
+            }
+        };
+        try (VirtualTime time = new VirtualTime();
+                LeaseManager m = time.drive(LeaseManager.builder(refusing, "n1").retryPolicy(RetryPolicy.tests())).loggers(logA, requestsA).build();
+                LeaderElection e = m.elect("writer", QUIET)) {
+            time.advance(Duration.ofSeconds(5));
+            assertFalse(logA.find(Level.WARN, "lease writer: the store refused n1: AUTH").isEmpty(), logA.toString());
+            assertTrue(logA.find(Level.ERROR, "stopped").isEmpty(), "a refusal does not stop the election: " + logA);
+            assertTrue(e.isContending());
+            refuse[0] = false;
+            time.advance(Duration.ofSeconds(30));
+            assertTrue(e.isLeader(), "the election recovered once the store accepted: " + logA);
+        }
+    }
 }

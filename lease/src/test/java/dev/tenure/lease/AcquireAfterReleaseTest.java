@@ -152,7 +152,8 @@ class AcquireAfterReleaseTest extends GatedLeaseTest {
         gate.open();
 
         assertEquals("elected writer@2", events.poll(10, TimeUnit.SECONDS));
-        assertTrue(election.isLeader());
+        // Another thread sees isLeader() once onElected has returned, not while it runs.
+        assertTrue(election.awaitLeadership(java.time.Duration.ofSeconds(10)).isPresent());
         election.close();
         assertTrue(stored().orElseThrow().released());
         assertEquals(2, stored().orElseThrow().epoch());
@@ -165,7 +166,8 @@ class AcquireAfterReleaseTest extends GatedLeaseTest {
         a.tryAcquire("writer").orElseThrow().release();
         try (LeaderElection election = a.elect("writer", recording(events))) {
             assertEquals("elected writer@2", events.poll(10, TimeUnit.SECONDS));
-            assertTrue(election.isLeader());
+            // Another thread sees isLeader() once onElected has returned, not while it runs.
+            assertTrue(election.awaitLeadership(java.time.Duration.ofSeconds(10)).isPresent());
         }
     }
 

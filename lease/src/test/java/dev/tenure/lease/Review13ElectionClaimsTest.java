@@ -124,4 +124,26 @@ class Review13ElectionClaimsTest {
         assertFalse(view.expired() || view.leader().isEmpty(),
                 "the observer stopped reading when its manager closed, yet reports " + view);
     }
+
+    /**
+     * docs/operations.md: "No line ... ever carries a secret ... nothing of a record but the lease
+     * name, the holder id and the epoch". A corrupt record is quoted (its first 60 bytes) in the
+     * ERROR line: whatever object sits at the lease's key (a wrong key prefix pointing at the
+     * application's own objects) reaches the log.
+     */
+    @Test
+    void aCorruptRecordsContentIsNotLogged() throws Exception {
+        InMemoryBackend store = new InMemoryBackend();
+        store.put("leases/writer", "aws_secret_access_key=hunter2".getBytes(StandardCharsets.UTF_8), ConditionalPut.ifAbsent());
+        dev.tenure.metrics.RecordingLogger log = new dev.tenure.metrics.RecordingLogger("lease", org.slf4j.event.Level.DEBUG);
+        dev.tenure.metrics.RecordingLogger requests = new dev.tenure.metrics.RecordingLogger("requests", org.slf4j.event.Level.DEBUG);
+        LeaseManager m = builder(store, "a").loggers(log, requests).build();
+        open.add(m);
+        LeaderElection election = m.elect("writer", token -> {
+        });
+        time.advance(Duration.ofSeconds(1));
+        assertTrue(election.lastFailure().isPresent(), "the election stopped on the corrupt record");
+        assertFalse(log.toString().contains("hunter2"), "a record's content reached the log: " + log);
+        assertFalse(requests.toString().contains("hunter2"), "a record's content reached the log: " + requests);
+    }
 }

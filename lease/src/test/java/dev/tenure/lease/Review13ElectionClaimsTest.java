@@ -146,4 +146,24 @@ class Review13ElectionClaimsTest {
         assertFalse(log.toString().contains("hunter2"), "a record's content reached the log: " + log);
         assertFalse(requests.toString().contains("hunter2"), "a record's content reached the log: " + requests);
     }
+
+    /**
+     * leader() after this node stepped down: the record it wrote is released, and a contender
+     * seeing another node's released record reports no leader; the node that stepped down goes on
+     * naming itself leader for the whole hold-off (a dashboard shows "a leads" while nobody does).
+     */
+    @Test
+    void aNodeThatSteppedDownDoesNotNameItselfLeaderDuringTheHoldOff() throws Exception {
+        InMemoryBackend store = new InMemoryBackend();
+        LeaseManager m = builder(store, "a").build();
+        open.add(m);
+        LeaderElection election = m.elect("writer", token -> {
+        });
+        time.advance(Duration.ofSeconds(1));
+        assertTrue(election.isLeader());
+        election.stepDown(Duration.ofSeconds(20));
+        time.advance(Duration.ofSeconds(5));
+        assertFalse(election.isLeader());
+        assertTrue(election.leader().isEmpty(), "released and holding off, yet leader() = " + election.leader());
+    }
 }

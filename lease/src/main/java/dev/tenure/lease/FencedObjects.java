@@ -166,7 +166,15 @@ public final class FencedObjects implements AutoCloseable {
             condition = ConditionalPut.ifVersion(versionFromTheRead ? current.get().version()
                     : backend.objectVersion(key).orElse(current.get().version()));
         }
-        ensureOpen(key);
+        try {
+            ensureOpen(key);
+        } catch (FencedWriteException.Closed closed) {
+            if (maybeWritten[0]) {
+                // An earlier attempt was sent and its answer lost: it may still land, so this is not "not written".
+                throw unknown(key, "an earlier attempt's answer was lost, then the writer closed: " + closed.getMessage(), closed);
+            }
+            throw closed;
+        }
         try {
             return backend.put(key, bytes, condition);
         } catch (BackendException e) {

@@ -283,9 +283,9 @@ public final class LeaderElection implements AutoCloseable {
             return; // never elected in this term (or told already): nothing to revoke
         }
         told = null;
-        if (!closed) {
-            safely(() -> listener.onRevoked(revocation));
-        }
+        // Also once closed: the listener was told it won this term, so it hears that the term ended
+        // (closedByCaller finds nothing left to tell then).
+        safely(() -> listener.onRevoked(revocation));
     }
 
     void leaderChanged(String holder, boolean released) {

@@ -250,7 +250,13 @@ final class LeaseDriver {
     }
 
     void stopElection(String name, LeaderElection election) throws InterruptedException {
-        awaitBounded(beginStopElection(name, election), name);
+        CompletableFuture<Void> done;
+        try {
+            done = beginStopElection(name, election);
+        } catch (RejectedExecutionException stopped) {
+            return; // the manager closed: it stopped every election and released what they held
+        }
+        awaitBounded(done, name);
     }
 
     private CompletableFuture<Void> beginStopElection(String name, LeaderElection election) {
@@ -288,7 +294,13 @@ final class LeaseDriver {
 
     /** Releases {@code lease}; nothing happens when it is no longer this slot's lease (released before, or lost). */
     void release(Slot slot, Lease lease) throws InterruptedException {
-        awaitBounded(beginRelease(slot, lease), slot.machine.key());
+        CompletableFuture<Void> done;
+        try {
+            done = beginRelease(slot, lease);
+        } catch (RejectedExecutionException stopped) {
+            return; // the manager closed: it released every lease already
+        }
+        awaitBounded(done, slot.machine.key());
     }
 
     /** As {@link #release}, without waiting: completes when the release has ended, or after twice the request timeout. */

@@ -73,11 +73,14 @@ final class DurationConverter implements ITypeConverter<Duration> {
         if (d.isNegative()) {
             return "-" + format(d.negated());
         }
+        // In BigInteger: an ISO-8601 value may exceed what a long holds in nanoseconds (or milliseconds).
+        java.math.BigInteger nanos = java.math.BigInteger.valueOf(d.getSeconds()).multiply(java.math.BigInteger.valueOf(1_000_000_000L))
+                .add(java.math.BigInteger.valueOf(d.getNano()));
         if (d.toNanosPart() % 1_000_000 != 0) {
-            return d.toNanos() % 1000 == 0 ? d.toNanos() / 1000 + "us" : d.toNanos() + "ns";
+            return d.toNanosPart() % 1000 == 0 ? nanos.divide(java.math.BigInteger.valueOf(1000)) + "us" : nanos + "ns";
         }
         if (d.toMillisPart() != 0) {
-            return d.toMillis() + "ms";
+            return nanos.divide(java.math.BigInteger.valueOf(1_000_000)) + "ms";
         }
         StringBuilder s = new StringBuilder();
         if (d.toDays() > 0) {

@@ -5,8 +5,11 @@ import java.util.regex.Pattern;
 /** Keeps secrets out of log lines: error messages can quote a URI, and a URI can carry a password. */
 public final class Redact {
 
-    /** {@code scheme://user:secret@host} and {@code scheme://token@host}: everything between {@code //} and {@code @}. */
-    private static final Pattern USERINFO = Pattern.compile("(?<=//)[^/@\\s]+@");
+    /**
+     * {@code scheme://user:secret@host} and {@code scheme://token@host}: everything between {@code //}
+     * and the last {@code @} of the word, since a secret may hold {@code /} (base64 keys do) or a raw {@code @}.
+     */
+    private static final Pattern USERINFO = Pattern.compile("(?<=//)[^\\s'\"]*@");
 
     private Redact() {
     }

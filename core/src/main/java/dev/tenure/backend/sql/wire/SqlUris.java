@@ -137,12 +137,12 @@ public final class SqlUris {
         return Optional.of(Secret.of(fromEnv));
     }
 
-    /** The URI without its query, which may hold values that should not be echoed. */
+    /** The URI without its user info and its query, which may hold values that should not be echoed. */
     public static String redacted(String uri) {
         if (uri == null) {
             return "null";
         }
-        int q = uri.indexOf('?');
-        return q < 0 ? uri : uri.substring(0, q) + "?...";
+        // User info too: a URI that failed to parse has not been checked for it yet.
+        return dev.tenure.backend.internal.UriQueries.redact(uri);
     }
 }

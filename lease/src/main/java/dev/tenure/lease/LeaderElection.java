@@ -197,9 +197,10 @@ public final class LeaderElection implements AutoCloseable {
     }
 
     /**
-     * Steps down but stays in the election: releases the lease (the record keeps its epoch; the
-     * listener hears {@link LeaderListener#onRevoked(Revocation)} with
-     * {@link RevocationReason#RELEASED} before another node can take it), then contends again,
+     * Steps down but stays in the election: releases the lease (the record keeps its epoch;
+     * {@link #isLeader()} and every handle turn false before the release write leaves, and the
+     * listener's {@link LeaderListener#onRevoked(Revocation)} with {@link RevocationReason#RELEASED}
+     * is queued then, behind callbacks still running), then contends again,
      * but not before {@code holdOff} has passed, so that another contender can take over. Returns at
      * once; does nothing unless this node is leader when the protocol thread handles it.
      */
@@ -278,6 +279,9 @@ public final class LeaderElection implements AutoCloseable {
         Lease published = lease;
         if (published != null && published.fencingToken().equals(revocation.token())) {
             lease = null;
+        }
+        if (revocation.released() && Objects.equals(leader, driver.config().holder())) {
+            leader = null; // this node's own release: the record names nobody until a contender takes it
         }
         if (told == null || !told.fencingToken().equals(revocation.token())) {
             return; // never elected in this term (or told already): nothing to revoke

@@ -549,7 +549,7 @@ final class LeaseDriver {
             }
             LeaderElection election = slot.election;
             if (election != null) {
-                // A step-down (or a release of the election's lease): the listener hears it before the record can change hands.
+                // A step-down (or a release of the election's lease): queued before the write leaves; handles are already invalid.
                 Revocation revocation = new Revocation(((LeaseMachine.Releasing) event).token(), RevocationReason.RELEASED,
                         slot.releasingBecause, Optional.empty());
                 callback(() -> election.revoked(revocation));

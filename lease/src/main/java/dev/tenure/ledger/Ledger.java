@@ -100,8 +100,14 @@ public final class Ledger {
     /**
      * As {@link #writer(FencingToken, String)} with the lease's token, bound to the lease: the
      * writer closes itself when the lease ends ({@link LedgerWriter#closeWhenLost}).
+     *
+     * @throws LedgerException.Closed when the lease has already ended: nothing is written, not even the fence
      */
     public LedgerWriter writer(Lease lease, String writerId) {
+        if (!lease.isValid()) {
+            throw new LedgerException.Closed("ledger writer " + writerId + " not opened: lease " + lease.fencingToken()
+                    + " has ended" + lease.revocation().map(r -> " (" + r + ")").orElse(""), null);
+        }
         return writer(lease.fencingToken(), writerId).closeWhenLost(lease);
     }
 

@@ -9,6 +9,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -50,8 +53,12 @@ import java.util.function.Supplier;
 public final class MicrometerObserver implements TenureObserver {
 
     private final MeterRegistry registry;
-    /** Each running lease manager's health, read by the lease gauges. */
-    private final Map<String, Supplier<LeaseManagerHealth>> managers = new ConcurrentHashMap<>();
+    /**
+     * Each running lease manager's health, read by the lease gauges. Keyed by the supplier's identity
+     * (a manager passes the same object when it starts and stops), not by holder id: two managers
+     * with the same holder id are counted separately, and stopping one leaves the other.
+     */
+    private final Map<Supplier<LeaseManagerHealth>, Boolean> managers = Collections.synchronizedMap(new IdentityHashMap<>());
     /** Lease names whose gauges are registered. */
     private final Map<String, Boolean> leaseGauges = new ConcurrentHashMap<>();
     /** Pending appends per ledger; the gauges read these (the registry holds gauges' objects weakly, this map strongly). */
@@ -72,12 +79,19 @@ public final class MicrometerObserver implements TenureObserver {
 
     @Override
     public void leaseManagerStarted(String holder, Supplier<LeaseManagerHealth> health) {
-        managers.put(holder, health);
+        managers.put(health, Boolean.TRUE);
     }
 
     @Override
-    public void leaseManagerStopped(String holder) {
-        managers.remove(holder);
+    public void leaseManagerStopped(String holder, Supplier<LeaseManagerHealth> health) {
+        managers.remove(health);
+    }
+
+    /** The running managers' health, copied so that a gauge never reads them while holding the set's lock. */
+    private List<Supplier<LeaseManagerHealth>> managers() {
+        synchronized (managers) {
+            return List.copyOf(managers.keySet());
+        }
     }
 
     private void leaseGauges(String lease) {
@@ -94,7 +108,7 @@ public final class MicrometerObserver implements TenureObserver {
 
     private double held(String lease) {
         int n = 0;
-        for (Supplier<LeaseManagerHealth> manager : managers.values()) {
+        for (Supplier<LeaseManagerHealth> manager : managers()) {
             for (LeaseHealth h : manager.get().leases()) {
                 if (h.name().equals(lease) && h.token().isPresent()) {
                     n++;
@@ -106,7 +120,7 @@ public final class MicrometerObserver implements TenureObserver {
 
     private double timeLeftSeconds(String lease) {
         double best = Double.NaN;
-        for (Supplier<LeaseManagerHealth> manager : managers.values()) {
+        for (Supplier<LeaseManagerHealth> manager : managers()) {
             for (LeaseHealth h : manager.get().leases()) {
                 if (h.name().equals(lease) && h.timeLeft().isPresent()) {
                     double left = h.timeLeft().get().toNanos() / 1e9;

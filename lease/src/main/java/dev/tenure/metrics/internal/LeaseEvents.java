@@ -54,6 +54,8 @@ public final class LeaseEvents {
      */
     private final long closeNanos;
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    /** What {@link #managerStarted} gave the observer; {@link #managerStopped} passes the same object. */
+    private volatile java.util.function.Supplier<LeaseManagerHealth> health;
 
     /** Logs to the usual loggers and reports to {@code observer}. */
     public LeaseEvents(LeaseConfig config, TenureObserver observer) {
@@ -72,12 +74,16 @@ public final class LeaseEvents {
 
     /** The manager started: the observer may read its health from now on. */
     public void managerStarted(java.util.function.Supplier<LeaseManagerHealth> health) {
+        this.health = health;
         tell(() -> observer.leaseManagerStarted(config.holder(), health));
     }
 
-    /** The manager stopped. */
+    /** The manager stopped: the observer is given the same health object as at the start, to tell this manager from others. */
     public void managerStopped() {
-        tell(() -> observer.leaseManagerStopped(config.holder()));
+        java.util.function.Supplier<LeaseManagerHealth> started = health;
+        if (started != null) {
+            tell(() -> observer.leaseManagerStopped(config.holder(), started));
+        }
     }
 
     /** Below this much time left without a confirmed renewal, the deadline counts as close. */

@@ -262,6 +262,11 @@ public final class LeaseManager implements AutoCloseable {
         }
     }
 
+    /** For tests: what this manager tells operators (its log lines, observer calls and health state). */
+    LeaseEvents events() {
+        return driver.events();
+    }
+
     /** For crash tests: stops every thread at once without releasing anything, as a killed process would. */
     void abandon() {
         if (!closed.compareAndSet(false, true)) {

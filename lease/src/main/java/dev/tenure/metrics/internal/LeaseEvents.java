@@ -86,6 +86,11 @@ public final class LeaseEvents {
         }
     }
 
+    /** How many lease names this keeps state for (held or under election): for tests of its bounds. */
+    public int namesTracked() {
+        return states.size();
+    }
+
     /** Below this much time left without a confirmed renewal, the deadline counts as close. */
     public Duration closeMargin() {
         return Duration.ofNanos(closeNanos);
@@ -110,9 +115,21 @@ public final class LeaseEvents {
 
     /** The election of {@code key} was closed (protocol thread). */
     public void electionStopped(String key) {
-        State s = state(nameOf(key));
+        String name = nameOf(key);
+        State s = state(name);
         s.election = false;
         s.stopped = null;
+        forgetIfIdle(name, s);
+    }
+
+    /**
+     * Drops the state of a name neither held nor under election (protocol thread, after its event):
+     * it says nothing health reports, and keeping it would grow the map by every name ever used.
+     */
+    private void forgetIfIdle(String name, State s) {
+        if (s.token == null && !s.election) {
+            states.remove(name, s);
+        }
     }
 
     /** A lease machine's notification (protocol thread); {@code election} when an election runs on this name. */
@@ -188,6 +205,7 @@ public final class LeaseEvents {
                 log.debug("lease {}: acquisition by {} failed: {}", name, holder, error);
             }
         }
+        forgetIfIdle(name, s);
     }
 
     /** One request to the store ended (I/O thread); {@code failure} null when it succeeded. */

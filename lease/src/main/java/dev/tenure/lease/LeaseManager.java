@@ -190,10 +190,11 @@ public final class LeaseManager implements AutoCloseable {
      * Watches lease {@code name} without contending, for reader replicas: reads the record now and
      * every renew interval, and tells who holds it, at which epoch, whether it is released, and how
      * long this node has seen the same record version unchanged (on this node's monotonic clock).
-     * Costs one read per renew interval; close the observer to stop.
+     * Costs one read per renew interval; close the observer to stop. Closing this manager stops the
+     * reads too: the observer's view is then {@linkplain LeaseObserver.View#stale() stale}.
      */
     public LeaseObserver observe(String name) {
-        LeaseObserver observer = new LeaseObserver(driver, checkName(name));
+        LeaseObserver observer = new LeaseObserver(driver, checkName(name), closed::get);
         observer.start();
         return observer;
     }
@@ -259,6 +260,11 @@ public final class LeaseManager implements AutoCloseable {
             driver.failPending();
             driver.events().managerStopped();
         }
+    }
+
+    /** For tests: what this manager tells operators (its log lines, observer calls and health state). */
+    LeaseEvents events() {
+        return driver.events();
     }
 
     /** For crash tests: stops every thread at once without releasing anything, as a killed process would. */

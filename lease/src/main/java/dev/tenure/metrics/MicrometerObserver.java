@@ -6,9 +6,14 @@ import dev.tenure.lease.RevocationReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -32,7 +37,9 @@ import java.util.function.Supplier;
  * {@code tenure_lease_requests_seconds}): tags are the lease, ledger or snapshot name and small
  * closed sets (operation, outcome, reason), never a holder or writer id.
  * <ul>
- * <li>{@code tenure.lease.held} gauge {lease}: managers of this process holding the lease (0 or 1 each)
+ * <li>{@code tenure.lease.held} gauge {lease}: managers of this process holding the lease (0 or 1 each);
+ *     registered when the lease is first taken, removed with {@code tenure.lease.time.left} once it is
+ *     released or lost and no manager of this process holds it or runs an election on it
  * <li>{@code tenure.lease.time.left} gauge {lease}, seconds: time left to the deadline of the held lease; NaN when not held
  * <li>{@code tenure.lease.requests} timer {lease, operation, outcome}: every request to the store, by
  *     operation (read, acquire, renew, release) and outcome (success, conflict, unavailable, ambiguous, rejected)
@@ -50,10 +57,17 @@ import java.util.function.Supplier;
 public final class MicrometerObserver implements TenureObserver {
 
     private final MeterRegistry registry;
-    /** Each running lease manager's health, read by the lease gauges. */
-    private final Map<String, Supplier<LeaseManagerHealth>> managers = new ConcurrentHashMap<>();
-    /** Lease names whose gauges are registered. */
-    private final Map<String, Boolean> leaseGauges = new ConcurrentHashMap<>();
+    /**
+     * Each running lease manager's health, read by the lease gauges. Keyed by the supplier's identity
+     * (a manager passes the same object when it starts and stops), not by holder id: two managers
+     * with the same holder id are counted separately, and stopping one leaves the other.
+     */
+    private final Map<Supplier<LeaseManagerHealth>, Boolean> managers = Collections.synchronizedMap(new IdentityHashMap<>());
+    /**
+     * The gauges registered per lease name. Guarded by itself: registering on acquisition and removing
+     * on release must not interleave, or a lease taken again at that moment would lose its gauges.
+     */
+    private final Map<String, List<Meter>> leaseGauges = new HashMap<>();
     /** Pending appends per ledger; the gauges read these (the registry holds gauges' objects weakly, this map strongly). */
     private final Map<String, AtomicLong> pending = new ConcurrentHashMap<>();
 
@@ -72,29 +86,64 @@ public final class MicrometerObserver implements TenureObserver {
 
     @Override
     public void leaseManagerStarted(String holder, Supplier<LeaseManagerHealth> health) {
-        managers.put(holder, health);
+        managers.put(health, Boolean.TRUE);
     }
 
     @Override
-    public void leaseManagerStopped(String holder) {
-        managers.remove(holder);
+    public void leaseManagerStopped(String holder, Supplier<LeaseManagerHealth> health) {
+        managers.remove(health);
+    }
+
+    /** The running managers' health, copied so that a gauge never reads them while holding the set's lock. */
+    private List<Supplier<LeaseManagerHealth>> managers() {
+        synchronized (managers) {
+            return List.copyOf(managers.keySet());
+        }
     }
 
     private void leaseGauges(String lease) {
-        if (leaseGauges.putIfAbsent(lease, Boolean.TRUE) != null) {
-            return;
+        synchronized (leaseGauges) {
+            if (leaseGauges.containsKey(lease)) {
+                return;
+            }
+            Gauge held = Gauge.builder("tenure.lease.held", this, m -> m.held(lease))
+                    .description("Lease managers of this process holding the lease")
+                    .tag("lease", lease).register(registry);
+            Gauge left = Gauge.builder("tenure.lease.time.left", this, m -> m.timeLeftSeconds(lease))
+                    .description("Time left to the deadline of the held lease; NaN when not held")
+                    .baseUnit("seconds").tag("lease", lease).register(registry);
+            leaseGauges.put(lease, List.of(held, left));
         }
-        Gauge.builder("tenure.lease.held", this, m -> m.held(lease))
-                .description("Lease managers of this process holding the lease")
-                .tag("lease", lease).register(registry);
-        Gauge.builder("tenure.lease.time.left", this, m -> m.timeLeftSeconds(lease))
-                .description("Time left to the deadline of the held lease; NaN when not held")
-                .baseUnit("seconds").tag("lease", lease).register(registry);
+    }
+
+    /**
+     * After {@code lease} was released or lost: removes its gauges when no running manager holds it
+     * or runs an election on it, so that names used once do not keep gauges (and this map's entries)
+     * for the life of the process. A manager reports the lease gone from its health before calling
+     * here, and reports an acquisition in its health before {@link #leaseAcquired}, which waits for
+     * this lock: a lease taken again meanwhile is either seen here or registers its gauges anew.
+     */
+    private void dropIdleGauges(String lease) {
+        synchronized (leaseGauges) {
+            if (!leaseGauges.containsKey(lease)) {
+                return;
+            }
+            for (Supplier<LeaseManagerHealth> manager : managers()) {
+                for (LeaseHealth h : manager.get().leases()) {
+                    if (h.name().equals(lease)) {
+                        return;
+                    }
+                }
+            }
+            for (Meter gauge : leaseGauges.remove(lease)) {
+                registry.remove(gauge);
+            }
+        }
     }
 
     private double held(String lease) {
         int n = 0;
-        for (Supplier<LeaseManagerHealth> manager : managers.values()) {
+        for (Supplier<LeaseManagerHealth> manager : managers()) {
             for (LeaseHealth h : manager.get().leases()) {
                 if (h.name().equals(lease) && h.token().isPresent()) {
                     n++;
@@ -106,7 +155,7 @@ public final class MicrometerObserver implements TenureObserver {
 
     private double timeLeftSeconds(String lease) {
         double best = Double.NaN;
-        for (Supplier<LeaseManagerHealth> manager : managers.values()) {
+        for (Supplier<LeaseManagerHealth> manager : managers()) {
             for (LeaseHealth h : manager.get().leases()) {
                 if (h.name().equals(lease) && h.timeLeft().isPresent()) {
                     double left = h.timeLeft().get().toNanos() / 1e9;
@@ -135,12 +184,14 @@ public final class MicrometerObserver implements TenureObserver {
     public void leaseReleased(String lease) {
         Counter.builder("tenure.lease.releases").description("Leases released by this process")
                 .tag("lease", lease).register(registry).increment();
+        dropIdleGauges(lease);
     }
 
     @Override
     public void leaseRevoked(String lease, RevocationReason reason) {
         Counter.builder("tenure.lease.revocations").description("Leases this process held that ended without a release, by reason")
                 .tag("lease", lease).tag("reason", tag(reason)).register(registry).increment();
+        dropIdleGauges(lease);
     }
 
     @Override

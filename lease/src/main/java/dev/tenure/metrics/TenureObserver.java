@@ -56,12 +56,18 @@ public interface TenureObserver {
     /**
      * A lease manager started; {@code health} reads the state of its leases at any time (for gauges
      * of leases held and time left). Called once per manager, before any other lease call from it.
+     * {@code health} is this manager's own object, the same one {@link #leaseManagerStopped} passes:
+     * one observer may serve several managers, even with the same holder id, so track them by this
+     * object's identity, never by holder id.
      */
     default void leaseManagerStarted(String holder, Supplier<LeaseManagerHealth> health) {
     }
 
-    /** The lease manager stopped: {@code health} will only say so from now on. */
-    default void leaseManagerStopped(String holder) {
+    /**
+     * The lease manager stopped: {@code health} is the very object its {@link #leaseManagerStarted}
+     * call passed (same identity), and will only say the manager stopped from now on.
+     */
+    default void leaseManagerStopped(String holder, Supplier<LeaseManagerHealth> health) {
     }
 
     /** One request to the store about lease {@code lease} ended, after {@code latency}. */

@@ -54,6 +54,8 @@ public final class LeaseEvents {
      */
     private final long closeNanos;
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    /** What {@link #managerStarted} gave the observer; {@link #managerStopped} passes the same object. */
+    private volatile java.util.function.Supplier<LeaseManagerHealth> health;
 
     /** Logs to the usual loggers and reports to {@code observer}. */
     public LeaseEvents(LeaseConfig config, TenureObserver observer) {
@@ -72,12 +74,21 @@ public final class LeaseEvents {
 
     /** The manager started: the observer may read its health from now on. */
     public void managerStarted(java.util.function.Supplier<LeaseManagerHealth> health) {
+        this.health = health;
         tell(() -> observer.leaseManagerStarted(config.holder(), health));
     }
 
-    /** The manager stopped. */
+    /** The manager stopped: the observer is given the same health object as at the start, to tell this manager from others. */
     public void managerStopped() {
-        tell(() -> observer.leaseManagerStopped(config.holder()));
+        java.util.function.Supplier<LeaseManagerHealth> started = health;
+        if (started != null) {
+            tell(() -> observer.leaseManagerStopped(config.holder(), started));
+        }
+    }
+
+    /** How many lease names this keeps state for (held or under election): for tests of its bounds. */
+    public int namesTracked() {
+        return states.size();
     }
 
     /** Below this much time left without a confirmed renewal, the deadline counts as close. */
@@ -104,9 +115,21 @@ public final class LeaseEvents {
 
     /** The election of {@code key} was closed (protocol thread). */
     public void electionStopped(String key) {
-        State s = state(nameOf(key));
+        String name = nameOf(key);
+        State s = state(name);
         s.election = false;
         s.stopped = null;
+        forgetIfIdle(name, s);
+    }
+
+    /**
+     * Drops the state of a name neither held nor under election (protocol thread, after its event):
+     * it says nothing health reports, and keeping it would grow the map by every name ever used.
+     */
+    private void forgetIfIdle(String name, State s) {
+        if (s.token == null && !s.election) {
+            states.remove(name, s);
+        }
     }
 
     /** A lease machine's notification (protocol thread); {@code election} when an election runs on this name. */
@@ -182,6 +205,7 @@ public final class LeaseEvents {
                 log.debug("lease {}: acquisition by {} failed: {}", name, holder, error);
             }
         }
+        forgetIfIdle(name, s);
     }
 
     /** One request to the store ended (I/O thread); {@code failure} null when it succeeded. */

@@ -165,6 +165,11 @@ server.errorlog      = "$dir/log/error.log"
 # Request bodies are spooled here, on the same file system as the document root, so that mod_webdav
 # can link the spooled body into place and rename it over the target (an atomic replacement).
 server.upload-dirs   = ( "$dir/tmp" )
+# Idle keep-alive connections stay open a minute (lighttpd's default is 5 s). Java's HTTP client keeps
+# idle connections far longer and, for a PUT, reports a connection the server closed meanwhile as
+# "connection closed locally": an ambiguous write. Under a loaded CI run the conformance suite's
+# pooled connections sat idle past 5 s during the 64 MiB transfer, and the next test's PUTs failed.
+server.max-keep-alive-idle = 60
 # mod_auth must come before mod_webdav.
 server.modules       = ( "mod_auth", "mod_authn_file", "mod_webdav", "mod_staticfile" )
 # Without a matching Content-Type lighttpd sends GET and HEAD without ETag and Last-Modified.

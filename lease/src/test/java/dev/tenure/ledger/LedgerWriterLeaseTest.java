@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenure.backend.AtomicRemoteBackend;
-import dev.tenure.backend.BackendException;
-import dev.tenure.backend.ConditionalPut;
-import dev.tenure.backend.ForwardingAtomicBackend;
-import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.lease.Lease;
+import dev.tenure.lease.LeaseLossFixture;
 import dev.tenure.lease.LeaseManager;
 import dev.tenure.lease.testing.VirtualTime;
 import dev.tenure.retry.RetryPolicy;
@@ -30,29 +26,10 @@ class LedgerWriterLeaseTest {
 
     private static final LedgerOptions OPTIONS = new LedgerOptions(100, 1 << 20, Duration.ofMillis(1), 4, 10_000, 256, RetryPolicy.tests());
 
-    /** The lease's view of the store: refuses lease writes (403) while {@link #refuse} is set; the ledger uses the store directly. */
-    static final class LeaseStore extends ForwardingAtomicBackend {
-        volatile boolean refuse;
-
-        LeaseStore(AtomicRemoteBackend store) {
-            super(store);
-        }
-
-        @Override
-        public ObjectVersion put(String key, byte[] bytes, ConditionalPut condition) {
-            if (refuse) {
-                throw BackendException.auth(key, "403 Forbidden", null);
-            }
-            return super.put(key, bytes, condition);
-        }
-    }
-
     final InMemoryBackend store = new InMemoryBackend();
-    final LeaseStore leaseStore = new LeaseStore(store);
+    final LeaseLossFixture.RefusingStore leaseStore = new LeaseLossFixture.RefusingStore(store);
     final VirtualTime time = new VirtualTime();
-    final LeaseManager manager = time.drive(LeaseManager.builder(leaseStore, "a")
-            .ttl(Duration.ofSeconds(10)).renewInterval(Duration.ofSeconds(3)).safetyMargin(Duration.ofSeconds(1))
-            .skewMargin(Duration.ofMillis(500)).requestTimeout(Duration.ofMillis(100)).retryPolicy(RetryPolicy.tests())).build();
+    final LeaseManager manager = LeaseLossFixture.manager(time, leaseStore, "a");
 
     @AfterEach
     void close() {

@@ -8,10 +8,9 @@ import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.lease.Lease;
+import dev.tenure.lease.LeaseLossFixture;
 import dev.tenure.lease.LeaseManager;
 import dev.tenure.lease.testing.VirtualTime;
-import dev.tenure.retry.RetryPolicy;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -32,9 +31,7 @@ class Review13LedgerLeaseTest {
         }
     };
     final VirtualTime time = new VirtualTime();
-    final LeaseManager manager = time.drive(LeaseManager.builder(store, "a")
-            .ttl(Duration.ofSeconds(10)).renewInterval(Duration.ofSeconds(3)).safetyMargin(Duration.ofSeconds(1))
-            .skewMargin(Duration.ofMillis(500)).requestTimeout(Duration.ofMillis(100)).retryPolicy(RetryPolicy.tests())).build();
+    final LeaseManager manager = LeaseLossFixture.manager(time, store, "a");
 
     @AfterEach
     void close() {

@@ -11,9 +11,9 @@ import dev.tenure.backend.ForwardingAtomicBackend;
 import dev.tenure.backend.memory.InMemoryBackend;
 import dev.tenure.lease.FencingToken;
 import dev.tenure.lease.Lease;
+import dev.tenure.lease.LeaseLossFixture;
 import dev.tenure.lease.LeaseManager;
 import dev.tenure.lease.testing.VirtualTime;
-import dev.tenure.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,9 +51,7 @@ class SnapshotWriterLeaseTest {
     final InMemoryBackend store = new InMemoryBackend();
     final Hooked hooked = new Hooked(store);
     final VirtualTime time = new VirtualTime();
-    final LeaseManager manager = time.drive(LeaseManager.builder(store, "a")
-            .ttl(Duration.ofSeconds(10)).renewInterval(Duration.ofSeconds(3)).safetyMargin(Duration.ofSeconds(1))
-            .skewMargin(Duration.ofMillis(500)).requestTimeout(Duration.ofMillis(100)).retryPolicy(RetryPolicy.tests())).build();
+    final LeaseManager manager = LeaseLossFixture.manager(time, store, "a");
 
     @AfterEach
     void close() {

@@ -11,6 +11,7 @@ import dev.tenure.backend.ConditionalPut;
 import dev.tenure.backend.ObjectVersion;
 import dev.tenure.backend.Versioned;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -213,7 +214,9 @@ public final class LeaseMachine {
 
     /** A machine with deliberate bugs switched on, for the simulator's mutation tests. */
     public LeaseMachine(LeaseConfig config, String name, RandomGenerator random, Set<ProtocolMutation> mutations) {
-        this.mutations = Set.copyOf(mutations);
+        // An EnumSet: some switches are looked up on hot paths (the safety margin at every validity
+        // check), and a bit test is cheapest.
+        this.mutations = mutations.isEmpty() ? EnumSet.noneOf(ProtocolMutation.class) : EnumSet.copyOf(mutations);
         this.retryPastDeadline = this.mutations.contains(ProtocolMutation.RETRY_PAST_DEADLINE);
         this.config = config;
         this.name = name;

@@ -70,12 +70,7 @@ public final class LedgerEvents {
         tell(() -> observer.ledgerBatch(ledger, entries, bytes));
     }
 
-    /** Calls the observer; one that throws is logged, never allowed to stop the protocol that called it. */
     private void tell(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            log.warn("the metrics observer {} failed: {}", observer.getClass().getName(), Redact.text(String.valueOf(e)));
-        }
+        Observers.tell(observer, log, call);
     }
 }

@@ -25,4 +25,6 @@ module dev.tenure.lease {
     // The ledger's deliberate-bug switches are package-private; the simulator reaches them by a
     // private lookup, which only this qualified opens allows.
     opens dev.tenure.ledger to dev.tenure.sim;
+    // FencedObjects' switch for the simulator's FENCED_CLOSED_MEANS_NOT_WRITTEN, by the same kind of private lookup.
+    opens dev.tenure.lease to dev.tenure.sim;
 }

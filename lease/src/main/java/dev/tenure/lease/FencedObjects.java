@@ -72,6 +72,12 @@ public final class FencedObjects implements AutoCloseable {
      * (a HEAD), and a newer holder's write between the two is overwritten.
      */
     boolean versionFromTheRead = true;
+    /**
+     * The rule that a writer closed after an attempt whose answer was lost reports the outcome as
+     * unknown, never as "not written" (that attempt may still land). Off only under the simulator's
+     * mutation {@code FENCED_CLOSED_MEANS_NOT_WRITTEN}, reached by a private lookup.
+     */
+    boolean unknownAfterLostAnswer = true;
 
     private FencedObjects(AtomicRemoteBackend backend, FencingToken token, RetryPolicy policy, Duration deadline) {
         this.backend = Objects.requireNonNull(backend, "backend");
@@ -169,7 +175,7 @@ public final class FencedObjects implements AutoCloseable {
         try {
             ensureOpen(key);
         } catch (FencedWriteException.Closed closed) {
-            if (maybeWritten[0]) {
+            if (maybeWritten[0] && unknownAfterLostAnswer) {
                 // An earlier attempt was sent and its answer lost: it may still land, so this is not "not written".
                 throw unknown(key, "an earlier attempt's answer was lost, then the writer closed: " + closed.getMessage(), closed);
             }

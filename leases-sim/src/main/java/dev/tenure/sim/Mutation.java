@@ -64,7 +64,12 @@ public enum Mutation {
     /** Followers: every poll starts the epoch rule afresh, so a deposed writer's segment first in a poll is handed out. */
     LEDGER_FOLLOWER_FORGETS_EPOCH("FOLLOWER_KEEPS_EPOCH"),
     /** Followers: a missing segment with the next one present is stepped over, and what lands there later is never delivered. */
-    LEDGER_FOLLOWER_STEPS_OVER_GAPS("FOLLOWER_WAITS_AT_GAPS");
+    LEDGER_FOLLOWER_STEPS_OVER_GAPS("FOLLOWER_WAITS_AT_GAPS"),
+    /**
+     * Fenced writes: a writer closed (its lease lost) after an attempt whose answer was lost reports
+     * "closed, not written", though that attempt may land (the review's finding of issue 13).
+     */
+    FENCED_CLOSED_MEANS_NOT_WRITTEN((ProtocolMutation) null);
 
     private final ProtocolMutation protocol;
     private final String ledgerSwitch;

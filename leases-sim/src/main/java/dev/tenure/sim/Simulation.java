@@ -230,10 +230,19 @@ public final class Simulation {
         }
         inFlight.clear();
         SimulationResult result = Checkers.check(config, recorder, healAt, end);
-        if (ledger == null) {
+        // Fenced writes of a user's object: their own store and random stream, so the history above is unchanged.
+        List<SimulationResult.Violation> fenced = new SimFencedWrites(config.seed(),
+                config.mutation().orElse(null) == Mutation.FENCED_CLOSED_MEANS_NOT_WRITTEN).run();
+        if (ledger == null && fenced.isEmpty()) {
             return result;
         }
         List<SimulationResult.Violation> all = new ArrayList<>(result.violations());
+        all.addAll(fenced);
+        if (ledger == null) {
+            return new SimulationResult(result.seed(), all, result.epochs(), result.acquisitions(), result.renewals(), result.requests(),
+                    result.renewRequests(), result.failoverMillis(), result.crashFailoverBeyondMillis(), result.takeoverAfterExpiryMillis(),
+                    result.linearizedOperations(), result.historyHash(), result.log(), result.segments(), result.faults(), 0);
+        }
         all.addAll(ledger.check());
         recorder.log(end, "ledger", ledger.acknowledged() + " appends acknowledged");
         return new SimulationResult(result.seed(), all, result.epochs(), result.acquisitions(), result.renewals(), result.requests(),

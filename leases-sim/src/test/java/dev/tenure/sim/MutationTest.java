@@ -23,6 +23,7 @@ class MutationTest {
                     Checkers.MUTUAL_EXCLUSION;
             case FORGET_UNRESOLVED_WRITES, REVOKE_ON_REFUSED_RENEWAL -> Checkers.NO_GUESS;
             case TAKEOVER_BEFORE_EXPIRY -> Checkers.EXPIRY;
+            case FENCED_CLOSED_MEANS_NOT_WRITTEN -> SimFencedWrites.CHECKER;
             case STOP_ON_STORE_ERROR -> Checkers.LIVENESS;
             case DELETE_ON_RELEASE -> Checkers.EPOCHS;
             case ACK_BEFORE_DURABLE -> Checkers.LINEARIZABILITY;

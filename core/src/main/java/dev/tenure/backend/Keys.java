@@ -100,6 +100,9 @@ public final class Keys {
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7f) {
+                continue; // printable ASCII, nearly every key's every character: neither a control nor a surrogate
+            }
             if (Character.isISOControl(c)) {
                 return "contains control character U+" + String.format("%04X", (int) c) + " at index " + i;
             }

@@ -46,6 +46,8 @@ public final class Ledger {
     private final String name;
     private final String prefix;
     private final LedgerOptions options;
+    private final String checkpointKey;
+    /** Null when {@link LedgerOptions#cachedSegments()} is 0. */
     private final Cache<Long, Segment> cache;
     /** Recent segment keys by sequence (a power of two slots): see {@link #segmentKey}. */
     private final SegmentKey[] keys = new SegmentKey[64];
@@ -60,10 +62,13 @@ public final class Ledger {
         this.backend = backend;
         this.name = name;
         this.prefix = LedgerKeys.prefix(name);
+        this.checkpointKey = LedgerKeys.checkpoint(prefix); // read at every poll: built once
         this.options = options;
         // Maintenance (eviction) runs on the calling thread: no hand-off to the common pool for every
         // segment cached, and a simulated run stays on its one thread, deterministic.
-        this.cache = Caffeine.newBuilder().maximumSize(options.cachedSegments()).executor(Runnable::run).build();
+        // No cache at all for a size of 0: Caffeine would still admit and evict every segment read.
+        this.cache = options.cachedSegments() == 0 ? null
+                : Caffeine.newBuilder().maximumSize(options.cachedSegments()).executor(Runnable::run).build();
         RandomGenerator anyThread = () -> ThreadLocalRandom.current().nextLong();
         this.retrier = new Retrier("ledger " + name, options.retry(), options.retryDeadline(), System::nanoTime, anyThread);
     }
@@ -244,7 +249,7 @@ public final class Ledger {
     }
 
     Optional<Segment> segment(long seq) {
-        Segment cached = cache.getIfPresent(seq);
+        Segment cached = cachedOrNull(seq);
         if (cached != null) {
             return Optional.of(cached);
         }
@@ -257,21 +262,27 @@ public final class Ledger {
         if (s.seq() != seq) {
             throw new LedgerException.Corrupt("segment " + key + " says it is segment " + s.seq());
         }
-        cache.put(seq, s);
+        remember(s);
         return Optional.of(s);
     }
 
     /** The segment if the cache holds it: no request. */
     Optional<Segment> cached(long seq) {
-        return Optional.ofNullable(cache.getIfPresent(seq));
+        return Optional.ofNullable(cachedOrNull(seq));
+    }
+
+    private Segment cachedOrNull(long seq) {
+        return cache == null ? null : cache.getIfPresent(seq);
     }
 
     void remember(Segment s) {
-        cache.put(s.seq(), s);
+        if (cache != null) {
+            cache.put(s.seq(), s);
+        }
     }
 
     boolean exists(long seq) {
-        return cache.getIfPresent(seq) != null || withRetries(() -> backend.exists(segmentKey(seq)));
+        return cachedOrNull(seq) != null || withRetries(() -> backend.exists(segmentKey(seq)));
     }
 
     /** Reads are idempotent: transient failures are retried with the ledger's backoff. */
@@ -343,7 +354,7 @@ public final class Ledger {
     }
 
     String checkpointKey() {
-        return LedgerKeys.checkpoint(prefix);
+        return checkpointKey;
     }
 
     Optional<Versioned<Checkpoint>> versionedCheckpoint() {
@@ -369,7 +380,9 @@ public final class Ledger {
     }
 
     void forget(long seq) {
-        cache.invalidate(seq);
+        if (cache != null) {
+            cache.invalidate(seq);
+        }
     }
 
     /** Deletes are idempotent: transient failures are retried, ambiguous ones too, within the retry budget. */

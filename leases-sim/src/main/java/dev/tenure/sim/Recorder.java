@@ -88,7 +88,7 @@ final class Recorder {
             if (!current.isEmpty()) {
                 segments.add(new Segment(currentFrom, at, current));
             }
-            current = valid;
+            current = List.copyOf(valid); // the caller reuses its list
             currentFrom = at;
         }
     }

@@ -121,6 +121,7 @@ final class SimLedger {
     private final Map<String, Writer> leaders = new LinkedHashMap<>();
     /** Every writer still running (leaders, zombies, writers resolving after a stop). */
     private final List<Writer> running = new ArrayList<>();
+    private final List<Writer> runningScratch = new ArrayList<>();
     /** Sized for a typical run (about 10,000 acknowledged entries): rehashing it was a visible share of a seed. */
     private final Map<String, Position> acked = new LinkedHashMap<>(1 << 15);
     private final Set<String> definitelyNot = new LinkedHashSet<>();
@@ -179,7 +180,14 @@ final class SimLedger {
         if (t % (2 * MS) == 0) {
             // 500 appends a second per writer: enough to leave the first MAX_WINDOW sequences after a fence
             // (one batch in flight) within a term, and to keep several batches in flight after that.
-            for (Writer w : List.copyOf(running)) {
+            // A copy (appending may stop a writer or open another), into one reused list.
+            List<Writer> writers = runningScratch;
+            writers.clear();
+            for (int i = 0; i < running.size(); i++) {
+                writers.add(running.get(i));
+            }
+            for (int i = 0; i < writers.size(); i++) {
+                Writer w = writers.get(i);
                 boolean leading = w.validUntil >= now && leaders.get(w.holder) == w;
                 if ((leading || w.zombieUntil >= now) && !w.dead && !w.idle && w.pausedUntil <= now) {
                     appendTo(w);
@@ -383,9 +391,14 @@ final class SimLedger {
                 }
             });
         }
-        at(now + timeout, () -> answer(w, c, id, c instanceof LedgerWriterMachine.Put
-                ? new Answer(null, null, BackendException.transport("ledger", true, "request timed out", null))
-                : new Answer(null, null, BackendException.transport("ledger", false, "request timed out", null))));
+        at(now + timeout, () -> {
+            if (w.answered.contains(id)) {
+                return; // Heard already: the timeout is moot (and an exception's stack trace is a visible share of a seed).
+            }
+            answer(w, c, id, c instanceof LedgerWriterMachine.Put
+                    ? new Answer(null, null, BackendException.transport("ledger", true, "request timed out", null))
+                    : new Answer(null, null, BackendException.transport("ledger", false, "request timed out", null)));
+        });
     }
 
     private void arrive(Writer w, LedgerWriterMachine.Command c, long id) {

@@ -51,6 +51,8 @@ public final class Simulation {
     private final InMemoryBackend store = new InMemoryBackend("sim");
     private final List<Node> nodes = new ArrayList<>();
     private final Recorder recorder = new Recorder();
+    /** The valid holders of the current sample (see {@link #sample()}). */
+    private final List<String> validScratch = new ArrayList<>(2);
     private final long end;
     private final long healAt;
     private long now;
@@ -975,14 +977,20 @@ public final class Simulation {
         if (ledger != null) {
             ledger.tick(now); // the ledger's own events (writes landing, answers, zombie appends) up to now
         }
-        List<String> valid = new ArrayList<>(2);
+        // One list for every sample: the recorder copies it only when the set of valid holders changes.
+        List<String> valid = validScratch;
+        valid.clear();
         for (Node n : nodes) {
             if (n.valid()) {
-                valid.add(n.validLabel(n.machine.token().map(t -> t.epoch()).orElse(0L)));
+                long epoch = n.machine.tokenEpoch(); // token() without its Optional and token: -1 for none
+                valid.add(n.validLabel(epoch < 0 ? 0L : epoch));
+                if (epoch < 0) {
+                    throw new IllegalStateException(n.holder() + " is valid without a token");
+                }
                 // A leader acts only while valid: an epoch-guarded write to the data it protects.
-                recorder.dataWrite(now, n.holder(), n.machine.token().orElseThrow().epoch());
+                recorder.dataWrite(now, n.holder(), epoch);
                 if (ledger != null && now % (10 * MS) == 0) {
-                    ledger.append(n.holder(), n.machine.token().orElseThrow().epoch());
+                    ledger.append(n.holder(), epoch);
                 }
             }
         }

@@ -223,9 +223,8 @@ final class SimFollowers {
         // In position order once for every follower: each walks it beside its deliveries (also in order).
         List<Map.Entry<String, Position>> inOrder = new ArrayList<>(acked.entrySet());
         inOrder.sort(Map.Entry.comparingByValue());
-        Map<Position, Verified> verified = new HashMap<>(acked.size() * 2);
         for (Follower f : followers) {
-            Optional<String> v = check(f, acked, inOrder, ackedAt, definitelyNot, finalLog, first, verified);
+            Optional<String> v = check(f, acked, inOrder, ackedAt, definitelyNot, finalLog, first);
             if (v.isPresent()) {
                 out.add(new SimulationResult.Violation(DELIVERY, f.id + ": " + v.get()));
                 if (out.size() >= 3) {
@@ -236,17 +235,12 @@ final class SimFollowers {
         return out;
     }
 
-    /** A delivery (entry at a position) that passed the checks against the acknowledgements and the final log. */
-    private record Verified(String entry, boolean acked) {
-    }
-
     private Optional<String> check(Follower f, Map<String, Position> acked, List<Map.Entry<String, Position>> inOrder,
-            Map<Position, String> ackedAt, Set<String> definitelyNot, Map<Position, String> finalLog, Position first,
-            Map<Position, Verified> verified) {
+            Map<Position, String> ackedAt, Set<String> definitelyNot, Map<Position, String> finalLog, Position first) {
         if (f.refused != null) {
             return Optional.of(f.refused);
         }
-        Set<String> entries = new HashSet<>();
+        Set<String> entries = new HashSet<>(f.delivered.size() * 2);
         Delivered last = null;
         for (Delivered d : f.delivered) {
             if (last != null && d.position().compareTo(last.position()) <= 0) {
@@ -256,33 +250,20 @@ final class SimFollowers {
                 return Optional.of("delivered " + d.entry() + " (epoch " + d.epoch() + ") at " + d.position() + " after epoch "
                         + last.epoch() + " at " + last.position() + ": a reader skips it");
             }
-            // The followers deliver mostly the same entries at the same positions: what passed for one
-            // passes for the next with one lookup (these checks were a tenth of a seed's CPU).
-            Verified known = verified.get(d.position());
-            boolean isAcked;
-            if (known != null && known.entry().equals(d.entry())) {
-                isAcked = known.acked();
-            } else {
-                Position ackedPosition = acked.get(d.entry());
-                String there = ackedAt.get(d.position());
-                if ((ackedPosition != null && !ackedPosition.equals(d.position())) || (there != null && !there.equals(d.entry()))) {
-                    return Optional.of("delivered " + d.entry() + " at " + d.position() + ", but " + (there != null ? there
-                            + " was acknowledged there" : "it was acknowledged at " + ackedPosition));
-                }
-                if (definitelyNot.contains(d.entry())) {
-                    return Optional.of("delivered " + d.entry() + ", which was failed as not written");
-                }
-                if (d.position().compareTo(first) >= 0 && !d.entry().equals(finalLog.get(d.position()))) {
-                    return Optional.of("delivered " + d.entry() + " at " + d.position() + " where a reader reads "
-                            + finalLog.get(d.position()));
-                }
-                isAcked = ackedPosition != null;
-                verified.put(d.position(), new Verified(d.entry(), isAcked));
-            }
-            // An acknowledged entry delivered again would be at another position (they rise strictly), which
-            // the check above refuses: only the others need the set.
-            if (!isAcked && !entries.add(d.entry())) {
+            if (!entries.add(d.entry())) {
                 return Optional.of("delivered " + d.entry() + " twice");
+            }
+            Position ackedPosition = acked.get(d.entry());
+            String there = ackedAt.get(d.position());
+            if ((ackedPosition != null && !ackedPosition.equals(d.position())) || (there != null && !there.equals(d.entry()))) {
+                return Optional.of("delivered " + d.entry() + " at " + d.position() + ", but " + (there != null ? there
+                        + " was acknowledged there" : "it was acknowledged at " + ackedPosition));
+            }
+            if (definitelyNot.contains(d.entry())) {
+                return Optional.of("delivered " + d.entry() + ", which was failed as not written");
+            }
+            if (d.position().compareTo(first) >= 0 && !d.entry().equals(finalLog.get(d.position()))) {
+                return Optional.of("delivered " + d.entry() + " at " + d.position() + " where a reader reads " + finalLog.get(d.position()));
             }
             last = d;
         }

@@ -157,7 +157,11 @@ public final class Simulation {
         }
 
         boolean valid() {
-            return !crashed && machine != null && (machine.isValid(local()) || (handleLive && local() < handleUntil));
+            if (crashed || machine == null) {
+                return false;
+            }
+            long local = local(); // asked for every node every virtual millisecond: one clock reading
+            return machine.isValid(local) || (handleLive && local < handleUntil);
         }
     }
 

@@ -1,0 +1,140 @@
+package dev.tenure.lease;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lease driver's backend calls on their way to the I/O executor, handed over once per turn of
+ * the protocol thread rather than one at a time.
+ *
+ * <p>Why: with thousands of leases on one manager, renewals fall due a few at a time every
+ * millisecond. Handed over one by one, a call on a fast store ended before the next was handed
+ * over, so nearly every call woke a parked I/O thread, and the wake-ups (a futex call on each
+ * side, the scheduler, the pool's lock) cost more CPU than the renewals themselves.
+ *
+ * <p>The protocol thread {@link #add}s the calls of one turn (the timers of a tick, the tasks
+ * queued) and {@link #flush}es at its end. A runner on the I/O executor takes calls from the
+ * queue, one after the other, until it is empty. There are as many runners as it takes for the
+ * queued calls, at the recent average duration of a call, to all start within {@link #BUDGET_NANOS}:
+ * on a store that answers in milliseconds every call gets a runner (a thread) of its own, as when
+ * each call was handed over alone; on a fast store one runner takes the whole turn. Until calls
+ * have been timed the average is taken to be long (a runner per call). A runner that finds calls
+ * waiting behind it asks for another runner by the same rule; a flush that finds the runners
+ * started nothing for {@link #STALL_NANOS} (a call running long) adds a runner.
+ *
+ * <p>Nothing about a call changes: it takes its own send time when it starts, so a call that
+ * waited for a runner counts its validity from when it left, as it did when it waited for a
+ * thread. Calls start in the order they were added.
+ */
+final class IoBatch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IoBatch.class);
+
+    /** The queued calls should all have started within this, at the average duration of a call. */
+    static final long BUDGET_NANOS = 200_000;
+    /** No runner started a call for this long while calls wait: one is stuck in a long call. */
+    static final long STALL_NANOS = 1_000_000;
+    /** At most this many runners (the default I/O pool's size). */
+    static final int MAX_RUNNERS = 16;
+
+    private final Executor io;
+    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger runners = new AtomicInteger();
+    private final Runnable runner = this::drain;
+    /** Recent average duration of a call; updated without a lock (a lost update only delays the average a little). */
+    private volatile long averageNanos = 2 * BUDGET_NANOS;
+    /** When a runner last started a call, or was asked for. */
+    private volatile long lastStartNanos = System.nanoTime();
+
+    IoBatch(Executor io) {
+        this.io = io;
+    }
+
+    /** Queues a backend call (protocol thread); it is handed over at the next {@link #flush}. */
+    void add(Runnable call) {
+        queue.add(call);
+        queued.incrementAndGet();
+    }
+
+    /** Hands the queued calls to the I/O executor: starts runners until there are enough (protocol thread). */
+    void flush() {
+        int waiting = queued.get();
+        if (waiting == 0) {
+            return;
+        }
+        int want = wanted(waiting);
+        int have = runners.get();
+        if (have >= want && have < MAX_RUNNERS && System.nanoTime() - lastStartNanos > STALL_NANOS) {
+            want = have + 1;
+        }
+        while (runners.get() < want) {
+            if (!startRunner()) {
+                return;
+            }
+        }
+    }
+
+    /** Runners wanted for {@code waiting} calls: all of them started within the budget, at the average duration. */
+    private int wanted(int waiting) {
+        long perRunner = Math.max(1, BUDGET_NANOS / Math.max(1, averageNanos));
+        return (int) Math.min(MAX_RUNNERS, Math.max(1, (waiting + perRunner - 1) / perRunner));
+    }
+
+    private boolean startRunner() {
+        runners.incrementAndGet();
+        lastStartNanos = System.nanoTime();
+        try {
+            io.execute(runner);
+            return true;
+        } catch (RejectedExecutionException stopped) {
+            // The executor stopped (the manager closing) or is full: the calls stay queued for the next flush or runner.
+            runners.decrementAndGet();
+            LOG.debug("the I/O executor refused a runner; {} backend calls wait", queued.get());
+            return false;
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            Runnable call = queue.poll();
+            if (call == null) {
+                runners.decrementAndGet();
+                // A call added after the poll, whose flush still counted this runner: take it after all.
+                // (The flush reads the runners after adding; this reads the queue after leaving: one of them sees the other.)
+                if (queue.peek() == null) {
+                    return;
+                }
+                runners.incrementAndGet();
+                continue;
+            }
+            int left = queued.decrementAndGet();
+            long start = System.nanoTime();
+            lastStartNanos = start;
+            if (left > 0 && wanted(left) > runners.get()) {
+                startRunner();
+            }
+            try {
+                call.run();
+            } catch (RuntimeException e) {
+                LOG.error("a backend call of the lease protocol failed", e);
+            } catch (Error e) {
+                runners.decrementAndGet();
+                if (queue.peek() != null) {
+                    startRunner();
+                }
+                throw e;
+            }
+            // A call counts for at most twice the budget: enough for slow calls to get a runner
+            // each, while one call held up for a few milliseconds (the thread preempted on a busy
+            // machine, a collector pause) does not start a runner for every call after it.
+            long took = Math.min(System.nanoTime() - start, 2 * BUDGET_NANOS);
+            long average = averageNanos;
+            averageNanos = average + (took - average) / 16;
+        }
+    }
+}

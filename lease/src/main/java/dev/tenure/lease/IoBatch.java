@@ -4,6 +4,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * each call was handed over alone; on a fast store one runner takes the whole turn. Until calls
  * have been timed the average is taken to be long (a runner per call). A runner that finds calls
  * waiting behind it asks for another runner by the same rule; a flush that finds the runners
- * started nothing for {@link #STALL_NANOS} (a call running long) adds a runner.
+ * started nothing for {@link #STALL_NANOS} while calls wait (a call running long) adds a runner.
+ * The driver flushes again {@link #STALL_NANOS} after a flush that left calls waiting, so a call
+ * queued behind one that hangs waits about that long for a thread of its own, not for the hang.
  *
  * <p>Nothing about a call changes: it takes its own send time when it starts, so a call that
  * waited for a runner counts its validity from when it left, as it did when it waited for a
@@ -42,6 +45,7 @@ final class IoBatch {
     static final int MAX_RUNNERS = 16;
 
     private final Executor io;
+    private final LongSupplier clock;
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger runners = new AtomicInteger();
@@ -49,16 +53,28 @@ final class IoBatch {
     /** Recent average duration of a call; updated without a lock (a lost update only delays the average a little). */
     private volatile long averageNanos = 2 * BUDGET_NANOS;
     /** When a runner last started a call, or was asked for. */
-    private volatile long lastStartNanos = System.nanoTime();
+    private volatile long lastStartNanos;
 
     IoBatch(Executor io) {
+        this(io, System::nanoTime);
+    }
+
+    /** With {@code clock} for the durations of calls (tests). */
+    IoBatch(Executor io, LongSupplier clock) {
         this.io = io;
+        this.clock = clock;
+        this.lastStartNanos = clock.getAsLong();
     }
 
     /** Queues a backend call (protocol thread); it is handed over at the next {@link #flush}. */
     void add(Runnable call) {
         queue.add(call);
         queued.incrementAndGet();
+    }
+
+    /** Calls are waiting for a runner. */
+    boolean waiting() {
+        return queued.get() > 0;
     }
 
     /** Hands the queued calls to the I/O executor: starts runners until there are enough (protocol thread). */
@@ -69,13 +85,11 @@ final class IoBatch {
         }
         int want = wanted(waiting);
         int have = runners.get();
-        if (have >= want && have < MAX_RUNNERS && System.nanoTime() - lastStartNanos > STALL_NANOS) {
+        if (have >= want && have < MAX_RUNNERS && clock.getAsLong() - lastStartNanos > STALL_NANOS) {
             want = have + 1;
         }
-        while (runners.get() < want) {
-            if (!startRunner()) {
-                return;
-            }
+        if (want > have) {
+            startRunners(want - have);
         }
     }
 
@@ -85,17 +99,19 @@ final class IoBatch {
         return (int) Math.min(MAX_RUNNERS, Math.max(1, (waiting + perRunner - 1) / perRunner));
     }
 
-    private boolean startRunner() {
-        runners.incrementAndGet();
-        lastStartNanos = System.nanoTime();
-        try {
-            io.execute(runner);
-            return true;
-        } catch (RejectedExecutionException stopped) {
-            // The executor stopped (the manager closing) or is full: the calls stay queued for the next flush or runner.
-            runners.decrementAndGet();
-            LOG.debug("the I/O executor refused a runner; {} backend calls wait", queued.get());
-            return false;
+    /** Starts {@code n} runners, counted before the first starts (so that it does not start more for the same calls). */
+    private void startRunners(int n) {
+        runners.addAndGet(n);
+        lastStartNanos = clock.getAsLong();
+        for (int i = 0; i < n; i++) {
+            try {
+                io.execute(runner);
+            } catch (RejectedExecutionException stopped) {
+                // The executor stopped (the manager closing) or is full: the calls stay queued for the next flush or runner.
+                runners.addAndGet(i - n);
+                LOG.debug("the I/O executor refused a runner; {} backend calls wait", queued.get());
+                return;
+            }
         }
     }
 
@@ -113,10 +129,10 @@ final class IoBatch {
                 continue;
             }
             int left = queued.decrementAndGet();
-            long start = System.nanoTime();
+            long start = clock.getAsLong();
             lastStartNanos = start;
             if (left > 0 && wanted(left) > runners.get()) {
-                startRunner();
+                startRunners(1);
             }
             try {
                 call.run();
@@ -125,14 +141,14 @@ final class IoBatch {
             } catch (Error e) {
                 runners.decrementAndGet();
                 if (queue.peek() != null) {
-                    startRunner();
+                    startRunners(1);
                 }
                 throw e;
             }
             // A call counts for at most twice the budget: enough for slow calls to get a runner
             // each, while one call held up for a few milliseconds (the thread preempted on a busy
             // machine, a collector pause) does not start a runner for every call after it.
-            long took = Math.min(System.nanoTime() - start, 2 * BUDGET_NANOS);
+            long took = Math.min(clock.getAsLong() - start, 2 * BUDGET_NANOS);
             long average = averageNanos;
             averageNanos = average + (took - average) / 16;
         }

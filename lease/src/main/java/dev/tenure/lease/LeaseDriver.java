@@ -75,6 +75,8 @@ final class LeaseDriver {
     private final IoBatch batch;
     /** A {@link #flushTask} is queued on the protocol thread; touched only there. */
     private boolean flushQueued;
+    /** A {@link #checkStalled} timer is set; touched only on the protocol thread. */
+    private boolean stallCheckArmed;
     private final Runnable flushTask = this::flushBatch;
     private final Executor callbacks;
     private final RandomGenerator random;
@@ -457,6 +459,24 @@ final class LeaseDriver {
     private void flushBatch() {
         flushQueued = false;
         batch.flush();
+        checkStalledLater();
+    }
+
+    /**
+     * While calls wait for a runner, looks again after {@link IoBatch#STALL_NANOS}: if the runners
+     * started none meanwhile (one is stuck in a call that hangs), the flush adds a runner, so the
+     * calls behind a hung one do not wait for it, whether or not more calls come.
+     */
+    private void checkStalledLater() {
+        if (!stallCheckArmed && batch.waiting()) {
+            stallCheckArmed = schedule(this::checkStalled, IoBatch.STALL_NANOS).isPresent();
+        }
+    }
+
+    private void checkStalled() {
+        stallCheckArmed = false;
+        batch.flush();
+        checkStalledLater();
     }
 
     /** Tells the machine that request {@code id} leaves now: validity and its timeout count from here. */

@@ -2,6 +2,7 @@ package dev.tenure.lease;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -107,16 +108,41 @@ final class IoBatch {
             try {
                 io.execute(runner);
             } catch (RejectedExecutionException stopped) {
-                // The executor stopped (the manager closing) or is full: the calls stay queued for the next flush or runner.
-                runners.addAndGet(i - n);
-                LOG.debug("the I/O executor refused a runner; {} backend calls wait", queued.get());
+                // The executor is full: the calls stay queued for the next flush or runner.
+                int left = runners.addAndGet(i - n);
+                if (left == 0 && io instanceof ExecutorService pool && pool.isShutdown()) {
+                    // Stopped for good, nobody left to run them: kept, they would have the driver look
+                    // again every millisecond forever. Dropped, as a call handed over alone was; the
+                    // protocol's request timeouts answer for them.
+                    int dropped = drop();
+                    LOG.debug("the I/O executor has shut down; {} backend calls dropped", dropped);
+                } else {
+                    LOG.debug("the I/O executor refused a runner; {} backend calls wait", queued.get());
+                }
                 return;
             }
         }
     }
 
+    private int drop() {
+        int dropped = 0;
+        while (queue.poll() != null) {
+            queued.decrementAndGet();
+            dropped++;
+        }
+        return dropped;
+    }
+
     private void drain() {
         while (true) {
+            if (Thread.currentThread().isInterrupted()) {
+                // The pool shutting down (shutdownNow: no call that has not started may start now), or a
+                // call that left its thread interrupted (the next call's blocking I/O would fail at once).
+                // A pool tells these apart between its tasks: the calls left go to the next runner the
+                // protocol thread starts (it flushes again while calls wait), on a thread of the pool's choosing.
+                runners.decrementAndGet();
+                return;
+            }
             Runnable call = queue.poll();
             if (call == null) {
                 runners.decrementAndGet();

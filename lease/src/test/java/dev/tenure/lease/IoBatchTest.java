@@ -7,6 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -182,6 +184,104 @@ class IoBatchTest {
         }
         assertEquals(calls, ran.get(), "every call ran, none was stranded in the queue");
         assertTrue(!batch.waiting());
+    }
+
+    /** Twenty turns of ten calls that take no time on the calls' clock: from then on, one runner takes a turn's calls. */
+    private void timeCallsAsFast(IoBatch batch, Runners runners) throws InterruptedException {
+        AtomicInteger ran = new AtomicInteger();
+        for (int i = 0; i < 20; i++) {
+            turn(batch, runners, ran);
+        }
+    }
+
+    @Test
+    void noCallQueuedBehindARunningOneStartsAfterTheExecutorIsShutDown() throws Exception {
+        // The manager closing: shutdownNow interrupts the runner in its call. A call that had not
+        // started must never start after that (a write after close), as a task queued in the pool was dropped.
+        Runners warm = new Runners();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        try {
+            java.util.concurrent.atomic.AtomicReference<Executor> target = new java.util.concurrent.atomic.AtomicReference<>(warm);
+            IoBatch batch = new IoBatch(r -> target.get().execute(r), clock::get);
+            timeCallsAsFast(batch, warm);
+            target.set(pool);
+            CountDownLatch inCall = new CountDownLatch(1);
+            AtomicInteger behindRan = new AtomicInteger();
+            batch.add(() -> {
+                inCall.countDown();
+                await(new CountDownLatch(1)); // a backend call that ends when interrupted, the flag set again
+            });
+            batch.add(behindRan::incrementAndGet);
+            batch.flush();
+            assertTrue(inCall.await(10, TimeUnit.SECONDS), "the first call started");
+            assertEquals(1, pool.getActiveCount(), "one runner takes both fast calls");
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS), "the runner ended");
+            assertEquals(0, behindRan.get(), "the call queued behind started after the I/O executor was shut down");
+            assertTrue(batch.waiting(), "the call stays queued: nobody runs it");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aCallThatLeavesItsThreadInterruptedDoesNotInterruptTheCallsAfterIt() throws Exception {
+        // A pool clears a stray interrupt between its tasks; a runner taking calls one after the
+        // other must not hand one call's interrupt to the next (its blocking I/O would fail at once).
+        Runners runners = new Runners();
+        IoBatch batch = new IoBatch(runners, clock::get);
+        timeCallsAsFast(batch, runners);
+        CountDownLatch behindRan = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean behindInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        batch.add(() -> Thread.currentThread().interrupt());
+        batch.add(() -> {
+            behindInterrupted.set(Thread.currentThread().isInterrupted());
+            behindRan.countDown();
+        });
+        batch.flush();
+        runners.awaitIdle();
+        // The protocol thread flushes again while calls wait (its stall check): that is when a call left behind runs.
+        batch.flush();
+        assertTrue(behindRan.await(10, TimeUnit.SECONDS), "the call behind ran");
+        assertTrue(!behindInterrupted.get(), "the call behind ran with the interrupt of the call before it");
+        runners.awaitIdle();
+    }
+
+    @Test
+    void aFlushTheExecutorRefusesWithNoRunnerLeftLeavesNothingWaiting() {
+        // The executor stopped for good (an I/O pool shut down under a scheduler that lives on): calls
+        // kept queued would have the driver look again every millisecond, forever. As when each call
+        // was handed over alone, the refused calls are dropped; the protocol's timeouts answer for them.
+        ExecutorService stopped = Executors.newSingleThreadExecutor();
+        stopped.shutdown();
+        IoBatch batch = new IoBatch(stopped, clock::get);
+        AtomicInteger ran = new AtomicInteger();
+        batch.add(ran::incrementAndGet);
+        batch.add(ran::incrementAndGet);
+        batch.flush();
+        assertTrue(!batch.waiting(), "refused calls left waiting for a runner that can never start");
+        assertEquals(0, ran.get());
+    }
+
+    @Test
+    void aFlushARunningExecutorRefusesKeepsTheCallsForTheNextFlush() throws Exception {
+        // A bounded pool, full for a moment: the calls wait for the next flush rather than being lost.
+        java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runners runners = new Runners();
+        IoBatch batch = new IoBatch(r -> {
+            if (full.get()) {
+                throw new java.util.concurrent.RejectedExecutionException("full");
+            }
+            runners.execute(r);
+        }, clock::get);
+        CountDownLatch ran = new CountDownLatch(1);
+        batch.add(ran::countDown);
+        batch.flush();
+        assertTrue(batch.waiting(), "the refused call waits");
+        full.set(false);
+        batch.flush();
+        assertTrue(ran.await(10, TimeUnit.SECONDS), "the call ran at the next flush");
+        runners.awaitIdle();
     }
 
     /** Holds a call until released; longer than any assertion waits, so that a call that hangs outlasts the test's patience. */

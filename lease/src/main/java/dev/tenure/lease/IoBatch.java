@@ -50,6 +50,12 @@ final class IoBatch {
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger runners = new AtomicInteger();
+    /**
+     * Calls running now. They count with the waiting ones when sizing the runners: a runner in a
+     * call is not free for the next one before the average duration of a call, so on a slow store a
+     * call of a later turn needs a runner of its own as much as one of the same turn.
+     */
+    private final AtomicInteger busy = new AtomicInteger();
     private final Runnable runner = this::drain;
     /** Recent average duration of a call; updated without a lock (a lost update only delays the average a little). */
     private volatile long averageNanos = 2 * BUDGET_NANOS;
@@ -84,7 +90,7 @@ final class IoBatch {
         if (waiting == 0) {
             return;
         }
-        int want = wanted(waiting);
+        int want = wanted(waiting + busy.get());
         int have = runners.get();
         if (have >= want && have < MAX_RUNNERS && clock.getAsLong() - lastStartNanos > STALL_NANOS) {
             want = have + 1;
@@ -157,14 +163,18 @@ final class IoBatch {
             int left = queued.decrementAndGet();
             long start = clock.getAsLong();
             lastStartNanos = start;
-            if (left > 0 && wanted(left) > runners.get()) {
+            int running = busy.incrementAndGet();
+            if (left > 0 && wanted(left + running) > runners.get()) {
                 startRunners(1);
             }
             try {
                 call.run();
+                busy.decrementAndGet();
             } catch (RuntimeException e) {
+                busy.decrementAndGet();
                 LOG.error("a backend call of the lease protocol failed", e);
             } catch (Error e) {
+                busy.decrementAndGet();
                 runners.decrementAndGet();
                 if (queue.peek() != null) {
                     startRunners(1);

@@ -186,6 +186,38 @@ class IoBatchTest {
         assertTrue(!batch.waiting());
     }
 
+    @Test
+    void onASlowStoreACallOfALaterTurnGetsARunnerWhileTheEarlierCallsRun() throws Exception {
+        // Calls that take 5 ms each: one call a turn, turns apart (renewals fall due a few at a time).
+        // The runner busy in the first call will not be free for milliseconds: the second call must
+        // get a runner of its own at its flush, not wait for the stall check (1 ms later, or never
+        // if nothing looks again). The calls' clock stands still: no stall is ever seen here.
+        Runners runners = new Runners();
+        IoBatch batch = new IoBatch(runners, clock::get);
+        for (int i = 0; i < 40; i++) {
+            batch.add(() -> clock.addAndGet(5_000_000));
+            batch.flush();
+            runners.awaitIdle();
+        }
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch secondStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        batch.add(() -> {
+            firstStarted.countDown();
+            await(release);
+        });
+        batch.flush();
+        try {
+            assertTrue(firstStarted.await(10, TimeUnit.SECONDS), "the first call started");
+            batch.add(secondStarted::countDown);
+            batch.flush();
+            assertTrue(secondStarted.await(5, TimeUnit.SECONDS), "the second call waited for the slow call before it");
+        } finally {
+            release.countDown();
+        }
+        runners.awaitIdle();
+    }
+
     /** Twenty turns of ten calls that take no time on the calls' clock: from then on, one runner takes a turn's calls. */
     private void timeCallsAsFast(IoBatch batch, Runners runners) throws InterruptedException {
         AtomicInteger ran = new AtomicInteger();

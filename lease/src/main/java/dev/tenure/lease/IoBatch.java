@@ -42,8 +42,12 @@ final class IoBatch {
     static final long BUDGET_NANOS = 200_000;
     /** No runner started a call for this long while calls wait: one is stuck in a long call. */
     static final long STALL_NANOS = 1_000_000;
-    /** At most this many runners (the default I/O pool's size). */
-    static final int MAX_RUNNERS = 16;
+    /**
+     * At most this many runners. Far above the default I/O pool's 16 threads on purpose: a user's
+     * larger pool keeps a thread for every hung call, as it did when each call was handed over
+     * alone (runners beyond a pool's threads wait in its queue and find nothing left to take).
+     */
+    static final int MAX_RUNNERS = 1024;
 
     private final Executor io;
     private final LongSupplier clock;

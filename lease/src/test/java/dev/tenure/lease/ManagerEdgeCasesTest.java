@@ -268,11 +268,7 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
 
     // ---- 12 ---------------------------------------------------------------------------------------
 
-    /**
-     * Runs the first {@code pass} tasks at once, on the calling thread (the protocol thread: the
-     * runner of the driver's calls ends there, before the next call is queued, so that call needs
-     * a runner of its own); holds the rest until {@link #release()}, then hands them to {@code inner}.
-     */
+    /** Lets the first {@code pass} tasks through; holds the rest until {@link #release()}. */
     static final class HoldingExecutor implements Executor {
         private final Executor inner;
         private int pass;
@@ -283,25 +279,13 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
             this.pass = pass;
         }
 
-        private boolean released;
-
         @Override
-        public void execute(Runnable task) {
-            boolean now;
-            synchronized (this) {
-                if (released) {
-                    inner.execute(task);
-                    return;
-                }
-                now = pass > 0;
-                if (now) {
-                    pass--;
-                } else {
-                    held.add(task);
-                }
-            }
-            if (now) {
-                task.run();
+        public synchronized void execute(Runnable task) {
+            if (pass > 0) {
+                pass--;
+                inner.execute(task);
+            } else {
+                held.add(task);
             }
         }
 
@@ -312,7 +296,7 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         synchronized void release() {
             held.forEach(inner::execute);
             held.clear();
-            released = true;
+            pass = Integer.MAX_VALUE;
         }
     }
 

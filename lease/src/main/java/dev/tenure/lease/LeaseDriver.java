@@ -71,6 +71,13 @@ final class LeaseDriver {
     private final LeaseConfig config;
     private final LeaseScheduler scheduler;
     private final Executor io;
+    /** The protocol's backend calls, handed to {@link #io} once per turn of the protocol thread. */
+    private final IoBatch batch;
+    /** A {@link #flushTask} is queued on the protocol thread; touched only there. */
+    private boolean flushQueued;
+    /** A {@link #checkStalled} timer is set; touched only on the protocol thread. */
+    private boolean stallCheckArmed;
+    private final Runnable flushTask = this::flushBatch;
     private final Executor callbacks;
     private final RandomGenerator random;
     /** Log lines, metrics and health, from the machines' events and each request's outcome. */
@@ -93,6 +100,7 @@ final class LeaseDriver {
         this.config = config;
         this.scheduler = scheduler;
         this.io = io;
+        this.batch = new IoBatch(io);
         this.callbacks = callbacks;
         this.random = random;
     }
@@ -391,13 +399,13 @@ final class LeaseDriver {
         CommandDispatcher.dispatch(commands, new CommandDispatcher.Target() {
             @Override
             public void read(LeaseMachine.Read read) {
-                io.execute(() -> doRead(slot, read));
+                backendCall(() -> doRead(slot, read));
             }
 
             @Override
             public void write(LeaseMachine.Write write) {
                 TenureObserver.Operation operation = LeaseEvents.writeOperation(slot.machine.writePurpose());
-                io.execute(() -> doWrite(slot, write, operation));
+                backendCall(() -> doWrite(slot, write, operation));
             }
 
             @Override
@@ -429,10 +437,60 @@ final class LeaseDriver {
         }
     }
 
+    /**
+     * Queues a backend call of the protocol; the calls queued while the protocol thread works go to
+     * the I/O executor together when it has done (a task queued behind them), not one by one.
+     */
+    private void backendCall(Runnable call) {
+        if (!(scheduler instanceof TimerWheel)) {
+            // Any other scheduler (virtual time in tests, a user's own): each call goes over at once, as
+            // before batching. The batch's stall check reads the real clock, so under virtual time
+            // whether a call queued behind a held one ran would depend on how fast the test ran.
+            io.execute(call);
+            return;
+        }
+        batch.add(call);
+        if (flushQueued) {
+            return;
+        }
+        flushQueued = true;
+        try {
+            scheduler.execute(flushTask);
+        } catch (RejectedExecutionException stopped) {
+            // The protocol thread is stopping: hand the call over now rather than never.
+            flushQueued = false;
+            batch.flush();
+        }
+    }
+
+    private void flushBatch() {
+        flushQueued = false;
+        batch.flush();
+        checkStalledLater();
+    }
+
+    /**
+     * While calls wait for a runner, looks again after {@link IoBatch#STALL_NANOS}: if the runners
+     * started none meanwhile (one is stuck in a call that hangs), the flush adds a runner, so the
+     * calls behind a hung one do not wait for it, whether or not more calls come.
+     */
+    private void checkStalledLater() {
+        if (!stallCheckArmed && batch.waiting()) {
+            stallCheckArmed = schedule(this::checkStalled, IoBatch.STALL_NANOS).isPresent();
+        }
+    }
+
+    private void checkStalled() {
+        stallCheckArmed = false;
+        batch.flush();
+        checkStalledLater();
+    }
+
     /** Tells the machine that request {@code id} leaves now: validity and its timeout count from here. */
     private void sending(Slot slot, long id) {
         long sentAt = nanoTime();
-        post(() -> run(slot, slot.machine.onSent(id, sentAt)));
+        // Nobody waits for a send: the machine only needs it before the call's answer and its timeout.
+        answer(() -> run(slot, slot.machine.onSent(id, sentAt)), true);
     }
 
     private void doRead(Slot slot, LeaseMachine.Read read) {
@@ -450,7 +508,7 @@ final class LeaseDriver {
         events.request(slot.machine.key(), TenureObserver.Operation.READ, failure, nanoTime() - started);
         Optional<Versioned<byte[]>> answer = found;
         BackendException error = failure;
-        post(() -> run(slot, slot.machine.onRead(read.requestId(), nanoTime(), answer, error)));
+        answer(() -> run(slot, slot.machine.onRead(read.requestId(), nanoTime(), answer, error)), false);
     }
 
     private void doWrite(Slot slot, LeaseMachine.Write write, TenureObserver.Operation operation) {
@@ -470,13 +528,36 @@ final class LeaseDriver {
         events.request(slot.machine.key(), operation, failure, nanoTime() - started);
         ObjectVersion answer = written;
         BackendException error = failure;
-        post(() -> run(slot, slot.machine.onWrite(write.requestId(), nanoTime(), answer, error)));
+        // A renewal's answer is awaited by nobody (the lease stays valid until its deadline either
+        // way); an acquisition's or a release's is, and wakes the protocol thread at once.
+        answer(() -> run(slot, slot.machine.onWrite(write.requestId(), nanoTime(), answer, error)),
+                operation == TenureObserver.Operation.RENEW);
     }
 
     /** Hands an answer back to the protocol thread; after the manager stopped there is nobody to tell. */
     private void post(Runnable task) {
         try {
             scheduler.execute(task);
+        } catch (RejectedExecutionException stopped) {
+            LOG.debug("answer dropped: the lease manager has stopped");
+        }
+    }
+
+    /**
+     * Hands a send or an answer of a backend call back to the protocol thread. With {@code soon},
+     * within one tick of the timer wheel: when the thread wakes for a timer by then, it is not woken
+     * for this (with thousands of leases a timer is due every tick, and a send or a renewal's answer
+     * each woke the thread). Nothing the machine decides moves: a send carries its own time, every
+     * timer counts from the send, and a renewal's answer only extends validity that counts from
+     * the send too; queued tasks run before the timers of the tick the thread wakes for.
+     */
+    private void answer(Runnable task, boolean soon) {
+        try {
+            if (soon && scheduler instanceof TimerWheel wheel) {
+                wheel.executeSoon(task, TimerWheel.TICK_NANOS);
+            } else {
+                scheduler.execute(task);
+            }
         } catch (RejectedExecutionException stopped) {
             LOG.debug("answer dropped: the lease manager has stopped");
         }

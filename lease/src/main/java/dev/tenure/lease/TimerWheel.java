@@ -73,6 +73,11 @@ final class TimerWheel implements LeaseScheduler {
     private final int[] counts = new int[SLOTS];
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean sleeping = new AtomicBoolean();
+    /**
+     * When the thread, once {@link #sleeping}, wakes by itself ({@code Long.MAX_VALUE}: only when
+     * woken). Written before {@link #sleeping} is set, so whoever sees it set reads this sleep's value.
+     */
+    private volatile long wakeAtNanos = Long.MAX_VALUE;
     private final List<Entry> firing = new ArrayList<>();
     private volatile boolean closed;
     /** The last tick whose slot has been run; only the wheel's thread reads or writes it. */
@@ -116,6 +121,23 @@ final class TimerWheel implements LeaseScheduler {
         }
     }
 
+    /**
+     * Runs {@code task} on the wheel's thread, in order with {@link #execute}, within about
+     * {@code withinNanos}: when the thread sleeps and wakes by itself by then (a timer due), it is
+     * not woken early for this. The lease driver hands over the answers of backend calls this way:
+     * with many leases a timer is due every tick, and the answers wait for it rather than wake
+     * the thread once each.
+     */
+    void executeSoon(Runnable task, long withinNanos) {
+        if (closed) {
+            throw new RejectedExecutionException("the lease scheduler " + thread.getName() + " is closed");
+        }
+        tasks.add(task);
+        if (sleeping.get() && wakeAtNanos - System.nanoTime() > withinNanos) {
+            LockSupport.unpark(thread);
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -136,13 +158,15 @@ final class TimerWheel implements LeaseScheduler {
             if (closed) {
                 break;
             }
+            long wakeTick = nextOccupiedTick();
+            long wakeAt = wakeTick == Long.MAX_VALUE ? Long.MAX_VALUE : origin + wakeTick * TICK_NANOS;
+            wakeAtNanos = wakeAt;
             sleeping.set(true);
             if (tasks.isEmpty()) {
-                long wakeTick = nextOccupiedTick();
-                if (wakeTick == Long.MAX_VALUE) {
+                if (wakeAt == Long.MAX_VALUE) {
                     LockSupport.park(this);
                 } else {
-                    long wait = origin + wakeTick * TICK_NANOS - System.nanoTime();
+                    long wait = wakeAt - System.nanoTime();
                     if (wait > 0) {
                         LockSupport.parkNanos(this, wait);
                     }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Lease records as JSON. Unknown fields are ignored (a newer writer may add some); a missing or
@@ -29,19 +28,48 @@ public final class LeaseRecordCodec {
         // with thousands of leases a generator per record (its buffers, its flush) was over 40% of
         // the protocol thread. Same fields, same order, same bytes as ObjectMapper.writeValueAsBytes
         // of the tree (LeaseRecordCodecTest checks it for arbitrary strings and numbers).
-        if (hasSurrogate(r.name()) || hasSurrogate(r.holder()) || hasSurrogate(r.nonce())) {
+        String name = r.name();
+        String holder = r.holder();
+        String nonce = r.nonce();
+        boolean plainName = plain(name);
+        boolean plainHolder = plain(holder);
+        boolean plainNonce = plain(nonce);
+        if (!plainName && hasSurrogate(name) || !plainHolder && hasSurrogate(holder) || !plainNonce && hasSurrogate(nonce)) {
             // Jackson's generator writes a character beyond the BMP as two escaped UTF-16 halves, where its
             // string encoder writes UTF-8: the rare record that has one takes the generator's path.
             return encodeAsTree(r);
         }
-        byte[] name = QUOTE.quoteAsUTF8(r.name());
-        byte[] holder = QUOTE.quoteAsUTF8(r.holder());
-        byte[] nonce = QUOTE.quoteAsUTF8(r.nonce());
-        Ascii out = new Ascii(160 + name.length + holder.length + nonce.length);
-        out.add(FORMAT_FIELD).add(name).add(HOLDER_FIELD).add(holder).add(EPOCH_FIELD).add(r.epoch())
-                .add(REVISION_FIELD).add(r.revision()).add(NONCE_FIELD).add(nonce).add(TTL_FIELD).add(r.ttlMillis())
-                .add(WRITTEN_AT_FIELD).add(r.writtenAtMillis()).add(r.released() ? RELEASED_TRUE : RELEASED_FALSE);
-        return out.toByteArray();
+        // A string that needs no escaping (printable ASCII but the quote and the backslash: lease
+        // names, holder ids and nonces in practice) is copied as it is, straight into an array of
+        // the record's exact size; only another string goes through Jackson's escaping first.
+        byte[] quotedName = plainName ? null : QUOTE.quoteAsUTF8(name);
+        byte[] quotedHolder = plainHolder ? null : QUOTE.quoteAsUTF8(holder);
+        byte[] quotedNonce = plainNonce ? null : QUOTE.quoteAsUTF8(nonce);
+        byte[] released = r.released() ? RELEASED_TRUE : RELEASED_FALSE;
+        int length = FORMAT_FIELD.length + width(name, quotedName) + HOLDER_FIELD.length + width(holder, quotedHolder)
+                + EPOCH_FIELD.length + width(r.epoch()) + REVISION_FIELD.length + width(r.revision())
+                + NONCE_FIELD.length + width(nonce, quotedNonce) + TTL_FIELD.length + width(r.ttlMillis())
+                + WRITTEN_AT_FIELD.length + width(r.writtenAtMillis()) + released.length;
+        byte[] out = new byte[length];
+        int at = put(out, 0, FORMAT_FIELD);
+        at = put(out, at, name, quotedName);
+        at = put(out, at, HOLDER_FIELD);
+        at = put(out, at, holder, quotedHolder);
+        at = put(out, at, EPOCH_FIELD);
+        at = put(out, at, r.epoch());
+        at = put(out, at, REVISION_FIELD);
+        at = put(out, at, r.revision());
+        at = put(out, at, NONCE_FIELD);
+        at = put(out, at, nonce, quotedNonce);
+        at = put(out, at, TTL_FIELD);
+        at = put(out, at, r.ttlMillis());
+        at = put(out, at, WRITTEN_AT_FIELD);
+        at = put(out, at, r.writtenAtMillis());
+        at = put(out, at, released);
+        if (at != length) {
+            throw new IllegalStateException("lease record encoded to " + at + " bytes, sized for " + length);
+        }
+        return out;
     }
 
     private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
@@ -54,6 +82,18 @@ public final class LeaseRecordCodec {
     private static final byte[] WRITTEN_AT_FIELD = ascii(",\"writtenAtMillis\":");
     private static final byte[] RELEASED_TRUE = ascii(",\"released\":true}");
     private static final byte[] RELEASED_FALSE = ascii(",\"released\":false}");
+    private static final byte[] LONG_MIN = ascii(Long.toString(Long.MIN_VALUE));
+
+    /** Written as it is inside a JSON string by Jackson too: printable ASCII but {@code "} and {@code \}. */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
 
     private static boolean hasSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
@@ -68,54 +108,52 @@ public final class LeaseRecordCodec {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** A byte array filled left to right; sized by the caller so that it never grows for a record. */
-    private static final class Ascii {
-        private byte[] bytes;
-        private int length;
+    private static int width(String plain, byte[] quoted) {
+        return quoted == null ? plain.length() : quoted.length;
+    }
 
-        Ascii(int capacity) {
-            bytes = new byte[capacity];
+    /** Characters of {@code number} in decimal, its sign included. */
+    private static int width(long number) {
+        if (number == Long.MIN_VALUE) {
+            return LONG_MIN.length;
         }
+        int digits = 1;
+        for (long v = Math.abs(number); v >= 10; v /= 10) {
+            digits++;
+        }
+        return number < 0 ? digits + 1 : digits;
+    }
 
-        Ascii add(byte[] part) {
-            ensure(part.length);
-            System.arraycopy(part, 0, bytes, length, part.length);
-            length += part.length;
-            return this;
-        }
+    private static int put(byte[] out, int at, byte[] part) {
+        System.arraycopy(part, 0, out, at, part.length);
+        return at + part.length;
+    }
 
-        Ascii add(long number) {
-            if (number == Long.MIN_VALUE) {
-                return add(ascii(Long.toString(number)));
-            }
-            int digits = 1;
-            for (long v = Math.abs(number); v >= 10; v /= 10) {
-                digits++;
-            }
-            int end = length + digits + (number < 0 ? 1 : 0);
-            ensure(end - length);
-            int at = end;
-            long v = Math.abs(number);
-            do {
-                bytes[--at] = (byte) ('0' + (v % 10));
-                v /= 10;
-            } while (v != 0);
-            if (number < 0) {
-                bytes[--at] = '-';
-            }
-            length = end;
-            return this;
+    private static int put(byte[] out, int at, String plain, byte[] quoted) {
+        if (quoted != null) {
+            return put(out, at, quoted);
         }
+        for (int i = 0; i < plain.length(); i++) {
+            out[at + i] = (byte) plain.charAt(i);
+        }
+        return at + plain.length();
+    }
 
-        private void ensure(int more) {
-            if (length + more > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
-            }
+    private static int put(byte[] out, int at, long number) {
+        if (number == Long.MIN_VALUE) {
+            return put(out, at, LONG_MIN);
         }
-
-        byte[] toByteArray() {
-            return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+        int end = at + width(number);
+        int i = end;
+        long v = Math.abs(number);
+        do {
+            out[--i] = (byte) ('0' + (v % 10));
+            v /= 10;
+        } while (v != 0);
+        if (number < 0) {
+            out[--i] = '-';
         }
+        return end;
     }
 
     /** The encoding before streaming: the tree, written by the mapper. Kept for the test that the bytes did not change. */

@@ -53,6 +53,10 @@ public final class LeaseEvents {
      * timeout) would have landed before it. Always positive: the configuration is refused otherwise.
      */
     private final long closeNanos;
+    /**
+     * By the lease's key, not its name: the driver passes the machine's one key string at every
+     * event and request, whose hash is cached, where the name was a new substring (hashed anew) each time.
+     */
     private final Map<String, State> states = new ConcurrentHashMap<>();
     /** What {@link #managerStarted} gave the observer; {@link #managerStopped} passes the same object. */
     private volatile java.util.function.Supplier<LeaseManagerHealth> health;
@@ -100,42 +104,48 @@ public final class LeaseEvents {
         return key.startsWith(prefix) ? key.substring(prefix.length()) : key;
     }
 
-    private State state(String name) {
-        return states.computeIfAbsent(name, n -> new State());
+    private State state(String key) {
+        State s = states.get(key);
+        return s != null ? s : states.computeIfAbsent(key, k -> new State());
     }
 
     // ---- from the driver -----------------------------------------------------------------------
 
     /** An election of {@code key} started contending (protocol thread). */
     public void electionStarted(String key) {
-        State s = state(nameOf(key));
+        State s = state(key);
         s.election = true;
         s.stopped = null;
     }
 
     /** The election of {@code key} was closed (protocol thread). */
     public void electionStopped(String key) {
-        String name = nameOf(key);
-        State s = state(name);
+        State s = state(key);
         s.election = false;
         s.stopped = null;
-        forgetIfIdle(name, s);
+        forgetIfIdle(key, s);
     }
 
     /**
      * Drops the state of a name neither held nor under election (protocol thread, after its event):
      * it says nothing health reports, and keeping it would grow the map by every name ever used.
      */
-    private void forgetIfIdle(String name, State s) {
+    private void forgetIfIdle(String key, State s) {
         if (s.token == null && !s.election) {
-            states.remove(name, s);
+            states.remove(key, s);
         }
     }
 
     /** A lease machine's notification (protocol thread); {@code election} when an election runs on this name. */
     public void event(String key, LeaseMachine.Event event, boolean election) {
+        State s = state(key);
+        if (event instanceof LeaseMachine.Renewed r && s.failing == null) {
+            // Every renewal of every lease, once a second each: nothing to log or tell, one field to set.
+            s.validUntil = r.validUntilNanos();
+            forgetIfIdle(key, s);
+            return;
+        }
         String name = nameOf(key);
-        State s = state(name);
         String holder = config.holder();
         long now = config.clock().nanoTime();
         if (event instanceof LeaseMachine.Acquired a) {
@@ -205,11 +215,14 @@ public final class LeaseEvents {
                 log.debug("lease {}: acquisition by {} failed: {}", name, holder, error);
             }
         }
-        forgetIfIdle(name, s);
+        forgetIfIdle(key, s);
     }
 
     /** One request to the store ended (I/O thread); {@code failure} null when it succeeded. */
     public void request(String key, TenureObserver.Operation operation, BackendException failure, long latencyNanos) {
+        if (observer == TenureObserver.none() && !requests.isDebugEnabled()) {
+            return; // the default, at every request: nothing to name, log or tell
+        }
         TenureObserver.Outcome outcome = outcomeOf(failure);
         String name = nameOf(key);
         if (requests.isDebugEnabled()) {
@@ -250,7 +263,7 @@ public final class LeaseEvents {
 
     /** The health of lease {@code name}; {@code stopped} says why its election stopped, when it did. */
     public LeaseHealth health(String name, Optional<String> stopped) {
-        State s = states.get(name);
+        State s = states.get(prefix + name);
         if (stopped.isPresent()) {
             return new LeaseHealth(name, LeaseHealth.Status.STOPPED, Optional.empty(), Optional.empty(), stopped);
         }
@@ -286,7 +299,7 @@ public final class LeaseEvents {
             if (s.token == null && !s.election) {
                 continue;
             }
-            LeaseHealth h = health(e.getKey(), Optional.ofNullable(s.election ? s.stopped : null));
+            LeaseHealth h = health(nameOf(e.getKey()), Optional.ofNullable(s.election ? s.stopped : null));
             leases.add(h);
             if (h.status().compareTo(worst) > 0) {
                 worst = h.status();

@@ -25,6 +25,42 @@ class LeaseRecordCodecTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(LeaseRecordCodec.encodeAsTree(r), LeaseRecordCodec.encode(r));
     }
 
+    @net.jqwik.api.Property(tries = 300)
+    void printableAsciiIsCopiedAsTheTreeWritesIt(
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.CharRange(from = ' ', to = '~') String name,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.CharRange(from = ' ', to = '~') String holder,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.CharRange(from = ' ', to = '~') String nonce,
+            @net.jqwik.api.ForAll long epoch, @net.jqwik.api.ForAll long ttl, @net.jqwik.api.ForAll boolean released) {
+        // Names, holders and nonces are printable ASCII in practice: the encoder copies them without
+        // Jackson's escaping, except the quote and the backslash, which these strings include.
+        LeaseRecord r = new LeaseRecord(name, holder, epoch, epoch ^ ttl, nonce, ttl, -epoch, released);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(LeaseRecordCodec.encodeAsTree(r), LeaseRecordCodec.encode(r), r.toString());
+    }
+
+    @Test
+    void everyCharacterAloneAndBesidePrintableAsciiIsWrittenAsTheTreeWritesIt() {
+        // Each of the 65,536 UTF-16 units, in each of the three string fields, alone and in the middle
+        // of printable ASCII: the fast path (plain strings copied) and the escaping path must agree
+        // with the tree at every boundary between them (control characters, DEL, quote, backslash,
+        // non-ASCII, lone surrogates; the empty string in the other fields).
+        for (int c = 0; c < 0x10000; c++) {
+            String one = String.valueOf((char) c);
+            String inside = "node-" + one + "-1";
+            String[][] cases = {{one, "", "n"}, {"w", inside, ""}, {"", "h", one}, {inside, inside, inside}};
+            for (String[] f : cases) {
+                LeaseRecord r = new LeaseRecord(f[0], f[1], c, c + 1L, f[2], 6000, -c, c % 2 == 0);
+                byte[] tree;
+                try {
+                    tree = LeaseRecordCodec.encodeAsTree(r);
+                } catch (RuntimeException treeRefused) {
+                    assertThrows(RuntimeException.class, () -> LeaseRecordCodec.encode(r), "the tree refused " + r);
+                    continue;
+                }
+                org.junit.jupiter.api.Assertions.assertArrayEquals(tree, LeaseRecordCodec.encode(r), "U+" + Integer.toHexString(c));
+            }
+        }
+    }
+
     @Test
     void theHandLaidEncodingMatchesTheTreeOnEscapesSurrogatesAndExtremeNumbers() {
         String[] strings = {"", "plain", "q\"uote\\back/slash", "\u0000\u0001\u001f\u007f\t\r\n\b\f", "\u00e9\u2028\u2029",

@@ -987,10 +987,10 @@ public final class Simulation {
         for (Node n : nodes) {
             if (n.valid()) {
                 long epoch = n.machine.tokenEpoch(); // token() without its Optional and token: -1 for none
-                valid.add(n.validLabel(epoch < 0 ? 0L : epoch));
                 if (epoch < 0) {
                     throw new IllegalStateException(n.holder() + " is valid without a token");
                 }
+                valid.add(n.validLabel(epoch));
                 // A leader acts only while valid: an epoch-guarded write to the data it protects.
                 recorder.dataWrite(now, n.holder(), epoch);
                 if (ledger != null && now % (10 * MS) == 0) {

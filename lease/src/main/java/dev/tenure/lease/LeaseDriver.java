@@ -73,6 +73,8 @@ final class LeaseDriver {
     private final Executor io;
     /** The protocol's backend calls, handed to {@link #io} once per turn of the protocol thread. */
     private final IoBatch batch;
+    /** Calls go through {@link #batch}; otherwise each goes to {@link #io} on its own. */
+    private final boolean batching;
     /** A {@link #flushTask} is queued on the protocol thread; touched only there. */
     private boolean flushQueued;
     /** A {@link #checkStalled} timer is set; touched only on the protocol thread. */
@@ -90,17 +92,18 @@ final class LeaseDriver {
 
     LeaseDriver(AtomicRemoteBackend backend, LeaseConfig config, LeaseScheduler scheduler, Executor io, Executor callbacks,
             RandomGenerator random) {
-        this(backend, config, scheduler, io, callbacks, random, new LeaseEvents(config, TenureObserver.none()));
+        this(backend, config, scheduler, io, callbacks, random, new LeaseEvents(config, TenureObserver.none()), true);
     }
 
     LeaseDriver(AtomicRemoteBackend backend, LeaseConfig config, LeaseScheduler scheduler, Executor io, Executor callbacks,
-            RandomGenerator random, LeaseEvents events) {
+            RandomGenerator random, LeaseEvents events, boolean batching) {
+        this.batching = batching;
         this.events = events;
         this.backend = backend;
         this.config = config;
         this.scheduler = scheduler;
         this.io = io;
-        this.batch = new IoBatch(io);
+        this.batch = new IoBatch(io, config.clock()::nanoTime);
         this.callbacks = callbacks;
         this.random = random;
     }
@@ -442,10 +445,7 @@ final class LeaseDriver {
      * the I/O executor together when it has done (a task queued behind them), not one by one.
      */
     private void backendCall(Runnable call) {
-        if (!(scheduler instanceof TimerWheel)) {
-            // Any other scheduler (virtual time in tests, a user's own): each call goes over at once, as
-            // before batching. The batch's stall check reads the real clock, so under virtual time
-            // whether a call queued behind a held one ran would depend on how fast the test ran.
+        if (!batching) {
             io.execute(call);
             return;
         }
@@ -553,8 +553,8 @@ final class LeaseDriver {
      */
     private void answer(Runnable task, boolean soon) {
         try {
-            if (soon && scheduler instanceof TimerWheel wheel) {
-                wheel.executeSoon(task, TimerWheel.TICK_NANOS);
+            if (soon) {
+                scheduler.executeWithin(task, TimerWheel.TICK_NANOS);
             } else {
                 scheduler.execute(task);
             }

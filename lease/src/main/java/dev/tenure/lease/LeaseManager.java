@@ -61,7 +61,7 @@ public final class LeaseManager implements AutoCloseable {
         RandomGenerator random = b.random != null ? b.random : new SeededRandom(new SecureRandom());
         LeaseEvents events = b.loggers == null ? new LeaseEvents(config, b.observer)
                 : new LeaseEvents(config, b.observer, b.loggers[0], b.loggers[1]);
-        this.driver = new LeaseDriver(b.backend, config, scheduler, io, callbacks, random, events);
+        this.driver = new LeaseDriver(b.backend, config, scheduler, io, callbacks, random, events, b.batchBackendCalls);
         // A cold JVM takes over a second to load JSON and the protocol classes. Paid here, not
         // between taking a request's send time and sending it (where it cost the first write).
         LeaseRecordCodec.warmUp();
@@ -321,6 +321,7 @@ public final class LeaseManager implements AutoCloseable {
         private LeaseScheduler scheduler;
         private Executor io;
         private Executor callbacks;
+        private boolean batchBackendCalls = true;
         private RandomGenerator random;
         private TenureObserver observer = TenureObserver.none();
         /** For tests: the lease logger and the request logger, instead of the usual ones. */
@@ -388,6 +389,20 @@ public final class LeaseManager implements AutoCloseable {
         /** Where blocking backend calls run; default a pool of 16 daemon threads. */
         public Builder ioExecutor(Executor io) {
             this.io = io;
+            return this;
+        }
+
+        /**
+         * Whether the protocol's backend calls go to the I/O executor in batches, once per turn of
+         * the protocol thread (default), or each as a task of its own. Batching saves a thread
+         * wake-up per call when many leases share a manager; a call queued behind one that hangs
+         * gets a runner of its own within about a millisecond. Turn it off for a test that holds
+         * particular calls at the I/O executor: with batching, which runner takes which call
+         * depends on how fast real threads run. {@link dev.tenure.lease.testing.VirtualTime#drive}
+         * turns it off.
+         */
+        public Builder batchBackendCalls(boolean batch) {
+            this.batchBackendCalls = batch;
             return this;
         }
 

@@ -19,6 +19,20 @@ public interface LeaseScheduler extends AutoCloseable {
     /** Runs {@code task} on the scheduler's thread as soon as possible. */
     void execute(Runnable task);
 
+    /**
+     * Runs {@code task} on the scheduler's thread, in order with {@link #execute}, within about
+     * {@code withinNanos}: a scheduler whose thread wakes by itself by then (a timer due) need not
+     * wake it early for this. The lease driver hands back the send of a backend call and the answer
+     * of a renewal this way (nothing waits for them; each carries its own time, so no timer and no
+     * validity moves when it arrives later). The default runs it as {@link #execute} does.
+     *
+     * @param task what to run
+     * @param withinNanos how long it may wait, at most about
+     */
+    default void executeWithin(Runnable task, long withinNanos) {
+        execute(task);
+    }
+
     /** Stops the thread; pending timers are dropped. */
     @Override
     void close();

@@ -128,7 +128,8 @@ final class TimerWheel implements LeaseScheduler {
      * with many leases a timer is due every tick, and the answers wait for it rather than wake
      * the thread once each.
      */
-    void executeSoon(Runnable task, long withinNanos) {
+    @Override
+    public void executeWithin(Runnable task, long withinNanos) {
         if (closed) {
             throw new RejectedExecutionException("the lease scheduler " + thread.getName() + " is closed");
         }

@@ -84,6 +84,8 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
                 .clock(time)
                 .scheduler(time)
                 .ioExecutor(io)
+                // Some tests hold particular calls at the executor: each call its own task.
+                .batchBackendCalls(false)
                 .random(new SplittableRandom(holder.hashCode()))
                 .build();
     }
@@ -273,6 +275,8 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         private final Executor inner;
         private int pass;
         private final List<Runnable> held = new ArrayList<>();
+        /** Counted down when the first task is held. */
+        final CountDownLatch holding = new CountDownLatch(1);
 
         HoldingExecutor(Executor inner, int pass) {
             this.inner = inner;
@@ -286,6 +290,7 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
                 inner.execute(task);
             } else {
                 held.add(task);
+                holding.countDown();
             }
         }
 
@@ -306,9 +311,8 @@ class ManagerEdgeCasesTest extends GatedLeaseTest {
         LeaseManager a = manager("a", gated, io);
         long start = time.nanoTime();
         Future<Optional<Lease>> trying = callers.submit(() -> a.tryAcquire("writer"));
-        for (int i = 0; i < 1000 && io.held() == 0; i++) {
-            time.settle();
-        }
+        assertTrue(io.holding.await(10, TimeUnit.SECONDS), "the write reached the I/O executor");
+        time.settle();
         assertEquals(1, io.held(), "the write waits for an I/O thread (a cold JVM, a busy pool)");
         time.advance(Duration.ofSeconds(3));
         io.release();

@@ -115,7 +115,7 @@ class TimerWheelTest {
             assertTrue(idle.await(10, TimeUnit.SECONDS));
             for (int i = 0; i < 100; i++) {
                 CountDownLatch ran = new CountDownLatch(1);
-                wheel.executeSoon(ran::countDown, TimerWheel.TICK_NANOS);
+                wheel.executeWithin(ran::countDown, TimerWheel.TICK_NANOS);
                 assertTrue(ran.await(10, TimeUnit.SECONDS), "a task given soon waited for a timer that does not exist (round " + i + ")");
             }
         }
@@ -137,9 +137,9 @@ class TimerWheelTest {
             armed.get(10, TimeUnit.SECONDS);
             // Within a bound longer than the timer's delay: the thread is not woken for these, they
             // run when it wakes for the timer, before it, and in the order they were given.
-            wheel.executeSoon(() -> order.add("soon 1"), 10 * 50_000_000L);
+            wheel.executeWithin(() -> order.add("soon 1"), 10 * 50_000_000L);
             wheel.execute(() -> order.add("now"));
-            wheel.executeSoon(() -> order.add("soon 2"), 10 * 50_000_000L);
+            wheel.executeWithin(() -> order.add("soon 2"), 10 * 50_000_000L);
             assertTrue(fired.await(10, TimeUnit.SECONDS));
             assertEquals(List.of("soon 1", "now", "soon 2", "timer"), List.copyOf(order));
         }
@@ -152,7 +152,7 @@ class TimerWheelTest {
         wheel.schedule(() -> ran.set(true), 5_000_000_000L);
         wheel.close();
         assertThrows(RejectedExecutionException.class, () -> wheel.execute(() -> { }));
-        assertThrows(RejectedExecutionException.class, () -> wheel.executeSoon(() -> { }, TimerWheel.TICK_NANOS));
+        assertThrows(RejectedExecutionException.class, () -> wheel.executeWithin(() -> { }, TimerWheel.TICK_NANOS));
         // The wheel's thread ends once closed; joining it is the synchronisation, not a sleep.
         Thread thread = threadNamed("test-wheel-closed");
         if (thread != null) {

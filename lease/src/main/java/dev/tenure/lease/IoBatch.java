@@ -65,6 +65,11 @@ final class IoBatch {
     private volatile long averageNanos = 2 * BUDGET_NANOS;
     /** When a runner last started a call, or was asked for. */
     private volatile long lastStartNanos;
+    /**
+     * The rule that a runner whose thread is interrupted starts no further call. Off only under the
+     * driver simulation's mutation {@code RUNNER_IGNORES_INTERRUPT}, reached by a private lookup.
+     */
+    boolean stopWhenInterrupted = true;
 
     IoBatch(Executor io) {
         this(io, System::nanoTime);
@@ -145,7 +150,7 @@ final class IoBatch {
 
     private void drain() {
         while (true) {
-            if (Thread.currentThread().isInterrupted()) {
+            if (stopWhenInterrupted && Thread.currentThread().isInterrupted()) {
                 // The pool shutting down (shutdownNow: no call that has not started may start now), or a
                 // call that left its thread interrupted (the next call's blocking I/O would fail at once).
                 // A pool tells these apart between its tasks: the calls left go to the next runner the

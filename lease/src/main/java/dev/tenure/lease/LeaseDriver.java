@@ -73,6 +73,18 @@ final class LeaseDriver {
     private final Executor io;
     /** The protocol's backend calls, handed to {@link #io} once per turn of the protocol thread. */
     private final IoBatch batch;
+    /**
+     * The rule that every handle turns invalid before a release write leaves. Off only under the
+     * driver simulation's mutation {@code RELEASE_BEFORE_INVALIDATE} (handles stay valid until the
+     * release is answered), reached by a private lookup.
+     */
+    boolean invalidateBeforeRelease = true;
+    /**
+     * The rule that the driver looks again while calls wait, so a call queued behind one that hangs
+     * gets a runner whether or not more calls come. Off only under the driver simulation's mutation
+     * {@code NO_STALL_CHECK}, reached by a private lookup.
+     */
+    boolean checkStalls = true;
     /** Calls go through {@link #batch}; otherwise each goes to {@link #io} on its own. */
     private final boolean batching;
     /** A {@link #flushTask} is queued on the protocol thread; touched only there. */
@@ -475,7 +487,7 @@ final class LeaseDriver {
      * calls behind a hung one do not wait for it, whether or not more calls come.
      */
     private void checkStalledLater() {
-        if (!stallCheckArmed && batch.waiting()) {
+        if (checkStalls && !stallCheckArmed && batch.waiting()) {
             stallCheckArmed = schedule(this::checkStalled, IoBatch.STALL_NANOS).isPresent();
         }
     }
@@ -623,8 +635,10 @@ final class LeaseDriver {
             }
         } else if (event instanceof LeaseMachine.Releasing) {
             // Before the release write leaves: no handle may report valid once another node can take the record.
-            Lease lease = slot.lease;
-            slot.lease = null;
+            Lease lease = invalidateBeforeRelease ? slot.lease : null;
+            if (invalidateBeforeRelease) {
+                slot.lease = null;
+            }
             if (lease != null) {
                 lease.markLost(RevocationReason.RELEASED, slot.releasingBecause, null);
             }

@@ -12,7 +12,7 @@ import picocli.CommandLine.ParseResult;
 /** The {@code tenure} command: one subcommand per job. */
 @Command(name = "tenure", mixinStandardHelpOptions = true, versionProvider = TenureCli.Version.class,
         description = "Coordination on object storage: leases, leader election, fencing, ledgers.",
-        subcommands = {DemoCommand.class, RaceCommand.class, VerifyCommand.class, SimulateCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, RaceCommand.class, VerifyCommand.class, SimulateCommand.class, SimulateDriverCommand.class, BenchCommand.class,
             SnapshotCommand.class, ReplicaCommand.class, CommandLine.HelpCommand.class})
 public final class TenureCli {
 

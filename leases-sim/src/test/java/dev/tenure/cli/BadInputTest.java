@@ -46,6 +46,13 @@ class BadInputTest {
                 bad("simulate --duration 60", "a bare number has no unit"),
                 bad("simulate --from 9223372036854775807", "'--from'"),
                 bad("simulate --report /no/such/parent/report", "'--report': /no/such/parent/report's parent directory does not exist"),
+                // simulate-driver
+                bad("simulate-driver --seeds 0", "'--seeds': 0 is out of range; allowed: 1 to 100,000,000"),
+                bad("simulate-driver --threads 0", "'--threads': 0 is out of range; allowed: 1 to 256"),
+                bad("simulate-driver --nodes 17", "'--nodes': 17 is out of range; allowed: 2 to 16"),
+                bad("simulate-driver --duration 10s", "'--duration': 10s is out of range; allowed: 20s to 1d"),
+                bad("simulate-driver --from 9223372036854775807", "'--from'"),
+                bad("simulate-driver --mutation NO_SUCH_BUG", "--mutation"),
                 // demo
                 bad("demo --duration PT0S", "'--duration': 0s is out of range; allowed: 4s to 1h"),
                 bad("demo --duration -PT5S", "'--duration': -5s is out of range"),

@@ -1,16 +1,13 @@
 package dev.tenure.cli;
 
+import dev.tenure.sim.DriverCampaign;
 import dev.tenure.sim.DriverMutation;
-import dev.tenure.sim.DriverSimulation;
+import dev.tenure.sim.Progress;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,6 +21,17 @@ import picocli.CommandLine.Spec;
         description = {"Deterministic simulation of the whole lease stack (manager, driver, I/O batching, election) with every fault.",
             "Exits 0 when no seed violated anything, 1 otherwise."})
 final class SimulateDriverCommand implements Callable<Integer>, Bounds.Checked {
+
+    private final BooleanSupplier terminal;
+
+    SimulateDriverCommand() {
+        this(Terminal::isInteractive);
+    }
+
+    /** With the decision whether standard output is a terminal (the progress bar is redrawn only there) made by the caller. */
+    SimulateDriverCommand(BooleanSupplier terminal) {
+        this.terminal = terminal;
+    }
 
     @Spec
     CommandSpec spec;
@@ -71,51 +79,8 @@ final class SimulateDriverCommand implements Callable<Integer>, Bounds.Checked {
         out.printf("tenure simulate-driver: %d seed%s from %d, %d nodes, %d s virtual each, every fault, mutation %s%n", count,
                 count == 1 ? "" : "s", first, nodes, duration.toSeconds(), mutation == null ? "none" : mutation);
         out.flush();
-        long started = System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "simulate-driver");
-            t.setDaemon(true);
-            return t;
-        });
-        long failed = 0;
-        long elections = 0;
-        long calls = 0;
-        long hung = 0;
-        long shutdowns = 0;
-        long crashes = 0;
-        long stepDowns = 0;
-        try {
-            // In windows of a few seeds per thread, so that memory stays flat however many seeds run.
-            for (long windowStart = 0; windowStart < count; windowStart += 16L * threads) {
-                List<Future<DriverSimulation.Result>> window = new ArrayList<>();
-                for (long i = windowStart; i < Math.min(count, windowStart + 16L * threads); i++) {
-                    long s = first + i;
-                    window.add(pool.submit(() -> new DriverSimulation(s, nodes, duration, Duration.ofSeconds(1),
-                            Optional.ofNullable(mutation)).run()));
-                }
-                for (Future<DriverSimulation.Result> f : window) {
-                    DriverSimulation.Result r = f.get();
-                    elections += r.elections();
-                    calls += r.calls();
-                    hung += r.hungCalls();
-                    shutdowns += r.poolShutdowns();
-                    crashes += r.crashes();
-                    stepDowns += r.stepDowns();
-                    if (!r.passed()) {
-                        failed++;
-                        r.violations().forEach(v -> out.printf("VIOLATION seed %d: %s: %s%n", r.seed(), v.checker(), v.detail()));
-                        out.printf("replay: ./tenure simulate-driver --seed %d%s%n", r.seed(),
-                                mutation == null ? "" : " --mutation " + mutation);
-                    }
-                }
-                out.flush();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        out.printf("%d seeds, %d with violations, %d elections, %d backend calls (%d hung), %d I/O pools shut down, %d crashes,"
-                + " %d step-downs, %.1f s%n", count, failed, elections, calls, hung, shutdowns, crashes, stepDowns,
-                (System.nanoTime() - started) / 1e9);
-        return failed == 0 ? 0 : 1;
+        DriverCampaign.Summary summary = DriverCampaign.run(first, count, nodes, duration, Optional.ofNullable(mutation), threads, out,
+                Progress.of(out, terminal.getAsBoolean(), count));
+        return summary.failed() == 0 ? 0 : 1;
     }
 }

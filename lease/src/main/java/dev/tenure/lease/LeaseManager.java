@@ -48,6 +48,12 @@ public final class LeaseManager implements AutoCloseable {
     private final ExecutorService ownedIo;
     private final ExecutorService ownedCallbacks;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * The rule that a cancelled acquisition lets go of its attempt and releases what it took (the
+     * naive mapping of the protocol's future does neither). Off only under the driver simulation's
+     * mutation {@code CANCEL_KEEPS_ATTEMPT}, reached by a private lookup.
+     */
+    boolean letGoOnCancel = true;
 
     private LeaseManager(Builder b) {
         LeaseConfig config = new LeaseConfig(b.keyPrefix, b.holder, b.ttl, b.renewInterval, b.safetyMargin, b.skewMargin,
@@ -170,7 +176,7 @@ public final class LeaseManager implements AutoCloseable {
                 return;
             }
             try {
-                if (!out.complete(map.apply(r))) {
+                if (!out.complete(map.apply(r)) && letGoOnCancel) {
                     r.ifPresent(Lease::releaseAsync); // cancelled meanwhile: nobody will ever hold this handle
                 }
             } catch (CompletionException c) {
@@ -178,7 +184,7 @@ public final class LeaseManager implements AutoCloseable {
             }
         });
         out.whenComplete((r, e) -> {
-            if (out.isCancelled()) {
+            if (out.isCancelled() && letGoOnCancel) {
                 driver.letGo(name, result, "the caller acquiring " + name + " cancelled its future");
                 result.thenAccept(taken -> taken.ifPresent(Lease::releaseAsync));
             }

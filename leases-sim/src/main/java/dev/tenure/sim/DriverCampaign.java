@@ -15,7 +15,7 @@ public final class DriverCampaign {
 
     /** The totals of a campaign. */
     public record Summary(long seeds, long failed, long elections, long calls, long hungCalls, long poolShutdowns, long crashes,
-            long stepDowns, double seconds) {
+            long stepDowns, long jobsTaken, long jobsCancelled, double seconds) {
     }
 
     private DriverCampaign() {
@@ -41,6 +41,8 @@ public final class DriverCampaign {
         long shutdowns = 0;
         long crashes = 0;
         long stepDowns = 0;
+        long jobs = 0;
+        long cancelled = 0;
         try {
             // In windows of a few seeds per thread, so that memory stays flat however many seeds run.
             for (long windowStart = 0; windowStart < count; windowStart += 16L * threads) {
@@ -63,6 +65,8 @@ public final class DriverCampaign {
                     shutdowns += r.poolShutdowns();
                     crashes += r.crashes();
                     stepDowns += r.stepDowns();
+                    jobs += r.jobsTaken();
+                    cancelled += r.jobsCancelled();
                     if (!r.passed()) {
                         failed++;
                         progress.interrupt();
@@ -77,10 +81,12 @@ public final class DriverCampaign {
             pool.shutdownNow();
         }
         progress.interrupt();
-        Summary s = new Summary(count, failed, elections, calls, hung, shutdowns, crashes, stepDowns, (System.nanoTime() - started) / 1e9);
-        out.printf("%d seeds, %d with violations, %d elections, %d backend calls (%d hung), %d I/O pools shut down, %d crashes,"
-                + " %d step-downs, %.1f s%n", s.seeds(), s.failed(), s.elections(), s.calls(), s.hungCalls(), s.poolShutdowns(),
-                s.crashes(), s.stepDowns(), s.seconds());
+        Summary s = new Summary(count, failed, elections, calls, hung, shutdowns, crashes, stepDowns, jobs, cancelled,
+                (System.nanoTime() - started) / 1e9);
+        out.printf("%d seeds, %d with violations, %d elections, %d leases taken by acquireAsync/tryAcquireAsync (%d attempts cancelled),"
+                + " %d backend calls (%d hung), %d I/O pools shut down, %d crashes, %d step-downs, %.1f s%n", s.seeds(), s.failed(),
+                s.elections(), s.jobsTaken(), s.jobsCancelled(), s.calls(), s.hungCalls(), s.poolShutdowns(), s.crashes(), s.stepDowns(),
+                s.seconds());
         out.flush();
         return s;
     }

@@ -21,5 +21,10 @@ public enum DriverMutation {
      * takes many calls, a call queued behind one that hangs waits for the hang (or for the next
      * call to come) while pool threads are free.
      */
-    NO_STALL_CHECK
+    NO_STALL_CHECK,
+    /**
+     * Cancelling an acquisition's future neither lets go of the attempt nor releases what it took:
+     * the lease is taken and renewed for nobody.
+     */
+    CANCEL_KEEPS_ATTEMPT
 }

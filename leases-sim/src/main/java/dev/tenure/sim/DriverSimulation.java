@@ -61,17 +61,25 @@ public final class DriverSimulation {
     static final String CALL_AFTER_SHUTDOWN = "no-call-after-pool-shutdown";
     static final String STUCK = "driver-never-blocks";
     static final String CALLS_WAIT = "no-call-waits-beside-a-free-thread";
+    static final String HELD_FOR_NOBODY = "no-lease-held-for-nobody";
     /** Calls may wait this long while a pool thread is free: the driver's stall check (1 ms) plus a tick and drift. */
     private static final long WAIT_BOUND = 3_000_000L;
 
     /** Leases held through one manager per node: its calls share the batching, as many leases do in production. */
     static final int LEASES = 3;
+    /** One more lease, taken by the application with the non-blocking acquire calls, held a while and released. */
+    static final int JOB = LEASES;
+    /** A lease the manager holds, renewed, that no caller was handed, for longer than this: held for nobody. */
+    private static final long NOBODY_BOUND_TTLS = 3;
     private static final long MS = 1_000_000L;
     private static final VarHandle DRIVER;
     private static final VarHandle BATCH;
     private static final VarHandle STOP_WHEN_INTERRUPTED;
     private static final VarHandle INVALIDATE_BEFORE_RELEASE;
     private static final VarHandle CHECK_STALLS;
+    private static final VarHandle LET_GO_ON_CANCEL;
+    private static final VarHandle SLOTS;
+    private static final VarHandle SLOT_LEASE;
     private static final VarHandle QUEUE;
 
     static {
@@ -86,6 +94,10 @@ public final class DriverSimulation {
                     .findVarHandle(batch, "stopWhenInterrupted", boolean.class);
             INVALIDATE_BEFORE_RELEASE = inDriver.findVarHandle(driver, "invalidateBeforeRelease", boolean.class);
             CHECK_STALLS = inDriver.findVarHandle(driver, "checkStalls", boolean.class);
+            LET_GO_ON_CANCEL = lease.findVarHandle(LeaseManager.class, "letGoOnCancel", boolean.class);
+            SLOTS = inDriver.findVarHandle(driver, "slots", Map.class);
+            Class<?> slot = Class.forName("dev.tenure.lease.LeaseDriver$Slot");
+            SLOT_LEASE = MethodHandles.privateLookupIn(slot, MethodHandles.lookup()).findVarHandle(slot, "lease", Lease.class);
             QUEUE = MethodHandles.privateLookupIn(batch, MethodHandles.lookup()).findVarHandle(batch, "queue", ConcurrentLinkedQueue.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("the lease driver's switches cannot be reached: " + e, e);
@@ -94,8 +106,8 @@ public final class DriverSimulation {
 
     /** A run's figures and what the checkers found. */
     public record Result(long seed, List<SimulationResult.Violation> violations, int epochs, long elections, long calls,
-            long hungCalls, long poolShutdowns, long crashes, long stepDowns, long linearizedOperations, long historyHash,
-            List<String> log) {
+            long hungCalls, long poolShutdowns, long crashes, long stepDowns, long jobsTaken, long jobsCancelled,
+            long linearizedOperations, long historyHash, List<String> log) {
 
         /** True when every checker passed. */
         public boolean passed() {
@@ -169,6 +181,9 @@ public final class DriverSimulation {
         LeaseManager manager;
         /** One election per lease name, all on the one manager. */
         final LeaderElection[] elections = new LeaderElection[LEASES];
+        /** Since when the manager has held the job lease for nobody (-1: not now). */
+        long nobodySince = -1;
+        boolean nobodyReported;
         /** The driver's backend calls waiting for a runner, oldest first. */
         ConcurrentLinkedQueue<?> queued;
         /** The oldest waiting call when last sampled, and since when it has waited beside a free pool thread. */
@@ -182,7 +197,7 @@ public final class DriverSimulation {
         final List<List<Lease>> handles = new ArrayList<>();
 
         Node(int index, double rate) {
-            for (int i = 0; i < LEASES; i++) {
+            for (int i = 0; i <= JOB; i++) {
                 handles.add(new ArrayList<>());
             }
             this.index = index;
@@ -222,8 +237,10 @@ public final class DriverSimulation {
     private final TreeSet<String> epochs = new TreeSet<>();
     private long now;
     private long seq;
-    private final long[] maxValidEpoch = new long[LEASES];
-    private final long[] firstValidAfterHeal = {-1, -1, -1};
+    private final long[] maxValidEpoch = new long[JOB + 1];
+    private final long[] firstValidAfterHeal = {-1, -1, -1, -1};
+    private long jobsTaken;
+    private long jobsCancelled;
     private int overlapsReported;
     private long elections;
     private long calls;
@@ -332,11 +349,17 @@ public final class DriverSimulation {
         if (mutation.orElse(null) == DriverMutation.NO_STALL_CHECK) {
             CHECK_STALLS.set(driver, false);
         }
+        if (mutation.orElse(null) == DriverMutation.CANCEL_KEEPS_ATTEMPT) {
+            LET_GO_ON_CANCEL.set(manager, false);
+        }
         n.queued = (ConcurrentLinkedQueue<?>) QUEUE.get(BATCH.get(driver));
         n.manager = manager;
         for (int i = 0; i < LEASES; i++) {
             n.elections[i] = manager.elect(name(i), new Listener(n, incarnation, i));
         }
+        n.nobodySince = -1;
+        n.nobodyReported = false;
+        nextJob(n, incarnation);
         log(n, "start, " + n.pool.size() + " I/O threads, " + (n.fast ? "a local" : "a remote") + " store");
     }
 
@@ -387,7 +410,86 @@ public final class DriverSimulation {
     }
 
     private static String name(int lease) {
-        return "writer-" + lease;
+        return lease == JOB ? "job" : "writer-" + lease;
+    }
+
+    // ---- the job lease: the non-blocking acquire calls, cancelled now and then ------------------
+
+    private void nextJob(Node n, int incarnation) {
+        nextJob(n, incarnation, ttl);
+    }
+
+    private void nextJob(Node n, int incarnation, long within) {
+        onNode(n, incarnation, now + random.nextLong(0, within), () -> tryJob(n, incarnation));
+    }
+
+    /**
+     * The application tries for the job lease, with a deadline ({@code acquireAsync}) or once
+     * ({@code tryAcquireAsync}); one attempt in four is cancelled a while later, whatever stage it
+     * is at, and the application leaves the job alone for up to six TTLs. A lease it gets it holds
+     * for a while and releases ({@code releaseAsync}), then tries again.
+     */
+    private void tryJob(Node n, int incarnation) {
+        java.util.concurrent.CompletableFuture<Optional<Lease>> attempt;
+        java.util.concurrent.CompletableFuture<?> caller;
+        if (random.nextBoolean()) {
+            java.util.concurrent.CompletableFuture<Lease> f = n.manager.acquireAsync(name(JOB), Duration.ofNanos(random.nextLong(ttl / 2, 3 * ttl)));
+            caller = f;
+            attempt = f.thenApply(Optional::of);
+        } else {
+            java.util.concurrent.CompletableFuture<Optional<Lease>> f = n.manager.tryAcquireAsync(name(JOB));
+            caller = f;
+            attempt = f;
+        }
+        if (random.nextInt(4) == 0) {
+            onNode(n, incarnation, now + random.nextLong(0, ttl), () -> {
+                if (caller.cancel(true)) {
+                    jobsCancelled++;
+                    log(n, "job attempt cancelled");
+                }
+            });
+        }
+        attempt.whenComplete((taken, error) -> onNode(n, incarnation, now, () -> {
+            if (caller.isCancelled()) {
+                nextJob(n, incarnation, 6 * ttl); // it gave up on the job for a while
+                return;
+            }
+            if (error != null || taken.isEmpty()) {
+                nextJob(n, incarnation);
+                return;
+            }
+            Lease lease = taken.get();
+            jobsTaken++;
+            keep(n, JOB, lease);
+            log(n, "job taken, epoch " + lease.fencingToken().epoch());
+            onNode(n, incarnation, now + random.nextLong(ttl / 4, 2 * ttl), () -> {
+                log(n, "job released");
+                lease.releaseAsync().whenComplete((done, failed) -> nextJob(n, incarnation));
+            });
+        }));
+    }
+
+    /**
+     * The manager holds the job lease, valid and renewed, with no caller ever handed it, for more
+     * than a few TTLs: a cancelled attempt took it for nobody. (Between an acquisition landing and
+     * the caller's future, or a cancellation and its release, it lasts a round trip or a few retries.)
+     */
+    private void checkHeldForNobody(Node n) {
+        Object slot = ((Map<?, ?>) SLOTS.get(DRIVER.get(n.manager))).get(name(JOB));
+        Lease held = slot == null ? null : (Lease) SLOT_LEASE.get(slot);
+        boolean nobody = held != null && held.isValid() && n.handles.get(JOB).stream().noneMatch(l -> l == held);
+        if (!nobody) {
+            n.nobodySince = -1;
+            return;
+        }
+        if (n.nobodySince < 0) {
+            n.nobodySince = now;
+        } else if (now - n.nobodySince > NOBODY_BOUND_TTLS * ttl && !n.nobodyReported) {
+            n.nobodyReported = true;
+            violations.add(new SimulationResult.Violation(HELD_FOR_NOBODY, "at " + now / MS + " ms " + n.holder() + " has held "
+                    + name(JOB) + " (epoch " + held.fencingToken().epoch() + ") since " + n.nobodySince / MS
+                    + " ms, renewed, with no caller ever handed it"));
+        }
     }
 
     private List<LinearizabilityChecker.Op> history(String key) {
@@ -710,9 +812,10 @@ public final class DriverSimulation {
         for (Node n : nodes) {
             if (!n.crashed && n.manager != null) {
                 checkWaiting(n);
+                checkHeldForNobody(n);
             }
         }
-        for (int lease = 0; lease < LEASES; lease++) {
+        for (int lease = 0; lease <= JOB; lease++) {
             Node valid = null;
             Lease validLease = null;
             for (Node n : nodes) {
@@ -720,7 +823,9 @@ public final class DriverSimulation {
                     continue;
                 }
                 int i = lease;
-                n.elections[lease].lease().ifPresent(l -> keep(n, i, l));
+                if (lease < LEASES) {
+                    n.elections[lease].lease().ifPresent(l -> keep(n, i, l));
+                }
                 for (Lease l : n.handles.get(lease)) {
                     if (!l.isValid()) {
                         continue;
@@ -771,7 +876,7 @@ public final class DriverSimulation {
 
     private Result check() {
         long bound = 8 * ttl;
-        for (int lease = 0; lease < LEASES; lease++) {
+        for (int lease = 0; lease <= JOB; lease++) {
             long first = firstValidAfterHeal[lease];
             if (first < 0 || first - healAt > bound) {
                 violations.add(new SimulationResult.Violation(LIVENESS, "no leader of " + name(lease) + " within " + bound / MS
@@ -803,7 +908,7 @@ public final class DriverSimulation {
             h = 31 * h + line.hashCode();
         }
         return new Result(seed, List.copyOf(violations), epochs.size(), elections, calls, hungCalls, poolShutdowns, crashes, stepDowns,
-                checked, h, List.copyOf(log));
+                jobsTaken, jobsCancelled, checked, h, List.copyOf(log));
     }
 
     private void log(Node n, String what) {

@@ -14,7 +14,7 @@ class SimulateDriverCommandTest {
         CliRun r = CliRun.of("simulate-driver", "--seeds", "3");
         assertEquals(0, r.status(), r.out());
         assertTrue(r.out().contains("3 seeds, 0 with violations"), r.out());
-        assertTrue(r.out().matches("(?s).*\\d+ elections, \\d+ backend calls \\(\\d+ hung\\).*"), r.out());
+        assertTrue(r.out().matches("(?s).*\\d+ elections, \\d+ leases taken .*, \\d+ backend calls \\(\\d+ hung\\).*"), r.out());
     }
 
     @Test

@@ -58,6 +58,7 @@ class DriverSimulationTest {
             case RUNNER_IGNORES_INTERRUPT -> DriverSimulation.CALL_AFTER_SHUTDOWN;
             case RELEASE_BEFORE_INVALIDATE -> DriverSimulation.MUTUAL_EXCLUSION;
             case NO_STALL_CHECK -> DriverSimulation.CALLS_WAIT;
+            case CANCEL_KEEPS_ATTEMPT -> DriverSimulation.HELD_FOR_NOBODY;
         };
         List<String> found = new ArrayList<>();
         for (long seed = 1; seed <= 40 && found.isEmpty(); seed++) {

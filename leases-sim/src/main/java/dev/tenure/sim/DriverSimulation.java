@@ -28,7 +28,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -430,14 +432,14 @@ public final class DriverSimulation {
      * for a while and releases ({@code releaseAsync}), then tries again.
      */
     private void tryJob(Node n, int incarnation) {
-        java.util.concurrent.CompletableFuture<Optional<Lease>> attempt;
-        java.util.concurrent.CompletableFuture<?> caller;
+        CompletableFuture<Optional<Lease>> attempt;
+        CompletableFuture<?> caller;
         if (random.nextBoolean()) {
-            java.util.concurrent.CompletableFuture<Lease> f = n.manager.acquireAsync(name(JOB), Duration.ofNanos(random.nextLong(ttl / 2, 3 * ttl)));
+            CompletableFuture<Lease> f = n.manager.acquireAsync(name(JOB), Duration.ofNanos(random.nextLong(ttl / 2, 3 * ttl)));
             caller = f;
             attempt = f.thenApply(Optional::of);
         } else {
-            java.util.concurrent.CompletableFuture<Optional<Lease>> f = n.manager.tryAcquireAsync(name(JOB));
+            CompletableFuture<Optional<Lease>> f = n.manager.tryAcquireAsync(name(JOB));
             caller = f;
             attempt = f;
         }
@@ -889,7 +891,7 @@ public final class DriverSimulation {
             }
         }
         long checked = 0;
-        for (Map.Entry<String, List<LinearizabilityChecker.Op>> register : new java.util.TreeMap<>(ops).entrySet()) {
+        for (Map.Entry<String, List<LinearizabilityChecker.Op>> register : new TreeMap<>(ops).entrySet()) {
             List<LinearizabilityChecker.Op> history = new ArrayList<>();
             for (LinearizabilityChecker.Op op : register.getValue()) {
                 if (op != null) {

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -46,14 +47,8 @@ final class SimulateCommand implements Callable<Integer>, Bounds.Checked {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--seed", description = "Run exactly this seed (replays a reported violation).")
-    Long seed;
-
-    @Option(names = "--seeds", defaultValue = "100", description = "Run N seeds (1 to 100,000,000), from --from on. Default: ${DEFAULT-VALUE}.")
-    int seeds;
-
-    @Option(names = "--from", defaultValue = "1", description = "The first seed of --seeds (a long campaign in parts). Default: ${DEFAULT-VALUE}.")
-    long from;
+    @Mixin
+    SeedRange range;
 
     @Option(names = "--nodes", defaultValue = "5", description = "Contending nodes (2 to 64). Default: ${DEFAULT-VALUE}.")
     int nodes;
@@ -72,21 +67,15 @@ final class SimulateCommand implements Callable<Integer>, Bounds.Checked {
             description = "Leaders also append to a fenced ledger that a reader follows (default on; --no-ledger for leases alone).")
     boolean ledger;
 
-    @Option(names = "--threads", defaultValue = "2", description = "Seeds run in parallel (1 to 256; each seed stays single-threaded). Default: ${DEFAULT-VALUE}.")
-    int threads;
-
     @Option(names = "--report", description = "Write report.json and timeline.html (the first failing seed, or the first seed) here.")
     Path report;
 
     @Override
     public void checkBounds() {
-        Bounds.check(spec, "--seeds", seeds, 1, MAX_SEEDS, "a longer campaign runs in parts with --from");
-        Bounds.check(spec, "--from", from, Long.MIN_VALUE, Long.MAX_VALUE - seeds + 1, "the last seed, --from + --seeds - 1,"
-                + " must be a long");
+        range.checkBounds(spec);
         Bounds.check(spec, "--nodes", nodes, 2, 64, "the simulator's limit");
         // Ten TTLs of the simulated lease (1 s) at least, or a seed sees too few elections to check anything.
         Bounds.check(spec, "--duration", duration, Duration.ofSeconds(10), Duration.ofDays(1), "at least ten lease TTLs");
-        Bounds.check(spec, "--threads", threads, 1, MAX_THREADS);
         if (report != null && (Files.exists(report) ? !Files.isDirectory(report) || !Files.isWritable(report)
                 : report.toAbsolutePath().getParent() == null || !Files.isDirectory(report.toAbsolutePath().getParent()))) {
             // Found before the campaign, not after it has run for an hour.
@@ -99,14 +88,14 @@ final class SimulateCommand implements Callable<Integer>, Bounds.Checked {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Set<Fault> chosen = faults == null || faults.isEmpty() ? SimulationConfig.mixed() : EnumSet.copyOf(faults);
-        SimulationConfig base = new SimulationConfig(seed != null ? seed : from, nodes, duration, chosen, Optional.ofNullable(mutation),
+        SimulationConfig base = new SimulationConfig(range.first(), nodes, duration, chosen, Optional.ofNullable(mutation),
                 Duration.ofSeconds(1), 0.02, ledger);
-        long first = seed != null ? seed : from;
-        int count = seed != null ? 1 : seeds;
+        long first = range.first();
+        int count = range.count();
         out.printf("tenure simulate: %d seed%s from %d, %d nodes, %d s virtual each, faults %s, mutation %s, ledger %s%n", count,
                 count == 1 ? "" : "s", first, nodes, duration.toSeconds(), chosen, mutation == null ? "none" : mutation, ledger ? "on" : "off");
         out.flush();
-        SimulationCampaign.Summary summary = SimulationCampaign.run(base, first, count, threads, out, report,
+        SimulationCampaign.Summary summary = SimulationCampaign.run(base, first, count, range.threads, out, report,
                 Progress.of(out, terminal.getAsBoolean(), count));
         return summary.violations() == 0 ? 0 : 1;
     }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,14 +37,8 @@ final class SimulateDriverCommand implements Callable<Integer>, Bounds.Checked {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--seed", description = "Run exactly this seed (replays a reported violation).")
-    Long seed;
-
-    @Option(names = "--seeds", defaultValue = "100", description = "Run N seeds (1 to 100,000,000), from --from on. Default: ${DEFAULT-VALUE}.")
-    int seeds;
-
-    @Option(names = "--from", defaultValue = "1", description = "The first seed of --seeds. Default: ${DEFAULT-VALUE}.")
-    long from;
+    @Mixin
+    SeedRange range;
 
     @Option(names = "--nodes", defaultValue = "5", description = "Contending nodes (2 to 16). Default: ${DEFAULT-VALUE}.")
     int nodes;
@@ -54,17 +49,11 @@ final class SimulateDriverCommand implements Callable<Integer>, Bounds.Checked {
     @Option(names = "--mutation", description = "A deliberate bug in the driver the checkers must catch: ${COMPLETION-CANDIDATES}.")
     DriverMutation mutation;
 
-    @Option(names = "--threads", defaultValue = "2", description = "Seeds run in parallel (1 to 256). Default: ${DEFAULT-VALUE}.")
-    int threads;
-
     @Override
     public void checkBounds() {
-        Bounds.check(spec, "--seeds", seeds, 1, SimulateCommand.MAX_SEEDS, "a longer campaign runs in parts with --from");
-        Bounds.check(spec, "--from", from, Long.MIN_VALUE, Long.MAX_VALUE - seeds + 1, "the last seed, --from + --seeds - 1,"
-                + " must be a long");
+        range.checkBounds(spec);
         Bounds.check(spec, "--nodes", nodes, 2, 16, "the driver simulation's limit");
         Bounds.check(spec, "--duration", duration, Duration.ofSeconds(20), Duration.ofDays(1), "at least twenty lease TTLs");
-        Bounds.check(spec, "--threads", threads, 1, SimulateCommand.MAX_THREADS);
     }
 
     @Override
@@ -74,12 +63,12 @@ final class SimulateDriverCommand implements Callable<Integer>, Bounds.Checked {
         if (System.getProperty("org.slf4j.simpleLogger.log.dev.tenure") == null) {
             System.setProperty("org.slf4j.simpleLogger.log.dev.tenure", "error");
         }
-        long first = seed != null ? seed : from;
-        int count = seed != null ? 1 : seeds;
+        long first = range.first();
+        int count = range.count();
         out.printf("tenure simulate-driver: %d seed%s from %d, %d nodes, %d s virtual each, every fault, mutation %s%n", count,
                 count == 1 ? "" : "s", first, nodes, duration.toSeconds(), mutation == null ? "none" : mutation);
         out.flush();
-        DriverCampaign.Summary summary = DriverCampaign.run(first, count, nodes, duration, Optional.ofNullable(mutation), threads, out,
+        DriverCampaign.Summary summary = DriverCampaign.run(first, count, nodes, duration, Optional.ofNullable(mutation), range.threads, out,
                 Progress.of(out, terminal.getAsBoolean(), count));
         return summary.failed() == 0 ? 0 : 1;
     }

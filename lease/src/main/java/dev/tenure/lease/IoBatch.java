@@ -99,9 +99,21 @@ final class IoBatch {
         if (waiting == 0) {
             return;
         }
-        int want = wanted(waiting + busy.get());
+        if (io instanceof ExecutorService pool && pool.isShutdown()) {
+            // Stopped for good: the runners it had queued were dropped without running, so the count
+            // of runners would never come down and the driver would look again every millisecond
+            // forever. The calls are dropped, as a call handed over alone was; the protocol's request
+            // timeouts answer for them.
+            int dropped = drop();
+            LOG.debug("the I/O executor has shut down; {} backend calls dropped", dropped);
+            return;
+        }
+        int running = busy.get();
+        int want = wanted(waiting + running);
         int have = runners.get();
-        if (have >= want && have < MAX_RUNNERS && clock.getAsLong() - lastStartNanos > STALL_NANOS) {
+        // Stalled (no call started for a while): one more runner, but never more than one for each
+        // call waiting or running; beyond that the extra runners would only queue for a thread.
+        if (have >= want && have < Math.min(MAX_RUNNERS, waiting + running) && clock.getAsLong() - lastStartNanos > STALL_NANOS) {
             want = have + 1;
         }
         if (want > have) {

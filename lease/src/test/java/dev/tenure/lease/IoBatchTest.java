@@ -296,6 +296,63 @@ class IoBatchTest {
     }
 
     @Test
+    void runnersAShutdownNowDroppedLeaveNothingWaiting() throws Exception {
+        // Found by the driver simulation: a pool whose one thread hangs in a call queues the runners
+        // asked for behind it; shutdownNow drops them without running them, so the count of runners
+        // never came down, no flush was refused, the calls stayed queued and the driver looked again
+        // every millisecond forever. A flush that finds the pool shut down drops the calls.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        IoBatch batch = new IoBatch(pool, clock::get);
+        CountDownLatch hanging = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        batch.add(() -> {
+            hanging.countDown();
+            await(release);
+        });
+        batch.flush();
+        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the first call hangs on the pool's one thread");
+        AtomicInteger ran = new AtomicInteger();
+        batch.add(ran::incrementAndGet);
+        clock.addAndGet(2 * IoBatch.STALL_NANOS);
+        batch.flush(); // stalled: a runner for the waiting call, queued behind the hung one
+        assertEquals(1, pool.getQueue().size(), "a runner waits for the pool's thread");
+        pool.shutdownNow();
+        release.countDown();
+        batch.flush();
+        assertTrue(!batch.waiting(), "calls left waiting for runners a stopped pool dropped");
+        assertEquals(0, ran.get());
+    }
+
+    @Test
+    void aStallAddsNoMoreRunnersThanCallsWaitingOrRunning() throws Exception {
+        // With every thread of the pool in a call that hangs, a flush every millisecond used to add a
+        // runner each time (up to 1,024 queued for a thread); one per call waiting or running is enough.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        try {
+            IoBatch batch = new IoBatch(pool, clock::get);
+            CountDownLatch hanging = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            batch.add(() -> {
+                hanging.countDown();
+                await(release);
+            });
+            batch.flush();
+            assertTrue(hanging.await(10, TimeUnit.SECONDS), "the first call hangs on the pool's one thread");
+            CountDownLatch ran = new CountDownLatch(1);
+            batch.add(ran::countDown);
+            for (int i = 0; i < 50; i++) {
+                clock.addAndGet(2 * IoBatch.STALL_NANOS);
+                batch.flush();
+            }
+            assertEquals(1, pool.getQueue().size(), "one runner for the one waiting call, however many stalled flushes");
+            release.countDown();
+            assertTrue(ran.await(10, TimeUnit.SECONDS), "the waiting call ran once the thread was free");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aFlushARunningExecutorRefusesKeepsTheCallsForTheNextFlush() throws Exception {
         // A bounded pool, full for a moment: the calls wait for the next flush rather than being lost.
         java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean(true);

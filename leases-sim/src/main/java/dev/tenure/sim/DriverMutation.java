@@ -21,5 +21,15 @@ public enum DriverMutation {
      * takes many calls, a call queued behind one that hangs waits for the hang (or for the next
      * call to come) while pool threads are free.
      */
-    NO_STALL_CHECK
+    NO_STALL_CHECK,
+    /**
+     * The driver's stall check re-arms whether or not calls wait: the protocol thread wakes every
+     * millisecond for nothing, for as long as the manager lives.
+     */
+    STALL_CHECK_FOREVER,
+    /**
+     * {@code LeaderElection.isLeader()} does not ask the term's lease (its deadline, a release): a
+     * node paused or cut off past its deadline still says it leads.
+     */
+    LEADER_IGNORES_LEASE
 }

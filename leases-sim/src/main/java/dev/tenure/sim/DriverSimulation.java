@@ -61,6 +61,23 @@ public final class DriverSimulation {
     static final String CALL_AFTER_SHUTDOWN = "no-call-after-pool-shutdown";
     static final String STUCK = "driver-never-blocks";
     static final String CALLS_WAIT = "no-call-waits-beside-a-free-thread";
+    static final String BUSY = "protocol-thread-quiet-when-idle";
+    /**
+     * Wake-ups of a node's protocol thread in one second of virtual time while no backend call
+     * waits for a runner (or once its I/O pool has shut down). The timers of three leases wake it a
+     * few tens of times a second; a timer that re-arms itself every millisecond for nothing (a stall
+     * check with no call to start) wakes it a thousand times.
+     */
+    static final int BUSY_LIMIT = 300;
+    /**
+     * The same once the node's I/O pool has shut down (nothing can run any more): checked only when
+     * asked ({@link #quietAfterShutdown()}), because the driver fails it today. IoBatch counts the
+     * runners it handed to the pool; those still queued in the pool when {@code shutdownNow} drops
+     * them are never given back, so the refusal that follows never finds the count at zero, never
+     * drops the calls left, and the stall check finds them waiting every millisecond until the
+     * process exits.
+     */
+    static final String BUSY_AFTER_SHUTDOWN = "protocol-thread-quiet-after-pool-shutdown";
     /** Calls may wait this long while a pool thread is free: the driver's stall check (1 ms) plus a tick and drift. */
     private static final long WAIT_BOUND = 3_000_000L;
 
@@ -73,6 +90,8 @@ public final class DriverSimulation {
     private static final VarHandle INVALIDATE_BEFORE_RELEASE;
     private static final VarHandle CHECK_STALLS;
     private static final VarHandle QUEUE;
+    private static final VarHandle STALL_CHECK_ONLY_WHILE_WAITING;
+    private static final VarHandle LEADER_CHECKS_LEASE;
 
     static {
         try {
@@ -87,6 +106,9 @@ public final class DriverSimulation {
             INVALIDATE_BEFORE_RELEASE = inDriver.findVarHandle(driver, "invalidateBeforeRelease", boolean.class);
             CHECK_STALLS = inDriver.findVarHandle(driver, "checkStalls", boolean.class);
             QUEUE = MethodHandles.privateLookupIn(batch, MethodHandles.lookup()).findVarHandle(batch, "queue", ConcurrentLinkedQueue.class);
+            STALL_CHECK_ONLY_WHILE_WAITING = inDriver.findVarHandle(driver, "stallCheckOnlyWhileWaiting", boolean.class);
+            LEADER_CHECKS_LEASE = MethodHandles.privateLookupIn(LeaderElection.class, MethodHandles.lookup())
+                    .findVarHandle(LeaderElection.class, "leaderChecksLease", boolean.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("the lease driver's switches cannot be reached: " + e, e);
         }
@@ -95,7 +117,7 @@ public final class DriverSimulation {
     /** A run's figures and what the checkers found. */
     public record Result(long seed, List<SimulationResult.Violation> violations, int epochs, long elections, long calls,
             long hungCalls, long poolShutdowns, long crashes, long stepDowns, long linearizedOperations, long historyHash,
-            List<String> log) {
+            List<String> log, int busiestSecond) {
 
         /** True when every checker passed. */
         public boolean passed() {
@@ -180,6 +202,11 @@ public final class DriverSimulation {
         SimIoPool pool;
         /** Every handle each election showed this incarnation's workers: each is asked at every sample. */
         final List<List<Lease>> handles = new ArrayList<>();
+        /** Wake-ups of the protocol thread with no call waiting (or a stopped pool) since {@link #wakeWindowStart}. */
+        int idleWakeups;
+        /** Wake-ups of the protocol thread since its I/O pool shut down, in the same window. */
+        int stoppedWakeups;
+        long wakeWindowStart;
 
         Node(int index, double rate) {
             for (int i = 0; i < LEASES; i++) {
@@ -225,6 +252,10 @@ public final class DriverSimulation {
     private final long[] maxValidEpoch = new long[LEASES];
     private final long[] firstValidAfterHeal = {-1, -1, -1};
     private int overlapsReported;
+    private int fencingReported;
+    private int busyReported;
+    private boolean quietAfterShutdown;
+    private int busiestSecond;
     private long elections;
     private long calls;
     private long hungCalls;
@@ -254,6 +285,12 @@ public final class DriverSimulation {
     /** The defaults of a campaign: 5 nodes, 60 s, a TTL of 1 s. */
     public static DriverSimulation of(long seed, Optional<DriverMutation> mutation) {
         return new DriverSimulation(seed, 5, Duration.ofSeconds(60), Duration.ofSeconds(1), mutation);
+    }
+
+    /** Also checks {@link #BUSY_AFTER_SHUTDOWN}; returns this. */
+    DriverSimulation quietAfterShutdown() {
+        quietAfterShutdown = true;
+        return this;
     }
 
     /** Runs to the end and returns what the checkers found. */
@@ -303,6 +340,9 @@ public final class DriverSimulation {
         n.handles.forEach(List::clear);
         n.waitingCall = null;
         n.waitReported = false;
+        n.idleWakeups = 0;
+        n.stoppedWakeups = 0;
+        n.wakeWindowStart = now;
         n.fast = random.nextInt(3) == 0;
         int incarnation = n.incarnation;
         n.pool = new SimIoPool(n.holder() + "-io", 1 + random.nextInt(4), task -> onNode(n, incarnation, now, task), e -> violations.add(
@@ -332,10 +372,16 @@ public final class DriverSimulation {
         if (mutation.orElse(null) == DriverMutation.NO_STALL_CHECK) {
             CHECK_STALLS.set(driver, false);
         }
+        if (mutation.orElse(null) == DriverMutation.STALL_CHECK_FOREVER) {
+            STALL_CHECK_ONLY_WHILE_WAITING.set(driver, false);
+        }
         n.queued = (ConcurrentLinkedQueue<?>) QUEUE.get(BATCH.get(driver));
         n.manager = manager;
         for (int i = 0; i < LEASES; i++) {
             n.elections[i] = manager.elect(name(i), new Listener(n, incarnation, i));
+            if (mutation.orElse(null) == DriverMutation.LEADER_IGNORES_LEASE) {
+                LEADER_CHECKS_LEASE.set(n.elections[i], false);
+            }
         }
         log(n, "start, " + n.pool.size() + " I/O threads, " + (n.fast ? "a local" : "a remote") + " store");
     }
@@ -430,6 +476,7 @@ public final class DriverSimulation {
             onNode(n, incarnation, Math.max(now, due), () -> {
                 drain();
                 if (!cancelled[0]) {
+                    wokeUp();
                     task.run();
                 }
             });
@@ -461,9 +508,21 @@ public final class DriverSimulation {
 
         private void drain() {
             drainAt = Long.MAX_VALUE;
+            if (!tasks.isEmpty()) {
+                wokeUp();
+            }
             Runnable task;
             while ((task = tasks.poll()) != null) {
                 task.run();
+            }
+        }
+
+        /** The protocol thread wakes for work: counted when no call waits for a runner, and apart once none can run. */
+        private void wokeUp() {
+            if (n.pool.isShutdown()) {
+                n.stoppedWakeups++;
+            } else if (n.queued.isEmpty()) {
+                n.idleWakeups++;
             }
         }
 
@@ -710,6 +769,7 @@ public final class DriverSimulation {
         for (Node n : nodes) {
             if (!n.crashed && n.manager != null) {
                 checkWaiting(n);
+                checkBusy(n);
             }
         }
         for (int lease = 0; lease < LEASES; lease++) {
@@ -731,13 +791,34 @@ public final class DriverSimulation {
                                 + l.fencingToken().epoch() + ") both hold a valid handle of " + name(lease)));
                     }
                     long epoch = l.fencingToken().epoch();
-                    if (epoch < maxValidEpoch[lease]) {
+                    if (epoch < maxValidEpoch[lease] && fencingReported++ < 5) {
                         violations.add(new SimulationResult.Violation(FENCING, "at " + now / MS + " ms " + n.holder() + " holds a valid handle of "
                                 + name(lease) + " at epoch " + epoch + " after one at epoch " + maxValidEpoch[lease]));
                     }
                     maxValidEpoch[lease] = Math.max(maxValidEpoch[lease], epoch);
                     valid = n;
                     validLease = l;
+                }
+                // An application asks isLeader() before it acts, as often as its handle: a node that says
+                // yes leads, whatever its handles say (when it is right, its handle was kept just above).
+                if (valid != n && n.elections[lease].isLeader()) {
+                    List<Lease> kept = n.handles.get(lease);
+                    Lease term = kept.isEmpty() ? null : kept.get(kept.size() - 1);
+                    if (valid != null && overlapsReported++ < 5) {
+                        violations.add(new SimulationResult.Violation(MUTUAL_EXCLUSION, "at " + now / MS + " ms " + valid.holder()
+                                + " (epoch " + validLease.fencingToken().epoch() + ") holds a valid handle of " + name(lease) + " and "
+                                + n.holder() + " says it is leader (isLeader())" + (term == null ? "" : " at epoch " + term.fencingToken().epoch())));
+                    }
+                    if (term == null || !term.isValid()) {
+                        if (overlapsReported++ < 5) {
+                            violations.add(new SimulationResult.Violation(MUTUAL_EXCLUSION, "at " + now / MS + " ms " + n.holder()
+                                    + " says it leads " + name(lease) + " (isLeader()) without a valid lease"));
+                        }
+                    }
+                    if (term != null) {
+                        valid = n;
+                        validLease = term;
+                    }
                 }
             }
             if (valid != null && now >= healAt && firstValidAfterHeal[lease] < 0) {
@@ -767,6 +848,25 @@ public final class DriverSimulation {
                     + " has waited for a runner since " + n.waitingSince / MS + " ms while a thread of its pool was free ("
                     + n.queued.size() + " waiting)"));
         }
+    }
+
+    /** A node's protocol thread, with no call to start, wakes no more than {@link #BUSY_LIMIT} times a second. */
+    private void checkBusy(Node n) {
+        if (now - n.wakeWindowStart < 1000 * MS) {
+            return;
+        }
+        busiestSecond = Math.max(busiestSecond, n.idleWakeups);
+        if (n.idleWakeups > BUSY_LIMIT && busyReported++ < 5) {
+            violations.add(new SimulationResult.Violation(BUSY, "the protocol thread of " + n.holder() + " woke " + n.idleWakeups
+                    + " times in the second to " + now / MS + " ms with no backend call waiting for a runner"));
+        }
+        if (quietAfterShutdown && n.stoppedWakeups > BUSY_LIMIT && busyReported++ < 5) {
+            violations.add(new SimulationResult.Violation(BUSY_AFTER_SHUTDOWN, "the protocol thread of " + n.holder() + " woke "
+                    + n.stoppedWakeups + " times in the second to " + now / MS + " ms after its I/O pool shut down"));
+        }
+        n.idleWakeups = 0;
+        n.stoppedWakeups = 0;
+        n.wakeWindowStart = now;
     }
 
     private Result check() {
@@ -803,7 +903,7 @@ public final class DriverSimulation {
             h = 31 * h + line.hashCode();
         }
         return new Result(seed, List.copyOf(violations), epochs.size(), elections, calls, hungCalls, poolShutdowns, crashes, stepDowns,
-                checked, h, List.copyOf(log));
+                checked, h, List.copyOf(log), busiestSecond);
     }
 
     private void log(Node n, String what) {

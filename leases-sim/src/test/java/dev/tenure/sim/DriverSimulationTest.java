@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -24,6 +25,7 @@ class DriverSimulationTest {
         long hung = 0;
         long elections = 0;
         long checked = 0;
+        int busiest = 0;
         for (long seed = 1; seed <= 20; seed++) {
             DriverSimulation.Result r = DriverSimulation.of(seed, Optional.empty()).run();
             assertTrue(r.passed(), "seed " + seed + ": " + r.violations());
@@ -32,13 +34,39 @@ class DriverSimulationTest {
             hung += r.hungCalls();
             elections += r.elections();
             checked += r.linearizedOperations();
+            busiest = Math.max(busiest, r.busiestSecond());
         }
         // The faults the run claims happened, did.
         assertTrue(calls > 20 * 1000, "backend calls: " + calls);
         assertTrue(shutdowns > 20, "pool shutdowns: " + shutdowns);
         assertTrue(hung > 20, "hung calls: " + hung);
         assertTrue(elections > 20 * 3 * DriverSimulation.LEASES, "elections: " + elections);
+        assertTrue(busiest > 0 && busiest <= DriverSimulation.BUSY_LIMIT, "wake-ups in the busiest second: " + busiest);
         assertTrue(checked > calls / 2, "store operations in the linearizability check: " + checked + " of " + calls + " calls");
+    }
+
+    @Test
+    void noPoolThreadOutlivesItsRun() {
+        for (long seed = 1; seed <= 5; seed++) {
+            DriverSimulation.of(seed, Optional.empty()).run();
+        }
+        // Every pool thread of every incarnation ends with its node (a crash) or its run: none is left parked.
+        // (A thread past its last hand-over may still be on its way out: only a parked one is left behind.)
+        List<String> left = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().matches("n\\d+\\.\\d+-io-\\d+") && t.getState() == Thread.State.WAITING)
+                .map(Thread::getName).toList();
+        assertTrue(left.isEmpty(), "pool threads left after the runs: " + left);
+    }
+
+    @Disabled("fails today (seed 1: n2.3 wakes 549 times a second after shutdownNow dropped 738 queued runners): IoBatch never "
+            + "gives back the runners a stopped pool dropped, so its calls are never dropped and the stall check spins; "
+            + "a fix belongs in lease/ (IoBatch), not here")
+    @Test
+    void aStoppedPoolLeavesTheProtocolThreadQuiet() {
+        for (long seed = 1; seed <= 20; seed++) {
+            DriverSimulation.Result r = DriverSimulation.of(seed, Optional.empty()).quietAfterShutdown().run();
+            assertTrue(r.passed(), "seed " + seed + ": " + r.violations());
+        }
     }
 
     @Test
@@ -58,6 +86,8 @@ class DriverSimulationTest {
             case RUNNER_IGNORES_INTERRUPT -> DriverSimulation.CALL_AFTER_SHUTDOWN;
             case RELEASE_BEFORE_INVALIDATE -> DriverSimulation.MUTUAL_EXCLUSION;
             case NO_STALL_CHECK -> DriverSimulation.CALLS_WAIT;
+            case STALL_CHECK_FOREVER -> DriverSimulation.BUSY;
+            case LEADER_IGNORES_LEASE -> DriverSimulation.MUTUAL_EXCLUSION;
         };
         List<String> found = new ArrayList<>();
         for (long seed = 1; seed <= 40 && found.isEmpty(); seed++) {

@@ -60,6 +60,7 @@ public final class DriverSimulation {
     static final String LIVENESS = Checkers.LIVENESS;
     static final String CALL_AFTER_SHUTDOWN = "no-call-after-pool-shutdown";
     static final String STUCK = "driver-never-blocks";
+    static final String CALL_WHEN_INTERRUPTED = "no-call-on-an-interrupted-thread";
     static final String CALLS_WAIT = "no-call-waits-beside-a-free-thread";
     static final String BUSY = "protocol-thread-quiet-when-idle";
     /**
@@ -144,6 +145,8 @@ public final class DriverSimulation {
         Optional<Versioned<byte[]>> found = Optional.empty();
         ObjectVersion version;
         BackendException error;
+        /** The client library gives up with the thread's interrupt flag set (it caught an interrupt and restored it). */
+        boolean leavesInterrupted;
         /** The history entry once the store applied it, until the client learns the outcome. */
         LinearizabilityChecker.Op applied;
 
@@ -600,6 +603,11 @@ public final class DriverSimulation {
             if (n.pool.isShutdown()) {
                 violations.add(new SimulationResult.Violation(CALL_AFTER_SHUTDOWN, "at " + now / MS + " ms " + n.holder()
                         + " started a " + (write ? "write" : "read") + " after its I/O pool was shut down"));
+            } else if (Thread.currentThread().isInterrupted()) {
+                // Blocking I/O on an interrupted thread fails at once (ClosedByInterruptException): the call never leaves.
+                violations.add(new SimulationResult.Violation(CALL_WHEN_INTERRUPTED, "at " + now / MS + " ms " + n.holder()
+                        + " started a " + (write ? "write" : "read") + " on a pool thread left interrupted by the call before"));
+                throw BackendException.transport(key, false, "the thread is interrupted (the call was not sent)", null);
             }
             calls++;
             Call c = new Call(n, incarnation, worker, key, write);
@@ -615,6 +623,9 @@ public final class DriverSimulation {
             }
             worker.thread.park();
             worker.call = null;
+            if (c.leavesInterrupted) {
+                Thread.currentThread().interrupt();
+            }
             return c;
         }
     }
@@ -668,6 +679,14 @@ public final class DriverSimulation {
     /** Sends the answer back: after the network's latency, much later when the call hangs, never across a partition. */
     private void respond(Call c, BackendException failure, boolean unknown) {
         long delay = latency(c.node);
+        if (faulty(60)) {
+            // The client library is interrupted while it waits for the answer (its own watchdog, a
+            // cancelled future) and gives up, the interrupt flag restored: the outcome is unknown to the
+            // caller, and the thread's next blocking call would fail at once.
+            c.leavesInterrupted = true;
+            at(now + delay, () -> c.answer(BackendException.transport(c.key, c.write, "interrupted while waiting for the answer", null), true));
+            return;
+        }
         if (faulty(25)) {
             hungCalls++;
             delay += random.nextLong(ttl / 2, 3 * ttl);

@@ -254,6 +254,13 @@ public final class DriverSimulation {
     private long seq;
     private final long[] maxValidEpoch = new long[LEASES];
     private final long[] firstValidAfterHeal = {-1, -1, -1};
+    /**
+     * After the faults stop, the last sample with a leader of each lease, and the longest stretch
+     * without one: a lease held over from before the heal must not stand in for elections that no
+     * longer work.
+     */
+    private final long[] lastValidAfterHeal = new long[LEASES];
+    private final long[] longestGapAfterHeal = new long[LEASES];
     private int overlapsReported;
     private int fencingReported;
     private int busyReported;
@@ -843,6 +850,14 @@ public final class DriverSimulation {
             if (valid != null && now >= healAt && firstValidAfterHeal[lease] < 0) {
                 firstValidAfterHeal[lease] = now;
             }
+            if (now >= healAt) {
+                long since = Math.max(healAt, lastValidAfterHeal[lease]);
+                if (valid != null) {
+                    lastValidAfterHeal[lease] = now;
+                } else {
+                    longestGapAfterHeal[lease] = Math.max(longestGapAfterHeal[lease], now - since);
+                }
+            }
         }
     }
 
@@ -895,6 +910,9 @@ public final class DriverSimulation {
             if (first < 0 || first - healAt > bound) {
                 violations.add(new SimulationResult.Violation(LIVENESS, "no leader of " + name(lease) + " within " + bound / MS
                         + " ms after faults stopped at " + healAt / MS + " ms" + (first < 0 ? " (none at all)" : " (first at " + first / MS + " ms)")));
+            } else if (longestGapAfterHeal[lease] > bound) {
+                violations.add(new SimulationResult.Violation(LIVENESS, "no leader of " + name(lease) + " for " + longestGapAfterHeal[lease] / MS
+                        + " ms after faults stopped at " + healAt / MS + " ms (last at " + lastValidAfterHeal[lease] / MS + " ms)"));
             }
         }
         for (Call c : inFlight) {

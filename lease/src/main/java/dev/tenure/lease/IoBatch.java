@@ -70,6 +70,11 @@ final class IoBatch {
      * driver simulation's mutation {@code RUNNER_IGNORES_INTERRUPT}, reached by a private lookup.
      */
     boolean stopWhenInterrupted = true;
+    /**
+     * The rule that a flush that finds the pool shut down drops the calls. Off only under the driver
+     * simulation's mutation {@code SHUTDOWN_KEEPS_CALLS}, reached by a private lookup.
+     */
+    boolean dropWhenShutDown = true;
 
     IoBatch(Executor io) {
         this(io, System::nanoTime);
@@ -99,7 +104,7 @@ final class IoBatch {
         if (waiting == 0) {
             return;
         }
-        if (io instanceof ExecutorService pool && pool.isShutdown()) {
+        if (dropWhenShutDown && io instanceof ExecutorService pool && pool.isShutdown()) {
             // Stopped for good: the runners it had queued were dropped without running, so the count
             // of runners would never come down and the driver would look again every millisecond
             // forever. The calls are dropped, as a call handed over alone was; the protocol's request

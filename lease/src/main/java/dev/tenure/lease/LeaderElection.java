@@ -45,6 +45,12 @@ public final class LeaderElection implements AutoCloseable {
     private final LeaderListener listener;
     /** The lease of the current term, published to every thread once onElected has returned. */
     private volatile Lease lease;
+    /**
+     * The rule that {@link #isLeader()} asks the term's lease (its deadline, a release or a loss).
+     * Off only under the driver simulation's mutation {@code LEADER_IGNORES_LEASE}, reached by a
+     * private lookup.
+     */
+    boolean leaderChecksLease = true;
     /** During onElected: the lease, visible only to the thread running it. */
     private volatile Lease delivering;
     private volatile Thread deliveringThread;
@@ -74,7 +80,7 @@ public final class LeaderElection implements AutoCloseable {
      */
     public boolean isLeader() {
         Lease current = current();
-        return !closed && current != null && current.isValid();
+        return !closed && current != null && (current.isValid() || !leaderChecksLease);
     }
 
     /** The lease while this node is leader (same visibility as {@link #isLeader()}). */

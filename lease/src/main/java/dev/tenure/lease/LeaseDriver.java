@@ -85,6 +85,12 @@ final class LeaseDriver {
      * {@code NO_STALL_CHECK}, reached by a private lookup.
      */
     boolean checkStalls = true;
+    /**
+     * The rule that the stall check is armed only while calls wait. Off only under the driver
+     * simulation's mutation {@code STALL_CHECK_FOREVER} (it re-arms every millisecond for
+     * nothing), reached by a private lookup.
+     */
+    boolean stallCheckOnlyWhileWaiting = true;
     /** Calls go through {@link #batch}; otherwise each goes to {@link #io} on its own. */
     private final boolean batching;
     /** A {@link #flushTask} is queued on the protocol thread; touched only there. */
@@ -487,7 +493,7 @@ final class LeaseDriver {
      * calls behind a hung one do not wait for it, whether or not more calls come.
      */
     private void checkStalledLater() {
-        if (checkStalls && !stallCheckArmed && batch.waiting()) {
+        if (checkStalls && !stallCheckArmed && (batch.waiting() || !stallCheckOnlyWhileWaiting)) {
             stallCheckArmed = schedule(this::checkStalled, IoBatch.STALL_NANOS).isPresent();
         }
     }

@@ -26,5 +26,21 @@ public enum DriverMutation {
      * Cancelling an acquisition's future neither lets go of the attempt nor releases what it took:
      * the lease is taken and renewed for nobody.
      */
-    CANCEL_KEEPS_ATTEMPT
+    CANCEL_KEEPS_ATTEMPT,
+    /**
+     * The driver's stall check re-arms whether or not calls wait: the protocol thread wakes every
+     * millisecond for nothing, for as long as the manager lives.
+     */
+    STALL_CHECK_FOREVER,
+    /**
+     * {@code LeaderElection.isLeader()} does not ask the term's lease (its deadline, a release): a
+     * node paused or cut off past its deadline still says it leads.
+     */
+    LEADER_IGNORES_LEASE,
+    /**
+     * A flush of the batch that finds its I/O pool shut down keeps the calls queued: the runners
+     * {@code shutdownNow} dropped never give their count back, and the stall check finds the calls
+     * waiting every millisecond for as long as the process lives (the bug this simulation found).
+     */
+    SHUTDOWN_KEEPS_CALLS
 }

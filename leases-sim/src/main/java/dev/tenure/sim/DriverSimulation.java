@@ -62,8 +62,24 @@ public final class DriverSimulation {
     static final String LIVENESS = Checkers.LIVENESS;
     static final String CALL_AFTER_SHUTDOWN = "no-call-after-pool-shutdown";
     static final String STUCK = "driver-never-blocks";
+    static final String CALL_WHEN_INTERRUPTED = "no-call-on-an-interrupted-thread";
     static final String CALLS_WAIT = "no-call-waits-beside-a-free-thread";
     static final String HELD_FOR_NOBODY = "no-lease-held-for-nobody";
+    static final String BUSY = "protocol-thread-quiet-when-idle";
+    /**
+     * Wake-ups of a node's protocol thread in one second of virtual time while no backend call
+     * waits for a runner (or once its I/O pool has shut down). The timers of three leases wake it a
+     * few tens of times a second; a timer that re-arms itself every millisecond for nothing (a stall
+     * check with no call to start) wakes it a thousand times.
+     */
+    static final int BUSY_LIMIT = 300;
+    /**
+     * The same once the node's I/O pool has shut down (nothing can run any more). This checker found
+     * the driver waking every millisecond until the process exited: the runners still queued in the
+     * pool when {@code shutdownNow} dropped them never gave their count back, so IoBatch never
+     * dropped the calls left and the stall check found them waiting, forever.
+     */
+    static final String BUSY_AFTER_SHUTDOWN = "protocol-thread-quiet-after-pool-shutdown";
     /** Calls may wait this long while a pool thread is free: the driver's stall check (1 ms) plus a tick and drift. */
     private static final long WAIT_BOUND = 3_000_000L;
 
@@ -80,9 +96,12 @@ public final class DriverSimulation {
     private static final VarHandle INVALIDATE_BEFORE_RELEASE;
     private static final VarHandle CHECK_STALLS;
     private static final VarHandle LET_GO_ON_CANCEL;
+    private static final VarHandle DROP_WHEN_SHUT_DOWN;
     private static final VarHandle SLOTS;
     private static final VarHandle SLOT_LEASE;
     private static final VarHandle QUEUE;
+    private static final VarHandle STALL_CHECK_ONLY_WHILE_WAITING;
+    private static final VarHandle LEADER_CHECKS_LEASE;
 
     static {
         try {
@@ -92,6 +111,8 @@ public final class DriverSimulation {
             MethodHandles.Lookup inDriver = MethodHandles.privateLookupIn(driver, MethodHandles.lookup());
             DRIVER = lease.findVarHandle(LeaseManager.class, "driver", driver);
             BATCH = inDriver.findVarHandle(driver, "batch", batch);
+            DROP_WHEN_SHUT_DOWN = MethodHandles.privateLookupIn(batch, MethodHandles.lookup())
+                    .findVarHandle(batch, "dropWhenShutDown", boolean.class);
             STOP_WHEN_INTERRUPTED = MethodHandles.privateLookupIn(batch, MethodHandles.lookup())
                     .findVarHandle(batch, "stopWhenInterrupted", boolean.class);
             INVALIDATE_BEFORE_RELEASE = inDriver.findVarHandle(driver, "invalidateBeforeRelease", boolean.class);
@@ -101,6 +122,9 @@ public final class DriverSimulation {
             Class<?> slot = Class.forName("dev.tenure.lease.LeaseDriver$Slot");
             SLOT_LEASE = MethodHandles.privateLookupIn(slot, MethodHandles.lookup()).findVarHandle(slot, "lease", Lease.class);
             QUEUE = MethodHandles.privateLookupIn(batch, MethodHandles.lookup()).findVarHandle(batch, "queue", ConcurrentLinkedQueue.class);
+            STALL_CHECK_ONLY_WHILE_WAITING = inDriver.findVarHandle(driver, "stallCheckOnlyWhileWaiting", boolean.class);
+            LEADER_CHECKS_LEASE = MethodHandles.privateLookupIn(LeaderElection.class, MethodHandles.lookup())
+                    .findVarHandle(LeaderElection.class, "leaderChecksLease", boolean.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("the lease driver's switches cannot be reached: " + e, e);
         }
@@ -109,7 +133,7 @@ public final class DriverSimulation {
     /** A run's figures and what the checkers found. */
     public record Result(long seed, List<SimulationResult.Violation> violations, int epochs, long elections, long calls,
             long hungCalls, long poolShutdowns, long crashes, long stepDowns, long jobsTaken, long jobsCancelled,
-            long linearizedOperations, long historyHash, List<String> log) {
+            long linearizedOperations, long historyHash, List<String> log, int busiestSecond) {
 
         /** True when every checker passed. */
         public boolean passed() {
@@ -136,6 +160,8 @@ public final class DriverSimulation {
         Optional<Versioned<byte[]>> found = Optional.empty();
         ObjectVersion version;
         BackendException error;
+        /** The client library gives up with the thread's interrupt flag set (it caught an interrupt and restored it). */
+        boolean leavesInterrupted;
         /** The history entry once the store applied it, until the client learns the outcome. */
         LinearizabilityChecker.Op applied;
 
@@ -197,6 +223,11 @@ public final class DriverSimulation {
         SimIoPool pool;
         /** Every handle each election showed this incarnation's workers: each is asked at every sample. */
         final List<List<Lease>> handles = new ArrayList<>();
+        /** Wake-ups of the protocol thread with no call waiting (or a stopped pool) since {@link #wakeWindowStart}. */
+        int idleWakeups;
+        /** Wake-ups of the protocol thread since its I/O pool shut down, in the same window. */
+        int stoppedWakeups;
+        long wakeWindowStart;
 
         Node(int index, double rate) {
             for (int i = 0; i <= JOB; i++) {
@@ -243,7 +274,17 @@ public final class DriverSimulation {
     private final long[] firstValidAfterHeal = {-1, -1, -1, -1};
     private long jobsTaken;
     private long jobsCancelled;
+    /**
+     * After the faults stop, the last sample with a leader of each lease, and the longest stretch
+     * without one: a lease held over from before the heal must not stand in for elections that no
+     * longer work.
+     */
+    private final long[] lastValidAfterHeal = new long[JOB + 1];
+    private final long[] longestGapAfterHeal = new long[JOB + 1];
     private int overlapsReported;
+    private int fencingReported;
+    private int busyReported;
+    private int busiestSecond;
     private long elections;
     private long calls;
     private long hungCalls;
@@ -322,6 +363,9 @@ public final class DriverSimulation {
         n.handles.forEach(List::clear);
         n.waitingCall = null;
         n.waitReported = false;
+        n.idleWakeups = 0;
+        n.stoppedWakeups = 0;
+        n.wakeWindowStart = now;
         n.fast = random.nextInt(3) == 0;
         int incarnation = n.incarnation;
         n.pool = new SimIoPool(n.holder() + "-io", 1 + random.nextInt(4), task -> onNode(n, incarnation, now, task), e -> violations.add(
@@ -354,10 +398,19 @@ public final class DriverSimulation {
         if (mutation.orElse(null) == DriverMutation.CANCEL_KEEPS_ATTEMPT) {
             LET_GO_ON_CANCEL.set(manager, false);
         }
+        if (mutation.orElse(null) == DriverMutation.SHUTDOWN_KEEPS_CALLS) {
+            DROP_WHEN_SHUT_DOWN.set(BATCH.get(driver), false);
+        }
+        if (mutation.orElse(null) == DriverMutation.STALL_CHECK_FOREVER) {
+            STALL_CHECK_ONLY_WHILE_WAITING.set(driver, false);
+        }
         n.queued = (ConcurrentLinkedQueue<?>) QUEUE.get(BATCH.get(driver));
         n.manager = manager;
         for (int i = 0; i < LEASES; i++) {
             n.elections[i] = manager.elect(name(i), new Listener(n, incarnation, i));
+            if (mutation.orElse(null) == DriverMutation.LEADER_IGNORES_LEASE) {
+                LEADER_CHECKS_LEASE.set(n.elections[i], false);
+            }
         }
         n.nobodySince = -1;
         n.nobodyReported = false;
@@ -534,6 +587,7 @@ public final class DriverSimulation {
             onNode(n, incarnation, Math.max(now, due), () -> {
                 drain();
                 if (!cancelled[0]) {
+                    wokeUp();
                     task.run();
                 }
             });
@@ -565,9 +619,21 @@ public final class DriverSimulation {
 
         private void drain() {
             drainAt = Long.MAX_VALUE;
+            if (!tasks.isEmpty()) {
+                wokeUp();
+            }
             Runnable task;
             while ((task = tasks.poll()) != null) {
                 task.run();
+            }
+        }
+
+        /** The protocol thread wakes for work: counted when no call waits for a runner, and apart once none can run. */
+        private void wokeUp() {
+            if (n.pool.isShutdown()) {
+                n.stoppedWakeups++;
+            } else if (n.queued.isEmpty()) {
+                n.idleWakeups++;
             }
         }
 
@@ -645,6 +711,11 @@ public final class DriverSimulation {
             if (n.pool.isShutdown()) {
                 violations.add(new SimulationResult.Violation(CALL_AFTER_SHUTDOWN, "at " + now / MS + " ms " + n.holder()
                         + " started a " + (write ? "write" : "read") + " after its I/O pool was shut down"));
+            } else if (Thread.currentThread().isInterrupted()) {
+                // Blocking I/O on an interrupted thread fails at once (ClosedByInterruptException): the call never leaves.
+                violations.add(new SimulationResult.Violation(CALL_WHEN_INTERRUPTED, "at " + now / MS + " ms " + n.holder()
+                        + " started a " + (write ? "write" : "read") + " on a pool thread left interrupted by the call before"));
+                throw BackendException.transport(key, false, "the thread is interrupted (the call was not sent)", null);
             }
             calls++;
             Call c = new Call(n, incarnation, worker, key, write);
@@ -660,6 +731,9 @@ public final class DriverSimulation {
             }
             worker.thread.park();
             worker.call = null;
+            if (c.leavesInterrupted) {
+                Thread.currentThread().interrupt();
+            }
             return c;
         }
     }
@@ -713,6 +787,14 @@ public final class DriverSimulation {
     /** Sends the answer back: after the network's latency, much later when the call hangs, never across a partition. */
     private void respond(Call c, BackendException failure, boolean unknown) {
         long delay = latency(c.node);
+        if (faulty(60)) {
+            // The client library is interrupted while it waits for the answer (its own watchdog, a
+            // cancelled future) and gives up, the interrupt flag restored: the outcome is unknown to the
+            // caller, and the thread's next blocking call would fail at once.
+            c.leavesInterrupted = true;
+            at(now + delay, () -> c.answer(BackendException.transport(c.key, c.write, "interrupted while waiting for the answer", null), true));
+            return;
+        }
         if (faulty(25)) {
             hungCalls++;
             delay += random.nextLong(ttl / 2, 3 * ttl);
@@ -815,6 +897,7 @@ public final class DriverSimulation {
             if (!n.crashed && n.manager != null) {
                 checkWaiting(n);
                 checkHeldForNobody(n);
+                checkBusy(n);
             }
         }
         for (int lease = 0; lease <= JOB; lease++) {
@@ -838,7 +921,7 @@ public final class DriverSimulation {
                                 + l.fencingToken().epoch() + ") both hold a valid handle of " + name(lease)));
                     }
                     long epoch = l.fencingToken().epoch();
-                    if (epoch < maxValidEpoch[lease]) {
+                    if (epoch < maxValidEpoch[lease] && fencingReported++ < 5) {
                         violations.add(new SimulationResult.Violation(FENCING, "at " + now / MS + " ms " + n.holder() + " holds a valid handle of "
                                 + name(lease) + " at epoch " + epoch + " after one at epoch " + maxValidEpoch[lease]));
                     }
@@ -846,9 +929,38 @@ public final class DriverSimulation {
                     valid = n;
                     validLease = l;
                 }
+                // An application asks isLeader() before it acts, as often as its handle: a node that says
+                // yes leads, whatever its handles say (when it is right, its handle was kept just above).
+                if (lease < LEASES && valid != n && n.elections[lease].isLeader()) {
+                    List<Lease> kept = n.handles.get(lease);
+                    Lease term = kept.isEmpty() ? null : kept.get(kept.size() - 1);
+                    if (valid != null && overlapsReported++ < 5) {
+                        violations.add(new SimulationResult.Violation(MUTUAL_EXCLUSION, "at " + now / MS + " ms " + valid.holder()
+                                + " (epoch " + validLease.fencingToken().epoch() + ") holds a valid handle of " + name(lease) + " and "
+                                + n.holder() + " says it is leader (isLeader())" + (term == null ? "" : " at epoch " + term.fencingToken().epoch())));
+                    }
+                    if (term == null || !term.isValid()) {
+                        if (overlapsReported++ < 5) {
+                            violations.add(new SimulationResult.Violation(MUTUAL_EXCLUSION, "at " + now / MS + " ms " + n.holder()
+                                    + " says it leads " + name(lease) + " (isLeader()) without a valid lease"));
+                        }
+                    }
+                    if (term != null) {
+                        valid = n;
+                        validLease = term;
+                    }
+                }
             }
             if (valid != null && now >= healAt && firstValidAfterHeal[lease] < 0) {
                 firstValidAfterHeal[lease] = now;
+            }
+            if (now >= healAt) {
+                long since = Math.max(healAt, lastValidAfterHeal[lease]);
+                if (valid != null) {
+                    lastValidAfterHeal[lease] = now;
+                } else {
+                    longestGapAfterHeal[lease] = Math.max(longestGapAfterHeal[lease], now - since);
+                }
             }
         }
     }
@@ -876,6 +988,25 @@ public final class DriverSimulation {
         }
     }
 
+    /** A node's protocol thread, with no call to start, wakes no more than {@link #BUSY_LIMIT} times a second. */
+    private void checkBusy(Node n) {
+        if (now - n.wakeWindowStart < 1000 * MS) {
+            return;
+        }
+        busiestSecond = Math.max(busiestSecond, n.idleWakeups);
+        if (n.idleWakeups > BUSY_LIMIT && busyReported++ < 5) {
+            violations.add(new SimulationResult.Violation(BUSY, "the protocol thread of " + n.holder() + " woke " + n.idleWakeups
+                    + " times in the second to " + now / MS + " ms with no backend call waiting for a runner"));
+        }
+        if (n.stoppedWakeups > BUSY_LIMIT && busyReported++ < 5) {
+            violations.add(new SimulationResult.Violation(BUSY_AFTER_SHUTDOWN, "the protocol thread of " + n.holder() + " woke "
+                    + n.stoppedWakeups + " times in the second to " + now / MS + " ms after its I/O pool shut down"));
+        }
+        n.idleWakeups = 0;
+        n.stoppedWakeups = 0;
+        n.wakeWindowStart = now;
+    }
+
     private Result check() {
         long bound = 8 * ttl;
         for (int lease = 0; lease <= JOB; lease++) {
@@ -883,6 +1014,10 @@ public final class DriverSimulation {
             if (first < 0 || first - healAt > bound) {
                 violations.add(new SimulationResult.Violation(LIVENESS, "no leader of " + name(lease) + " within " + bound / MS
                         + " ms after faults stopped at " + healAt / MS + " ms" + (first < 0 ? " (none at all)" : " (first at " + first / MS + " ms)")));
+            } else if (lease < LEASES && longestGapAfterHeal[lease] > bound) {
+                // Elections only: the job lease is free on purpose between an application's attempts.
+                violations.add(new SimulationResult.Violation(LIVENESS, "no leader of " + name(lease) + " for " + longestGapAfterHeal[lease] / MS
+                        + " ms after faults stopped at " + healAt / MS + " ms (last at " + lastValidAfterHeal[lease] / MS + " ms)"));
             }
         }
         for (Call c : inFlight) {
@@ -910,7 +1045,7 @@ public final class DriverSimulation {
             h = 31 * h + line.hashCode();
         }
         return new Result(seed, List.copyOf(violations), epochs.size(), elections, calls, hungCalls, poolShutdowns, crashes, stepDowns,
-                jobsTaken, jobsCancelled, checked, h, List.copyOf(log));
+                jobsTaken, jobsCancelled, checked, h, List.copyOf(log), busiestSecond);
     }
 
     private void log(Node n, String what) {

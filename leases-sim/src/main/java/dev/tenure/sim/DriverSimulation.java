@@ -360,6 +360,7 @@ public final class DriverSimulation {
     private void start(Node n) {
         n.incarnation++;
         n.crashed = false;
+        n.pausedUntil = 0; // a new process: a pause of the one that crashed does not carry over
         n.handles.forEach(List::clear);
         n.waitingCall = null;
         n.waitReported = false;
@@ -855,6 +856,9 @@ public final class DriverSimulation {
             }
             case 4, 5 -> crash(n, "crashed");
             case 6, 7 -> {
+                if (n.pausedUntil > now) {
+                    return; // the process that would stop its pool is paused: it does nothing
+                }
                 // The process stops its I/O pool under a live manager (a shutdown hook in the wrong order), then dies.
                 poolShutdowns++;
                 log(n, "I/O pool shut down (shutdownNow)");
@@ -870,7 +874,7 @@ public final class DriverSimulation {
                 int lease = random.nextInt(LEASES);
                 for (Node leader : nodes) {
                     LeaderElection election = leader.elections[lease];
-                    if (!leader.crashed && election != null && election.isLeader()) {
+                    if (!leader.crashed && leader.pausedUntil <= now && election != null && election.isLeader()) {
                         stepDowns++;
                         log(leader, name(lease) + " steps down");
                         election.stepDown(Duration.ofNanos(random.nextLong(0, ttl)));

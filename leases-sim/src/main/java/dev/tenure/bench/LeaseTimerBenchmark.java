@@ -86,9 +86,11 @@ public final class LeaseTimerBenchmark {
         Arrays.sort(late);
         manager.close();
         scheduler.close();
-        // Nothing of the manager may stay reachable (the handles reach its driver), or its heap counts as the store's.
+        // Nothing of the manager may stay reachable (the handles reach its driver; the scheduler's
+        // pending timers reach every machine), or its heap counts as the store's.
         held.clear();
         manager = null;
+        scheduler = null;
         long storeHeap = usedHeapAfterGc();
         Result r = new Result(leases, renewals, pct(late, 0.5), pct(late, 0.99), pct(late, 0.999),
                 late.length == 0 ? 0 : late[late.length - 1] / 1000, (cpu1 - cpu0) / 1e3 / Math.max(1, renewals),

@@ -303,14 +303,7 @@ class IoBatchTest {
         // every millisecond forever. A flush that finds the pool shut down drops the calls.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
         IoBatch batch = new IoBatch(pool, clock::get);
-        CountDownLatch hanging = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        batch.add(() -> {
-            hanging.countDown();
-            await(release);
-        });
-        batch.flush();
-        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the first call hangs on the pool's one thread");
+        CountDownLatch release = hangOnTheOnlyThread(batch);
         AtomicInteger ran = new AtomicInteger();
         batch.add(ran::incrementAndGet);
         clock.addAndGet(2 * IoBatch.STALL_NANOS);
@@ -330,14 +323,7 @@ class IoBatchTest {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
         try {
             IoBatch batch = new IoBatch(pool, clock::get);
-            CountDownLatch hanging = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            batch.add(() -> {
-                hanging.countDown();
-                await(release);
-            });
-            batch.flush();
-            assertTrue(hanging.await(10, TimeUnit.SECONDS), "the first call hangs on the pool's one thread");
+            CountDownLatch release = hangOnTheOnlyThread(batch);
             CountDownLatch ran = new CountDownLatch(1);
             batch.add(ran::countDown);
             for (int i = 0; i < 50; i++) {
@@ -371,6 +357,19 @@ class IoBatchTest {
         batch.flush();
         assertTrue(ran.await(10, TimeUnit.SECONDS), "the call ran at the next flush");
         runners.awaitIdle();
+    }
+
+    /** Adds and hands over a call that holds the pool's one thread until the returned latch is counted down. */
+    private static CountDownLatch hangOnTheOnlyThread(IoBatch batch) throws InterruptedException {
+        CountDownLatch hanging = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        batch.add(() -> {
+            hanging.countDown();
+            await(release);
+        });
+        batch.flush();
+        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the first call hangs on the pool's one thread");
+        return release;
     }
 
     /** Holds a call until released; longer than any assertion waits, so that a call that hangs outlasts the test's patience. */
